@@ -1,0 +1,13 @@
+//! newsdesk's domain: the content model, the `Store` port that the storage backends implement,
+//! and the pure services built on them (Markdown rendering, demo content, ...).
+//! Nothing here speaks HTTP or SQL: `newsdesk-web` adapts it to HTTP, `newsdesk-store` to SQL.
+
+pub mod domain;
+pub mod markdown;
+pub mod model;
+pub mod site;
+pub mod store;
+
+pub use domain::{EmailAddress, InvalidInput, Slug};
+pub use model::*;
+pub use store::{Store, StoreError, StoreResult};

@@ -1,0 +1,1 @@
+//! newsdesk's HTTP face.
