@@ -1,1 +1,38 @@
-//! newsdesk's HTTP face.
+//! newsdesk's HTTP face: the public site, feeds, sitemaps and the JSON API, as one axum router.
+//! Handlers stay thin: parse the request, ask the store or a core service, render a response.
+
+pub mod cache;
+pub mod error;
+pub mod middleware;
+pub mod routes;
+pub mod state;
+
+use axum::Router;
+use std::future::Future;
+use tokio::net::TcpListener;
+
+pub use error::AppError;
+pub use state::AppState;
+
+/// The whole site: public pages, feeds, API, static assets and uploads.
+pub fn router(state: AppState) -> Router {
+    let app = Router::new()
+        .merge(routes::site::router())
+        .merge(routes::feeds::router())
+        .merge(routes::newsletter::router())
+        .nest("/api/v1", routes::api::router())
+        .merge(routes::assets::router(&state))
+        .fallback(routes::site::not_found)
+        .with_state(state.clone());
+    middleware::apply(app, &state)
+}
+
+/// Serves `router(state)` on `listener` until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state);
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}

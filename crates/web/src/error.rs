@@ -1,0 +1,148 @@
+//! The one place where errors become HTTP responses.
+//!
+//! Handlers return `Result<_, AppError>` (pages) or `Result<_, ApiError>` (JSON API). Client errors
+//! carry a message that is safe to show; anything unexpected is logged with its cause chain and
+//! becomes an opaque 500. Page errors are answered with an empty body plus an [`ErrorPage`]
+//! extension, which `middleware::render_error_pages` turns into the site's 404/500 page (it has the
+//! state that the page layout needs and `IntoResponse` does not).
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use newsdesk_core::{InvalidInput, StoreError};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("store error")]
+    Store(#[source] StoreError),
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Conflict(m) => AppError::Conflict(m),
+            other => AppError::Store(other),
+        }
+    }
+}
+
+impl From<InvalidInput> for AppError {
+    fn from(e: InvalidInput) -> Self {
+        AppError::BadRequest(e.0)
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(e: anyhow::Error) -> Self {
+        AppError::Internal(e)
+    }
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Store(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A stable machine-readable code for API clients.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "not_found",
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Conflict(_) => "conflict",
+            AppError::Store(_) | AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// What the client may be told; never internals.
+    pub fn public_message(&self) -> String {
+        match self {
+            AppError::NotFound => "The page or resource you asked for does not exist.".into(),
+            AppError::BadRequest(m) | AppError::Conflict(m) => m.clone(),
+            AppError::Store(_) | AppError::Internal(_) => {
+                "Something went wrong on our side. Please try again later.".into()
+            }
+        }
+    }
+
+    fn log(&self) {
+        if self.status().is_server_error() {
+            let mut chain = String::new();
+            let mut source = std::error::Error::source(self);
+            while let Some(s) = source {
+                chain.push_str(": ");
+                chain.push_str(&s.to_string());
+                source = s.source();
+            }
+            tracing::error!(error = %self, cause = %chain, "request failed");
+        }
+    }
+}
+
+/// Marks a response whose body the error-page middleware must render.
+#[derive(Debug, Clone)]
+pub struct ErrorPage {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.log();
+        let status = self.status();
+        let mut res = status.into_response();
+        res.extensions_mut().insert(ErrorPage {
+            status,
+            message: self.public_message(),
+        });
+        res
+    }
+}
+
+/// The JSON API's error: `{"error": {"code": "...", "message": "..."}}` with the matching status.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+#[derive(Serialize)]
+struct ApiErrorBody {
+    error: ApiErrorDetail,
+}
+
+#[derive(Serialize)]
+struct ApiErrorDetail {
+    code: &'static str,
+    message: String,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.0.log();
+        let body = ApiErrorBody {
+            error: ApiErrorDetail {
+                code: self.0.code(),
+                message: self.0.public_message(),
+            },
+        };
+        (self.0.status(), Json(body)).into_response()
+    }
+}

@@ -1,0 +1,30 @@
+//! What every handler can reach.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use newsdesk_core::Store;
+use newsdesk_core::site::SiteSettings;
+
+use crate::cache::PageCache;
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub site: Arc<SiteSettings>,
+    /// Where uploaded and demo photos live; served under `/uploads/`.
+    pub uploads_dir: PathBuf,
+    /// Rendered public pages, keyed by path and query.
+    pub cache: PageCache,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, site: SiteSettings, uploads_dir: PathBuf) -> Self {
+        AppState {
+            store,
+            site: Arc::new(site),
+            uploads_dir,
+            cache: PageCache::default(),
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Integration tests for newsdesk-web: the real router served over loopback, a real SQLite file.
+
+mod common;
