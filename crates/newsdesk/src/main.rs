@@ -1,1 +1,136 @@
-fn main() {}
+//! The newsdesk binary: the command line and the wiring between the library crates.
+
+mod config;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, Overrides};
+
+/// newsdesk: a self-hosted news platform.
+#[derive(Parser, Debug)]
+#[command(name = "newsdesk", version, about, long_about = None)]
+struct Cli {
+    /// Data directory (SQLite file, uploads); created and migrated if missing.
+    #[arg(long, global = true, env = "NEWSDESK_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+
+    /// TOML config file (default: newsdesk.toml in the data directory, if present).
+    #[arg(long, global = true, env = "NEWSDESK_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the site (creates the data directory, migrates, loads demo content on first run).
+    Serve(serve::ServeArgs),
+    /// Create or upgrade the database schema, then exit.
+    Migrate {
+        /// Database URL: sqlite://PATH (default: in the data directory) or postgres://...
+        #[arg(long, env = "NEWSDESK_DATABASE_URL", value_name = "URL")]
+        database_url: Option<String>,
+    },
+    /// Fill the data directory with N generated articles (for benchmarks).
+    BenchFixture {
+        /// How many articles to generate.
+        #[arg(long, default_value_t = 10_000)]
+        articles: usize,
+        /// Seed for the generator; the same seed gives the same articles.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, env = "NEWSDESK_DATABASE_URL", value_name = "URL")]
+        database_url: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("newsdesk: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("NEWSDESK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut overrides = Overrides {
+        data_dir: cli.data_dir.clone(),
+        ..Overrides::default()
+    };
+    match cli.command {
+        Command::Serve(args) => {
+            args.apply(&mut overrides);
+            let config = config::load(cli.config.as_deref(), &overrides)?;
+            if args.print_config {
+                print!("{}", config.to_redacted_toml()?);
+                return Ok(());
+            }
+            runtime()?.block_on(serve::serve(config))
+        }
+        Command::Migrate { database_url } => {
+            overrides.database_url = database_url;
+            let config = config::load(cli.config.as_deref(), &overrides)?;
+            runtime()?.block_on(async {
+                let store = open_store(&config).await?;
+                println!("database is up to date ({})", store.backend());
+                Ok(())
+            })
+        }
+        Command::BenchFixture { articles, seed, database_url } => {
+            overrides.database_url = database_url;
+            let config = config::load(cli.config.as_deref(), &overrides)?;
+            runtime()?.block_on(async {
+                let store = open_store(&config).await?;
+                let started = std::time::Instant::now();
+                let summary = newsdesk_core::demo::generate(
+                    store.as_ref(),
+                    &config.uploads_dir(),
+                    articles,
+                    seed,
+                    chrono::Utc::now(),
+                )
+                .await?;
+                println!(
+                    "generated {} articles ({} authors, {} tags) in {:.1}s into {}",
+                    summary.articles,
+                    summary.authors,
+                    summary.tags,
+                    started.elapsed().as_secs_f64(),
+                    config.data_dir.display()
+                );
+                Ok(())
+            })
+        }
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}
+
+/// Creates the data directory if needed and opens (and migrates) the configured store.
+pub(crate) async fn open_store(config: &Config) -> anyhow::Result<std::sync::Arc<dyn newsdesk_core::Store>> {
+    std::fs::create_dir_all(config.uploads_dir()).map_err(|e| {
+        anyhow::anyhow!("cannot create data directory {}: {e}", config.data_dir.display())
+    })?;
+    let url = config.database_url();
+    let store = newsdesk_store::open(&url)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", newsdesk_store::redact_url(&url)))?;
+    Ok(store)
+}

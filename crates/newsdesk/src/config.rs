@@ -1,0 +1,180 @@
+//! The one configuration tree: defaults written here, overridden by a TOML file, then by
+//! `NEWSDESK_*` environment variables, then by command-line flags. Loaded once in `main`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use newsdesk_core::site::SiteSettings;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Where the SQLite file, uploads and outbox live.
+    pub data_dir: PathBuf,
+    /// Address the site listens on.
+    pub listen: SocketAddr,
+    /// `sqlite://PATH` or `postgres://...`; empty means `sqlite://<data_dir>/newsdesk.sqlite`.
+    pub database_url: String,
+    /// Load the demo content when the store is empty.
+    pub demo: bool,
+    /// Seconds a rendered public page is served from memory; 0 turns the cache off.
+    pub page_cache_seconds: u64,
+    pub site: SiteSettings,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("newsdesk-data"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: String::new(),
+            demo: true,
+            page_cache_seconds: 10,
+            site: SiteSettings::default(),
+        }
+    }
+}
+
+// Secrets (the database password) never reach logs or `--print-config`.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("data_dir", &self.data_dir)
+            .field("listen", &self.listen)
+            .field("database_url", &newsdesk_store::redact_url(&self.database_url))
+            .field("demo", &self.demo)
+            .field("page_cache_seconds", &self.page_cache_seconds)
+            .field("site", &self.site)
+            .finish()
+    }
+}
+
+impl Config {
+    pub fn database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!("sqlite://{}", self.data_dir.join("newsdesk.sqlite").display())
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.data_dir.join("uploads")
+    }
+
+    /// The effective configuration as TOML, secrets redacted.
+    pub fn to_redacted_toml(&self) -> anyhow::Result<String> {
+        let mut shown = self.clone();
+        shown.database_url = newsdesk_store::redact_url(&self.database_url());
+        Ok(toml::to_string_pretty(&shown)?)
+    }
+}
+
+/// Values given on the command line; `None` leaves the lower layers' value.
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demo: Option<bool>,
+}
+
+/// Environment variables whose names the docs promise; any other `NEWSDESK_A__B` maps to `a.b`.
+const ENV_NAMES: &[(&str, &str)] = &[
+    ("DATA_DIR", "data_dir"),
+    ("LISTEN", "listen"),
+    ("DATABASE_URL", "database_url"),
+    ("DEMO", "demo"),
+    ("PAGE_CACHE_SECONDS", "page_cache_seconds"),
+];
+
+/// Variables that belong to the tooling, not the config tree.
+const ENV_IGNORED: &[&str] = &["CONFIG", "LOG", "TEST_DATABASE_URL"];
+
+/// Loads the config: defaults < TOML file < environment < flags. The TOML file is `config_file` if
+/// given, else `newsdesk.toml` in the data directory when it exists.
+pub fn load(config_file: Option<&Path>, overrides: &Overrides) -> anyhow::Result<Config> {
+    let env = Env::prefixed("NEWSDESK_")
+        .filter(|k| !ENV_IGNORED.iter().any(|i| k.as_str().eq_ignore_ascii_case(i)))
+        .map(|k| {
+            let upper = k.as_str().to_ascii_uppercase();
+            match ENV_NAMES.iter().find(|(name, _)| *name == upper) {
+                Some((_, key)) => (*key).into(),
+                None => k.as_str().to_ascii_lowercase().replace("__", ".").into(),
+            }
+        });
+    // The data dir decides where the default config file is, so find it first.
+    let early: Config = Figment::from(Serialized::defaults(Config::default()))
+        .merge(env.clone())
+        .merge(Serialized::defaults(overrides))
+        .extract()?;
+    let file = match config_file {
+        Some(f) => {
+            anyhow::ensure!(f.is_file(), "config file {} does not exist", f.display());
+            Some(f.to_path_buf())
+        }
+        None => Some(early.data_dir.join("newsdesk.toml")).filter(|p| p.is_file()),
+    };
+    let mut fig = Figment::from(Serialized::defaults(Config::default()));
+    if let Some(file) = file {
+        fig = fig.merge(Toml::file(file));
+    }
+    let config: Config = fig.merge(env).merge(Serialized::defaults(overrides)).extract()?;
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_apply_in_order_file_env_flags() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "nd.toml",
+                "listen = \"127.0.0.1:9000\"\ndemo = false\n[site]\ntitle = \"From file\"\n",
+            )?;
+            jail.set_env("NEWSDESK_LISTEN", "127.0.0.1:9100");
+            jail.set_env("NEWSDESK_SITE__BASE_URL", "https://news.example.org");
+            let flags = Overrides {
+                listen: Some("127.0.0.1:9200".parse().map_err(|e| format!("{e}"))?),
+                ..Overrides::default()
+            };
+            let c = load(Some(Path::new("nd.toml")), &flags).map_err(|e| e.to_string())?;
+            assert_eq!(c.listen.port(), 9200, "flag wins over env and file");
+            assert!(!c.demo, "file value kept where nothing overrides it");
+            assert_eq!(c.site.title, "From file");
+            assert_eq!(c.site.base_url, "https://news.example.org");
+            let env_only = load(Some(Path::new("nd.toml")), &Overrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(env_only.listen.port(), 9100, "env wins over file");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("nd.toml", "listn = \"127.0.0.1:9000\"\n")?;
+            assert!(load(Some(Path::new("nd.toml")), &Overrides::default()).is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn printed_config_hides_database_password() {
+        let c = Config {
+            database_url: "postgres://news:s3cret@db.internal/newsdesk".into(),
+            ..Config::default()
+        };
+        let shown = c.to_redacted_toml().expect("toml");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(!format!("{c:?}").contains("s3cret"));
+    }
+}

@@ -1,0 +1,81 @@
+//! `newsdesk serve`: open the store, load demo content on first run, serve until SIGTERM/Ctrl-C.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Args;
+use newsdesk_web::AppState;
+use newsdesk_web::cache::PageCache;
+
+use crate::config::{Config, Overrides};
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "NEWSDESK_LISTEN", value_name = "ADDR")]
+    listen: Option<SocketAddr>,
+    /// Database URL: sqlite://PATH (default: in the data directory) or postgres://...
+    #[arg(long, env = "NEWSDESK_DATABASE_URL", value_name = "URL")]
+    database_url: Option<String>,
+    /// Do not load demo content into an empty store.
+    #[arg(long)]
+    no_demo: bool,
+    /// Print the effective configuration (secrets redacted) and exit.
+    #[arg(long)]
+    pub print_config: bool,
+}
+
+impl ServeArgs {
+    pub fn apply(&self, o: &mut Overrides) {
+        o.listen = self.listen;
+        o.database_url = self.database_url.clone();
+        if self.no_demo {
+            o.demo = Some(false);
+        }
+    }
+}
+
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let store = crate::open_store(&config).await?;
+    if config.demo && store.count_articles().await? == 0 {
+        let summary =
+            newsdesk_core::demo::load(store.as_ref(), &config.uploads_dir(), chrono::Utc::now()).await?;
+        tracing::info!(articles = summary.articles, authors = summary.authors, "loaded demo content");
+    }
+    let mut state = AppState::new(store, config.site.clone(), config.uploads_dir());
+    state.cache = PageCache::new(Duration::from_secs(config.page_cache_seconds));
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+    tracing::info!(
+        "newsdesk serving http://{} (data in {}, {} store)",
+        listener.local_addr()?,
+        config.data_dir.display(),
+        state.store.backend()
+    );
+    newsdesk_web::serve(listener, state, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
