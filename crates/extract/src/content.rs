@@ -1,0 +1,1213 @@
+//! Finding the article body in a page and turning it into typed blocks.
+//!
+//! Generic signals only, no per-site rules:
+//! 1. structural junk (nav, footer, forms, hidden elements, ARIA landmarks)
+//!    and class/id hints (share, related, newsletter, comments...) are
+//!    dropped, unless the element wraps most of the page's text;
+//! 2. paragraph-like blocks give scores to their ancestors by text length,
+//!    commas and link density (Readability's idea); the best container plus
+//!    its qualifying siblings is the body;
+//! 3. the body is walked once more to emit blocks, dropping link lists,
+//!    boilerplate lines and stray metadata.
+//!
+//! Every walk is iterative over the arena's sibling/parent links.
+
+use crate::dom::{Dom, NONE, NodeData, NodeId};
+use crate::text;
+use crate::{Block, Image};
+
+const MIN_PARA: u32 = 20;
+
+/// Per-node statistics, indexed by node id. Character counts ignore whitespace.
+pub struct Analysis {
+    pub drop: Vec<bool>,
+    pub text: Vec<u32>,
+    pub link: Vec<u32>,
+    /// Text not inside a nested block-level element.
+    pub inline: Vec<u32>,
+    pub inline_link: Vec<u32>,
+    pub commas: Vec<u32>,
+    /// Nodes in document (pre-)order.
+    pub order: Vec<NodeId>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Hint {
+    None,
+    Positive,
+    Negative,
+    /// Negative, and so often large (comment threads) that the wrapper guard
+    /// must not save it.
+    Strong,
+}
+
+pub fn is_block(tag: &str) -> bool {
+    matches!(
+        tag,
+        "address"
+            | "article"
+            | "aside"
+            | "blockquote"
+            | "body"
+            | "caption"
+            | "center"
+            | "dd"
+            | "details"
+            | "dialog"
+            | "div"
+            | "dl"
+            | "dt"
+            | "fieldset"
+            | "figcaption"
+            | "figure"
+            | "footer"
+            | "form"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "header"
+            | "hgroup"
+            | "hr"
+            | "html"
+            | "li"
+            | "main"
+            | "nav"
+            | "ol"
+            | "p"
+            | "pre"
+            | "section"
+            | "summary"
+            | "table"
+            | "tbody"
+            | "td"
+            | "tfoot"
+            | "th"
+            | "thead"
+            | "tr"
+            | "ul"
+    )
+}
+
+/// Tags whose content is never article text.
+fn always_drop(tag: &str) -> bool {
+    matches!(
+        tag,
+        "script"
+            | "style"
+            | "noscript"
+            | "template"
+            | "svg"
+            | "math"
+            | "object"
+            | "embed"
+            | "canvas"
+            | "video"
+            | "audio"
+            | "select"
+            | "option"
+            | "button"
+            | "input"
+            | "textarea"
+            | "title"
+            | "meta"
+            | "link"
+            | "map"
+            | "dialog"
+            | "menu"
+    )
+}
+
+/// Structural elements that are junk unless a page misuses them as wrappers.
+fn structural_drop(tag: &str) -> bool {
+    matches!(tag, "nav" | "footer" | "aside" | "form" | "header" | "iframe")
+}
+
+fn role_drop(role: &str) -> bool {
+    matches!(
+        role,
+        "navigation"
+            | "banner"
+            | "contentinfo"
+            | "complementary"
+            | "dialog"
+            | "alertdialog"
+            | "search"
+            | "menu"
+            | "menubar"
+            | "toolbar"
+            | "tablist"
+    )
+}
+
+const POSITIVE_STRONG: &[&str] = &[
+    "article-body",
+    "articlebody",
+    "article-content",
+    "articlecontent",
+    "article__body",
+    "article__content",
+    "entry-content",
+    "post-content",
+    "postcontent",
+    "post-body",
+    "postbody",
+    "post__content",
+    "story-body",
+    "storybody",
+    "story-content",
+    "main-content",
+    "content-body",
+    "body-text",
+    "article-text",
+    "blog-content",
+    "blog-post-content",
+    "rich-text",
+    "richtext",
+    "prose",
+];
+
+const NEG_STRONG_SUB: &[&str] = &["comment", "disqus", "respond"];
+
+const NEG_SUB: &[&str] = &[
+    "related",
+    "newsletter",
+    "subscri",
+    "signup",
+    "sign-up",
+    "social",
+    "share",
+    "sharing",
+    "cookie",
+    "consent",
+    "gdpr",
+    "outbrain",
+    "taboola",
+    "recommend",
+    "author-bio",
+    "authorbio",
+    "about-author",
+    "about-the-author",
+    "author-box",
+    "authorbox",
+    "author-info",
+    "author-card",
+    "author-details",
+    "popup",
+    "modal",
+    "promo",
+    "advert",
+    "sponsor",
+    "breadcrumb",
+    "pagination",
+    "more-stories",
+    "read-more",
+    "readmore",
+    "most-popular",
+    "mostpopular",
+    "most-read",
+    "trending",
+    "you-may",
+    "also-like",
+    "toolbar",
+    "byline",
+    "post-meta",
+    "entry-meta",
+    "article-meta",
+    "postmetadata",
+    "tag-list",
+    "taglist",
+    "tags-list",
+    "widget",
+    "sidebar",
+    "navbar",
+    "navigation",
+    "masthead",
+    "skip-link",
+    "screen-reader",
+    "sr-only",
+    "visually-hidden",
+    "cta",
+    "callout-subscribe",
+    "banner",
+    "footer",
+    "jp-relatedposts",
+    "yarpp",
+    "wp-block-latest-posts",
+    "post-navigation",
+    "nav-links",
+    "newsletter",
+    "optin",
+    "opt-in",
+    "mailchimp",
+    "mc4wp",
+    "wpcf7",
+    "rating",
+    "reviews-widget",
+    "print-only",
+    "inline-ad",
+    "ad-container",
+    "ad-slot",
+    "ad-wrapper",
+    "adsbygoogle",
+    "dfp",
+    "hidden-print",
+    "paywall-prompt",
+    "upsell",
+    "disclaimer",
+];
+
+const NEG_TOKENS: &[&str] = &[
+    "ad",
+    "ads",
+    "adv",
+    "nav",
+    "tags",
+    "tag",
+    "meta",
+    "bio",
+    "menu",
+    "aside",
+    "header",
+    "author",
+    "date",
+    "dateline",
+    "timestamp",
+    "published",
+    "caption-credit",
+    "hide",
+    "hidden",
+    "d-none",
+    "noprint",
+    "categories",
+    "category",
+    "topics",
+    "crumbs",
+];
+
+fn class_hint(dom: &Dom, id: NodeId) -> Hint {
+    let Some(el) = dom.element(id) else {
+        return Hint::None;
+    };
+    let class = el.attr("class").unwrap_or("");
+    let idv = el.attr("id").unwrap_or("");
+    if class.is_empty() && idv.is_empty() {
+        return Hint::None;
+    }
+    let s = format!("{class} {idv}").to_ascii_lowercase();
+    if POSITIVE_STRONG.iter().any(|p| s.contains(p)) {
+        return Hint::Positive;
+    }
+    if NEG_STRONG_SUB.iter().any(|p| s.contains(p)) {
+        return Hint::Strong;
+    }
+    if NEG_SUB.iter().any(|p| contains_word_part(&s, p)) {
+        return Hint::Negative;
+    }
+    let mut positive = false;
+    for tok in s.split(|c: char| !c.is_ascii_alphanumeric() && c != '-') {
+        if tok.is_empty() {
+            continue;
+        }
+        if NEG_TOKENS.contains(&tok) {
+            return Hint::Negative;
+        }
+        for part in tok.split('-') {
+            if matches!(part, "ad" | "ads" | "nav" | "tags" | "meta" | "menu" | "share") {
+                return Hint::Negative;
+            }
+            if matches!(
+                part,
+                "article" | "content" | "entry" | "post" | "story" | "main" | "body" | "text" | "blog"
+            ) {
+                positive = true;
+            }
+        }
+    }
+    if positive { Hint::Positive } else { Hint::None }
+}
+
+/// `needle` occurs in `s` (cheap substring test; `cta` and similar short
+/// needles must stand as their own dash/space separated part).
+fn contains_word_part(s: &str, needle: &str) -> bool {
+    if needle.len() > 4 {
+        return s.contains(needle);
+    }
+    s.split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|t| t == needle)
+}
+
+fn hidden(dom: &Dom, id: NodeId) -> bool {
+    let Some(el) = dom.element(id) else {
+        return false;
+    };
+    if el.attr("hidden").is_some() {
+        return true;
+    }
+    if let Some(style) = el.attr("style") {
+        let st: String = style
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if st.contains("display:none") || st.contains("visibility:hidden") {
+            return true;
+        }
+    }
+    if let Some(role) = el.attr("role")
+        && role_drop(&role.to_ascii_lowercase())
+    {
+        return true;
+    }
+    false
+}
+
+fn count_text(t: &str) -> (u32, u32) {
+    let mut n = 0u32;
+    let mut commas = 0u32;
+    for c in t.chars() {
+        if !c.is_whitespace() {
+            n += 1;
+            if matches!(c, ',' | '，' | '、') {
+                commas += 1;
+            }
+        }
+    }
+    (n, commas)
+}
+
+impl Analysis {
+    pub fn new(dom: &Dom) -> Analysis {
+        let n = dom.nodes.len();
+        let mut an = Analysis {
+            drop: vec![false; n],
+            text: vec![0; n],
+            link: vec![0; n],
+            inline: vec![0; n],
+            inline_link: vec![0; n],
+            commas: vec![0; n],
+            order: Vec::with_capacity(n),
+        };
+        // Pass 1: document order, and the tags that are never text.
+        let mut cur = Some(Dom::ROOT);
+        while let Some(c) = cur {
+            an.order.push(c);
+            let mut skip = false;
+            if let Some(el) = dom.element(c)
+                && (el.foreign || always_drop(&el.name))
+            {
+                an.drop[c as usize] = true;
+                skip = true;
+            }
+            cur = dom.next_in(Dom::ROOT, c, skip);
+        }
+        an.aggregate(dom);
+        // Pass 2: structural and class-hinted junk, guarded so that a wrapper
+        // holding most of the page's text survives a misleading name.
+        let total = an.text[0].saturating_sub(an.link[0]).max(1) as f32;
+        let mut dropped_sub = vec![false; n];
+        for i in 0..an.order.len() {
+            let id = an.order[i];
+            let parent = dom.node(id).parent;
+            if parent != NONE && (dropped_sub[parent as usize] || an.drop[parent as usize]) {
+                dropped_sub[id as usize] = true;
+                continue;
+            }
+            if an.drop[id as usize] {
+                continue;
+            }
+            let Some(el) = dom.element(id) else { continue };
+            if matches!(&*el.name, "html" | "body" | "main" | "article") {
+                continue;
+            }
+            let share = an.text[id as usize].saturating_sub(an.link[id as usize]) as f32 / total;
+            let hard = hidden(dom, id);
+            let hint = class_hint(dom, id);
+            let structural = structural_drop(&el.name);
+            let drop = match hint {
+                Hint::Strong => share < 0.9,
+                Hint::Negative => share < 0.5,
+                _ if hard => share < 0.5,
+                Hint::Positive => false,
+                Hint::None => structural && share < 0.5,
+            };
+            if drop {
+                an.drop[id as usize] = true;
+            }
+        }
+        an.aggregate(dom);
+        an
+    }
+
+    fn aggregate(&mut self, dom: &Dom) {
+        self.text.iter_mut().for_each(|v| *v = 0);
+        self.link.iter_mut().for_each(|v| *v = 0);
+        self.inline.iter_mut().for_each(|v| *v = 0);
+        self.inline_link.iter_mut().for_each(|v| *v = 0);
+        self.commas.iter_mut().for_each(|v| *v = 0);
+        for &id in self.order.iter().rev() {
+            let i = id as usize;
+            if self.drop[i] {
+                self.text[i] = 0;
+                self.link[i] = 0;
+                self.inline[i] = 0;
+                self.inline_link[i] = 0;
+                self.commas[i] = 0;
+                continue;
+            }
+            let node = dom.node(id);
+            match &node.data {
+                NodeData::Text(t) => {
+                    let (n, c) = count_text(t);
+                    self.text[i] = n;
+                    self.inline[i] = n;
+                    self.commas[i] = c;
+                }
+                NodeData::Element(el) => {
+                    if &*el.name == "a" {
+                        self.link[i] = self.text[i];
+                        self.inline_link[i] = self.inline[i];
+                    }
+                }
+                _ => {}
+            }
+            let p = node.parent;
+            if p == NONE {
+                continue;
+            }
+            let p = p as usize;
+            self.text[p] += self.text[i];
+            self.link[p] += self.link[i];
+            let block = dom.tag(id).is_some_and(is_block);
+            if !block {
+                self.inline[p] += self.inline[i];
+                self.inline_link[p] += self.inline_link[i];
+                self.commas[p] += self.commas[i];
+            }
+        }
+    }
+
+    fn link_density(&self, id: NodeId) -> f32 {
+        let t = self.text[id as usize];
+        if t == 0 {
+            return 0.0;
+        }
+        self.link[id as usize] as f32 / t as f32
+    }
+}
+
+fn tag_weight(tag: &str) -> f32 {
+    match tag {
+        "div" | "article" | "section" | "main" => 5.0,
+        "pre" | "td" | "blockquote" => 3.0,
+        "address" | "ol" | "ul" | "dl" | "dd" | "dt" | "li" | "form" => -3.0,
+        "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "th" => -5.0,
+        _ => 0.0,
+    }
+}
+
+/// Chooses the nodes that make up the article body, in document order.
+pub fn find_body(dom: &Dom, an: &Analysis, hint_text: Option<&str>) -> Vec<NodeId> {
+    let n = dom.nodes.len();
+    let mut score = vec![f32::NAN; n];
+    let mut candidates: Vec<NodeId> = Vec::new();
+    for &id in &an.order {
+        let i = id as usize;
+        if an.drop[i] {
+            continue;
+        }
+        let Some(el) = dom.element(id) else { continue };
+        if !is_block(&el.name) || an.inline[i] < MIN_PARA {
+            continue;
+        }
+        if an.inline_link[i] * 2 > an.inline[i] {
+            continue;
+        }
+        let s = 1.0 + an.commas[i] as f32 + (an.inline[i] as f32 / 100.0).min(3.0);
+        // A div holding text directly is both paragraph and candidate.
+        let mut targets = Vec::with_capacity(6);
+        if matches!(&*el.name, "div" | "section" | "article" | "td") {
+            targets.push((id, 1.0f32));
+        }
+        let mut level = 0;
+        for anc in dom.ancestors(id) {
+            if level >= 5 || dom.element(anc).is_none() {
+                break;
+            }
+            let div = match level {
+                0 => 1.0,
+                1 => 2.0,
+                l => l as f32 * 3.0,
+            };
+            targets.push((anc, div));
+            level += 1;
+        }
+        for (t, div) in targets {
+            let ti = t as usize;
+            if score[ti].is_nan() {
+                let tag = dom.tag(t).unwrap_or("");
+                let hint = match class_hint(dom, t) {
+                    Hint::Positive => 25.0,
+                    Hint::Negative | Hint::Strong => -25.0,
+                    Hint::None => 0.0,
+                };
+                score[ti] = tag_weight(tag) + hint;
+                candidates.push(t);
+            }
+            score[ti] += s / div;
+        }
+    }
+    if candidates.is_empty() {
+        return Vec::new();
+    }
+    let final_score = |id: NodeId| score[id as usize] * (1.0 - an.link_density(id));
+    let mut ranked: Vec<(NodeId, f32)> = candidates.iter().map(|&c| (c, final_score(c))).collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+
+    let mut top = ranked[0].0;
+    if let Some(hint) = hint_text {
+        top = agree_with_hint(dom, an, &ranked, hint).unwrap_or(top);
+    }
+    // Several strong candidates under one ancestor: the body is split into
+    // parts (e.g. around ads), take the ancestor.
+    let top_score = final_score(top);
+    let others: Vec<NodeId> = ranked
+        .iter()
+        .skip(1)
+        .take(5)
+        .filter(|(_, s)| *s >= top_score * 0.75)
+        .map(|(c, _)| *c)
+        .collect();
+    if others.len() >= 2 {
+        let mut anc = dom.node(top).parent;
+        let mut steps = 0;
+        while anc != NONE && steps < 8 && dom.tag(anc) != Some("body") {
+            let contained = others.iter().filter(|&&o| is_ancestor(dom, anc, o)).count();
+            if contained >= 2 {
+                top = anc;
+                break;
+            }
+            anc = dom.node(anc).parent;
+            steps += 1;
+        }
+    }
+    // A lone child adds nothing; look at its parent's siblings instead.
+    let mut steps = 0;
+    while steps < 20 {
+        let p = dom.node(top).parent;
+        if p == NONE || dom.tag(p).is_none_or(|t| t == "body" || t == "html") {
+            break;
+        }
+        let live_children = dom
+            .children(p)
+            .filter(|&c| !an.drop[c as usize] && an.text[c as usize] > 0)
+            .count();
+        if live_children != 1 {
+            break;
+        }
+        top = p;
+        steps += 1;
+    }
+
+    // Siblings that look like more of the same.
+    let top_s = final_score(top).max(0.0);
+    let threshold = (top_s * 0.2).max(10.0);
+    let top_class = dom.element(top).and_then(|e| e.attr("class")).unwrap_or("");
+    let parent = dom.node(top).parent;
+    if parent == NONE {
+        return vec![top];
+    }
+    let mut out = Vec::new();
+    for sib in dom.children(parent) {
+        if sib == top {
+            out.push(sib);
+            continue;
+        }
+        let si = sib as usize;
+        if an.drop[si] || an.text[si] == 0 {
+            continue;
+        }
+        let Some(el) = dom.element(sib) else {
+            continue;
+        };
+        let mut bonus = 0.0;
+        if !top_class.is_empty() && el.attr("class") == Some(top_class) {
+            bonus += top_s * 0.2;
+        }
+        let s = if score[si].is_nan() { 0.0 } else { final_score(sib) };
+        let ld = an.link_density(sib);
+        let len = an.text[si];
+        let keep = s + bonus >= threshold
+            || (matches!(&*el.name, "p" | "ul" | "ol" | "blockquote" | "h2" | "h3" | "h4" | "figure" | "table" | "pre")
+                && ((len > 80 && ld < 0.25) || (len > 0 && ld == 0.0 && len <= 80 && matches!(&*el.name, "h2" | "h3" | "h4" | "p"))));
+        if keep {
+            out.push(sib);
+        }
+    }
+    out
+}
+
+fn is_ancestor(dom: &Dom, anc: NodeId, id: NodeId) -> bool {
+    dom.ancestors(id).take(200).any(|a| a == anc)
+}
+
+/// With a JSON-LD `articleBody`, prefer the best-ranked candidate whose text
+/// covers it well without carrying much more.
+fn agree_with_hint(dom: &Dom, an: &Analysis, ranked: &[(NodeId, f32)], hint: &str) -> Option<NodeId> {
+    let hint_words = text::word_set(hint);
+    if hint_words.len() < 50 {
+        return None;
+    }
+    let mut best: Option<(NodeId, f32)> = None;
+    for &(c, _) in ranked.iter().take(10) {
+        let t = collect_text(dom, an, c);
+        let words = text::word_set(&t);
+        if words.is_empty() {
+            continue;
+        }
+        let common = hint_words.intersection(&words).count() as f32;
+        let recall = common / hint_words.len() as f32;
+        let precision = common / words.len() as f32;
+        let f = 2.0 * recall * precision / (recall + precision + 1e-6);
+        if best.is_none_or(|(_, bf)| f > bf) {
+            best = Some((c, f));
+        }
+    }
+    best.filter(|(_, f)| *f > 0.5).map(|(c, _)| c)
+}
+
+fn collect_text(dom: &Dom, an: &Analysis, root: NodeId) -> String {
+    let mut out = String::new();
+    let mut cur = Some(root);
+    while let Some(c) = cur {
+        let skip = an.drop[c as usize];
+        if !skip && let NodeData::Text(t) = &dom.node(c).data {
+            crate::dom::push_collapsed(&mut out, t);
+            out.push(' ');
+        }
+        cur = dom.next_in(root, c, skip);
+    }
+    out
+}
+
+/// Text below `root` with dropped subtrees skipped, `<br>` kept as a line
+/// break, whitespace collapsed. Returns the text and its link characters.
+fn block_text(dom: &Dom, an: &Analysis, root: NodeId) -> String {
+    let mut out = String::new();
+    let mut cur = Some(root);
+    while let Some(c) = cur {
+        let skip = an.drop[c as usize];
+        if !skip {
+            match &dom.node(c).data {
+                NodeData::Text(t) => crate::dom::push_collapsed(&mut out, t),
+                NodeData::Element(e) => {
+                    if &*e.name == "br" || (c != root && is_block(&e.name) && !out.is_empty()) {
+                        trim_end_spaces(&mut out);
+                        if !out.ends_with('\n') && !out.is_empty() {
+                            out.push('\n');
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        cur = dom.next_in(root, c, skip);
+    }
+    tidy(&out)
+}
+
+fn trim_end_spaces(s: &mut String) {
+    while s.ends_with(' ') {
+        s.pop();
+    }
+}
+
+/// Trims each line and drops empty lines.
+fn tidy(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for line in s.lines() {
+        let l = line.trim();
+        if l.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(l);
+    }
+    out
+}
+
+struct Emitter<'a> {
+    dom: &'a Dom,
+    an: &'a Analysis,
+    title_key: String,
+    blocks: Vec<Block>,
+    buf: String,
+    buf_link: u32,
+    buf_len: u32,
+    in_link: u32,
+    base_url: Option<&'a str>,
+}
+
+pub fn emit(dom: &Dom, an: &Analysis, roots: &[NodeId], title: Option<&str>, base_url: Option<&str>) -> Vec<Block> {
+    let mut em = Emitter {
+        dom,
+        an,
+        title_key: title.map(text::key).unwrap_or_default(),
+        blocks: Vec::new(),
+        buf: String::new(),
+        buf_link: 0,
+        buf_len: 0,
+        in_link: 0,
+        base_url,
+    };
+    for &r in roots {
+        em.walk(r);
+    }
+    em.flush();
+    let mut blocks = em.blocks;
+    // Headings left with nothing after them introduced a dropped section.
+    while matches!(blocks.last(), Some(Block::Heading { .. })) {
+        blocks.pop();
+    }
+    blocks
+}
+
+impl Emitter<'_> {
+    fn walk(&mut self, root: NodeId) {
+        let dom = self.dom;
+        let mut cur = root;
+        loop {
+            let descend = self.enter(cur);
+            let fc = dom.node(cur).first_child;
+            if descend && fc != NONE {
+                cur = fc;
+                continue;
+            }
+            if descend {
+                self.exit(cur);
+            }
+            // Climb to the next sibling, exiting every parent passed (each
+            // was entered with `descend` set).
+            loop {
+                if cur == root {
+                    return;
+                }
+                let nx = dom.node(cur).next;
+                if nx != NONE {
+                    cur = nx;
+                    break;
+                }
+                cur = dom.node(cur).parent;
+                if cur == NONE {
+                    return;
+                }
+                self.exit(cur);
+            }
+        }
+    }
+
+    fn enter(&mut self, id: NodeId) -> bool {
+        let dom = self.dom;
+        if self.an.drop[id as usize] {
+            if let Some(el) = dom.element(id)
+                && &*el.name == "iframe"
+                && let Some(b) = embed_from_iframe(el.attr("src").unwrap_or(""))
+            {
+                self.flush();
+                self.blocks.push(b);
+            }
+            return false;
+        }
+        let el = match &dom.node(id).data {
+            NodeData::Text(t) => {
+                crate::dom::push_collapsed(&mut self.buf, t);
+                let (n, _) = count_text(t);
+                self.buf_len += n;
+                if self.in_link > 0 {
+                    self.buf_link += n;
+                }
+                return false;
+            }
+            NodeData::Element(el) => el,
+            _ => return false,
+        };
+        let tag = &*el.name;
+        match tag {
+            "br" => {
+                trim_end_spaces(&mut self.buf);
+                self.buf.push('\n');
+                false
+            }
+            "a" => {
+                self.in_link += 1;
+                true
+            }
+            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
+                self.flush();
+                let t = block_text(dom, self.an, id).replace('\n', " ");
+                if !t.is_empty() && text::key(&t) != self.title_key && self.an.link_density(id) < 0.5 {
+                    let level = tag.as_bytes()[1] - b'0';
+                    self.blocks.push(Block::Heading { level, text: t });
+                }
+                false
+            }
+            "p" => {
+                self.flush();
+                let t = block_text(dom, self.an, id);
+                self.push_paragraph(t, self.an.link_density(id), self.an.text[id as usize]);
+                false
+            }
+            "ul" | "ol" => {
+                self.flush();
+                self.list(id, tag == "ol");
+                false
+            }
+            "blockquote" => {
+                self.flush();
+                self.quote(id);
+                false
+            }
+            "figure" => {
+                self.flush();
+                if let Some(b) = self.figure(id) {
+                    self.blocks.push(b);
+                }
+                false
+            }
+            "pre" => {
+                self.flush();
+                let t = self.dom.text_of(id);
+                if !t.trim().is_empty() {
+                    self.blocks.push(Block::Preformatted { text: pre_text(dom, id) });
+                }
+                false
+            }
+            "table" => {
+                self.flush();
+                // Layout tables hold blocks of their own: walk into them.
+                if self.layout_table(id) {
+                    return true;
+                }
+                self.table(id);
+                false
+            }
+            t if is_block(t) => {
+                self.flush();
+                true
+            }
+            _ => true,
+        }
+    }
+
+    fn exit(&mut self, id: NodeId) {
+        if let Some(el) = self.dom.element(id) {
+            if &*el.name == "a" {
+                self.in_link = self.in_link.saturating_sub(1);
+            } else if is_block(&el.name) {
+                self.flush();
+            }
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.buf.trim().is_empty() {
+            self.buf.clear();
+            self.buf_len = 0;
+            self.buf_link = 0;
+            return;
+        }
+        let t = tidy(&self.buf);
+        let ld = if self.buf_len > 0 {
+            self.buf_link as f32 / self.buf_len as f32
+        } else {
+            0.0
+        };
+        let len = self.buf_len;
+        self.buf.clear();
+        self.buf_len = 0;
+        self.buf_link = 0;
+        self.push_paragraph(t, ld, len);
+    }
+
+    fn push_paragraph(&mut self, t: String, ld: f32, len: u32) {
+        if t.is_empty() {
+            return;
+        }
+        if ld > 0.5 && len < 300 {
+            return;
+        }
+        if text::is_boilerplate_line(&t) {
+            return;
+        }
+        if text::key(&t) == self.title_key {
+            return;
+        }
+        self.blocks.push(Block::Paragraph { text: t });
+    }
+
+    fn list(&mut self, id: NodeId, ordered: bool) {
+        let an = self.an;
+        if an.link_density(id) > 0.5 {
+            return;
+        }
+        let mut items = Vec::new();
+        for li in self.dom.children(id) {
+            if an.drop[li as usize] || self.dom.element(li).is_none() {
+                continue;
+            }
+            let t = block_text(self.dom, an, li).replace('\n', " ");
+            if !t.is_empty() {
+                items.push(t);
+            }
+        }
+        if items.is_empty() {
+            return;
+        }
+        self.blocks.push(Block::List { ordered, items });
+    }
+
+    fn quote(&mut self, id: NodeId) {
+        let dom = self.dom;
+        let class = dom.element(id).and_then(|e| e.attr("class")).unwrap_or("").to_ascii_lowercase();
+        let provider = ["twitter-tweet", "instagram-media", "tiktok-embed", "reddit-embed", "bluesky-embed", "fb-xfbml"]
+            .iter()
+            .find(|p| class.contains(*p));
+        if let Some(p) = provider {
+            let url = last_link(dom, id);
+            let provider = p.split('-').next().unwrap_or(p).to_string();
+            let text = block_text(dom, self.an, id);
+            self.blocks.push(Block::Embed {
+                provider,
+                url,
+                text: if text.is_empty() { None } else { Some(text) },
+            });
+            return;
+        }
+        // Attribution: <cite> or <footer> inside the quote.
+        let mut attribution = None;
+        let mut cur = Some(id);
+        while let Some(c) = cur {
+            if c != id
+                && let Some(t) = dom.tag(c)
+                && (t == "cite" || t == "footer")
+            {
+                let a = dom.text_of(c);
+                let a = a.trim_start_matches(['—', '–', '-', ' ']).trim().to_string();
+                if !a.is_empty() {
+                    attribution = Some(a);
+                }
+                break;
+            }
+            cur = dom.next_in(id, c, false);
+        }
+        let t = block_text(dom, self.an, id);
+        if t.is_empty() {
+            return;
+        }
+        let t = t.replace('\n', "\n\n");
+        self.blocks.push(Block::Quote { text: t, attribution });
+    }
+
+    fn figure(&mut self, id: NodeId) -> Option<Block> {
+        let dom = self.dom;
+        let mut src = None;
+        let mut caption = None;
+        let mut credit = None;
+        let mut cur = Some(id);
+        while let Some(c) = cur {
+            let mut skip = false;
+            if let Some(el) = dom.element(c) {
+                match &*el.name {
+                    "img" if src.is_none() => src = image_src(el, self.base_url),
+                    "figcaption" => {
+                        let mut cap = String::new();
+                        // Credits often sit in their own span inside the caption.
+                        let mut cc = dom.next_in(c, c, false);
+                        let mut credit_ids = Vec::new();
+                        while let Some(x) = cc {
+                            if let Some(e) = dom.element(x) {
+                                let cls = format!("{} {}", e.attr("class").unwrap_or(""), e.attr("itemprop").unwrap_or(""))
+                                    .to_ascii_lowercase();
+                                if cls.contains("credit") || cls.contains("copyright") || cls.contains("author") {
+                                    credit_ids.push(x);
+                                    cc = dom.next_in(c, x, true);
+                                    continue;
+                                }
+                            }
+                            if let NodeData::Text(t) = &dom.node(x).data {
+                                crate::dom::push_collapsed(&mut cap, t);
+                            }
+                            cc = dom.next_in(c, x, false);
+                        }
+                        for x in credit_ids {
+                            let t = dom.text_of(x);
+                            if !t.is_empty() {
+                                credit = Some(t);
+                            }
+                        }
+                        let cap = cap.trim().to_string();
+                        if !cap.is_empty() {
+                            caption = Some(cap);
+                        }
+                        skip = true;
+                    }
+                    _ => {}
+                }
+            }
+            cur = dom.next_in(id, c, skip);
+        }
+        if caption.is_none() && credit.is_none() && src.is_none() {
+            let t = block_text(dom, self.an, id);
+            if !t.is_empty() {
+                return Some(Block::Paragraph { text: t });
+            }
+            return None;
+        }
+        if credit.is_none()
+            && let Some(cap) = &caption
+        {
+            let (c, cr) = text::split_credit(cap);
+            if cr.is_some() {
+                caption = Some(c);
+                credit = cr;
+            }
+        }
+        Some(Block::Figure {
+            image: src,
+            caption,
+            credit,
+        })
+    }
+
+    fn layout_table(&self, id: NodeId) -> bool {
+        let dom = self.dom;
+        let mut cur = dom.next_in(id, id, false);
+        while let Some(c) = cur {
+            if let Some(t) = dom.tag(c)
+                && matches!(t, "p" | "div" | "table" | "h1" | "h2" | "h3" | "ul" | "ol")
+                && self.an.text[c as usize] > 0
+            {
+                return true;
+            }
+            cur = dom.next_in(id, c, false);
+        }
+        false
+    }
+
+    fn table(&mut self, id: NodeId) {
+        let dom = self.dom;
+        let an = self.an;
+        if an.link_density(id) > 0.5 {
+            return;
+        }
+        let mut rows = Vec::new();
+        let mut cur = dom.next_in(id, id, false);
+        while let Some(c) = cur {
+            let mut skip = false;
+            if dom.tag(c) == Some("tr") && !an.drop[c as usize] {
+                let mut row = Vec::new();
+                for cell in dom.children(c) {
+                    if matches!(dom.tag(cell), Some("td" | "th")) {
+                        row.push(block_text(dom, an, cell).replace('\n', " "));
+                    }
+                }
+                if row.iter().any(|c| !c.is_empty()) {
+                    rows.push(row);
+                }
+                skip = true;
+            }
+            cur = dom.next_in(id, c, skip);
+        }
+        if !rows.is_empty() {
+            self.blocks.push(Block::Table { rows });
+        }
+    }
+}
+
+fn pre_text(dom: &Dom, id: NodeId) -> String {
+    let mut out = String::new();
+    let mut cur = Some(id);
+    while let Some(c) = cur {
+        match &dom.node(c).data {
+            NodeData::Text(t) => out.push_str(t),
+            NodeData::Element(e) if &*e.name == "br" => out.push('\n'),
+            _ => {}
+        }
+        cur = dom.next_in(id, c, false);
+    }
+    out.trim_matches('\n').to_string()
+}
+
+fn last_link(dom: &Dom, id: NodeId) -> Option<String> {
+    let mut found = None;
+    let mut cur = Some(id);
+    while let Some(c) = cur {
+        if let Some(el) = dom.element(c)
+            && &*el.name == "a"
+            && let Some(h) = el.attr("href")
+        {
+            found = Some(h.to_string());
+        }
+        cur = dom.next_in(id, c, false);
+    }
+    found
+}
+
+fn embed_from_iframe(src: &str) -> Option<Block> {
+    let l = src.to_ascii_lowercase();
+    let provider = [
+        ("youtube", "youtube"),
+        ("youtu.be", "youtube"),
+        ("vimeo", "vimeo"),
+        ("twitter.com", "twitter"),
+        ("x.com", "twitter"),
+        ("instagram", "instagram"),
+        ("facebook.com", "facebook"),
+        ("tiktok", "tiktok"),
+        ("spotify", "spotify"),
+        ("soundcloud", "soundcloud"),
+        ("bsky", "bluesky"),
+    ]
+    .iter()
+    .find(|(k, _)| l.contains(k))?
+    .1;
+    Some(Block::Embed {
+        provider: provider.to_string(),
+        url: Some(src.to_string()),
+        text: None,
+    })
+}
+
+pub fn image_src(el: &crate::dom::Element, base: Option<&str>) -> Option<String> {
+    let raw = ["src", "data-src", "data-lazy-src", "data-original"]
+        .iter()
+        .filter_map(|a| el.attr(a))
+        .find(|v| !v.is_empty() && !v.starts_with("data:"))
+        .or_else(|| {
+            el.attr("srcset")
+                .and_then(|s| s.split(',').next())
+                .and_then(|s| s.split_whitespace().next())
+        })?;
+    Some(text::resolve_url(base, raw.trim()))
+}
+
+/// A lead image found in the body (first figure) if the metadata has none.
+pub fn first_figure(blocks: &[Block]) -> Option<Image> {
+    blocks.iter().find_map(|b| match b {
+        Block::Figure {
+            image: Some(url),
+            caption,
+            credit,
+        } => Some(Image {
+            url: url.clone(),
+            caption: caption.clone(),
+            credit: credit.clone(),
+            alt: None,
+        }),
+        _ => None,
+    })
+}

@@ -1,0 +1,253 @@
+//! Turning raw bytes into an HTML string: charset detection, a check that the
+//! input is HTML at all, and a cheap pre-pass that cuts out scripts, styles,
+//! SVG and comments before the (much slower) HTML5 tokenizer sees them.
+
+use encoding_rs::{Encoding, UTF_8};
+use memchr::memchr;
+
+use crate::ExtractError;
+
+/// Decodes `bytes` to text, choosing the charset from (in order) a byte-order
+/// mark, the HTTP Content-Type header, a `<meta>` declaration, then detection.
+pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Result<(String, &'static Encoding), ExtractError> {
+    if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
+        let (text, _) = enc.decode_without_bom_handling(&bytes[bom_len..]);
+        if !looks_like_html(&text) {
+            return Err(ExtractError::NotHtml("no HTML markup found".into()));
+        }
+        return Ok((text.into_owned(), enc));
+    }
+    check_binary(bytes)?;
+    let declared = content_type
+        .and_then(charset_from_content_type)
+        .or_else(|| meta_charset(&bytes[..bytes.len().min(16 * 1024)]));
+    let utf8_ok = std::str::from_utf8(bytes).is_ok();
+    let enc = match declared {
+        // Pages that declare a legacy charset but are valid UTF-8 with
+        // non-ASCII text are far more often mislabelled than not.
+        Some(enc) if enc != UTF_8 && utf8_ok && !bytes.is_ascii() && enc.is_ascii_compatible() => UTF_8,
+        Some(enc) => enc,
+        None if utf8_ok => UTF_8,
+        None => {
+            let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+            det.feed(&bytes[..bytes.len().min(256 * 1024)], true);
+            det.guess(None, chardetng::Utf8Detection::Allow)
+        }
+    };
+    // UTF-16 declared in a meta tag is impossible for ASCII-compatible bytes.
+    let enc = if enc.is_ascii_compatible() { enc } else { UTF_8 };
+    let (text, _) = enc.decode_without_bom_handling(bytes);
+    let text = text.into_owned();
+    if !looks_like_html(&text) {
+        return Err(ExtractError::NotHtml("no HTML markup found".into()));
+    }
+    Ok((text, enc))
+}
+
+fn check_binary(bytes: &[u8]) -> Result<(), ExtractError> {
+    const MAGIC: &[(&[u8], &str)] = &[
+        (b"%PDF", "a PDF document"),
+        (b"\x89PNG", "a PNG image"),
+        (b"GIF8", "a GIF image"),
+        (b"\xff\xd8\xff", "a JPEG image"),
+        (b"PK\x03\x04", "a ZIP archive"),
+        (b"\x1f\x8b", "gzip-compressed data"),
+        (b"RIFF", "a RIFF (WebP/AVI/WAV) file"),
+        (b"\x7fELF", "an executable"),
+    ];
+    for (magic, what) in MAGIC {
+        if bytes.starts_with(magic) {
+            return Err(ExtractError::NotHtml(format!("input is {what}")));
+        }
+    }
+    let head = &bytes[..bytes.len().min(4096)];
+    let control = head
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b))
+        .count();
+    if !head.is_empty() && control * 20 > head.len() {
+        return Err(ExtractError::NotHtml("input looks like binary data".into()));
+    }
+    Ok(())
+}
+
+fn looks_like_html(text: &str) -> bool {
+    let b = text.as_bytes();
+    let head = &b[..b.len().min(1 << 20)];
+    let mut i = 0;
+    while let Some(p) = memchr(b'<', &head[i..]) {
+        let p = i + p;
+        if let Some(&c) = head.get(p + 1)
+            && (c.is_ascii_alphabetic() || c == b'!')
+        {
+            return true;
+        }
+        i = p + 1;
+    }
+    false
+}
+
+fn charset_from_content_type(ct: &str) -> Option<&'static Encoding> {
+    let lower = ct.to_ascii_lowercase();
+    let pos = lower.find("charset=")?;
+    let rest = lower[pos + 8..].trim_start_matches(['"', '\'']);
+    let end = rest.find(|c: char| c == ';' || c == '"' || c == '\'' || c.is_whitespace()).unwrap_or(rest.len());
+    Encoding::for_label(rest[..end].as_bytes())
+}
+
+fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
+    let mut i = 0;
+    while let Some(p) = memchr(b'<', &head[i..]) {
+        let p = i + p;
+        i = p + 1;
+        if !starts_with_ci(&head[p + 1..], b"meta") {
+            continue;
+        }
+        let end = memchr(b'>', &head[p..]).map_or(head.len(), |e| p + e);
+        let tag = String::from_utf8_lossy(&head[p..end]).to_ascii_lowercase();
+        if let Some(pos) = tag.find("charset") {
+            let rest = tag[pos + 7..].trim_start();
+            let Some(rest) = rest.strip_prefix('=') else { continue };
+            let rest = rest.trim_start().trim_start_matches(['"', '\'']);
+            let stop = rest
+                .find(|c: char| c == '"' || c == '\'' || c == ';' || c == '/' || c.is_whitespace())
+                .unwrap_or(rest.len());
+            if let Some(enc) = Encoding::for_label(rest[..stop].as_bytes()) {
+                return Some(enc);
+            }
+        }
+    }
+    None
+}
+
+fn starts_with_ci(hay: &[u8], needle: &[u8]) -> bool {
+    hay.len() >= needle.len() && hay[..needle.len()].eq_ignore_ascii_case(needle)
+}
+
+/// Finds `</name` (any case) at or after `from`.
+fn find_close(b: &[u8], from: usize, name: &[u8]) -> Option<usize> {
+    let mut i = from;
+    while let Some(p) = memchr(b'<', &b[i..]) {
+        let p = i + p;
+        if b.get(p + 1) == Some(&b'/') && starts_with_ci(&b[p + 2..], name) {
+            return Some(p);
+        }
+        i = p + 1;
+    }
+    None
+}
+
+fn find_bytes(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    let first = *needle.first()?;
+    let mut i = from;
+    while let Some(p) = memchr(first, &b[i..]) {
+        let p = i + p;
+        if b[p..].starts_with(needle) {
+            return Some(p);
+        }
+        i = p + 1;
+    }
+    None
+}
+
+/// Removes comments and the contents of `script` (except JSON-LD), `style`,
+/// `noscript`, `template` and `svg` elements. They hold no article text, and
+/// skipping them here is several times cheaper than tokenizing them.
+pub fn prestrip(s: &str) -> String {
+    const RAW: &[&[u8]] = &[b"script", b"style", b"noscript", b"template", b"svg", b"iframe"];
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len() / 2);
+    let mut last = 0;
+    let mut i = 0;
+    'scan: while let Some(p) = memchr(b'<', &b[i..]) {
+        let p = i + p;
+        let rest = &b[p + 1..];
+        if rest.starts_with(b"!--") {
+            let end = find_bytes(b, p + 4, b"-->").map_or(b.len(), |e| e + 3);
+            out.push_str(&s[last..p]);
+            last = end;
+            i = end;
+            continue;
+        }
+        for name in RAW {
+            if starts_with_ci(rest, name)
+                && rest
+                    .get(name.len())
+                    .is_none_or(|c| c.is_ascii_whitespace() || *c == b'>' || *c == b'/')
+            {
+                let open_end = memchr(b'>', &b[p..]).map_or(b.len(), |e| p + e + 1);
+                if *name == b"script" {
+                    let open = s[p..open_end].to_ascii_lowercase();
+                    if open.contains("ld+json") {
+                        i = open_end;
+                        continue 'scan;
+                    }
+                }
+                let close = find_close(b, open_end, name);
+                let end = match close {
+                    Some(c) => memchr(b'>', &b[c..]).map_or(b.len(), |e| c + e + 1),
+                    None => b.len(),
+                };
+                out.push_str(&s[last..p]);
+                // Keep an empty element so the tree builder still sees it
+                // (an iframe may be an embedded post).
+                if *name == b"iframe" {
+                    out.push_str(&s[p..open_end]);
+                    out.push_str("</iframe>");
+                }
+                last = end;
+                i = end;
+                continue 'scan;
+            }
+        }
+        i = p + 1;
+    }
+    out.push_str(&s[last..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prestrip_drops_scripts_but_keeps_json_ld() {
+        let s = "<p>a</p><script>var x = '<p>no</p>';</script><script type=\"application/ld+json\">{}</script><!-- c --><style>p{}</style><p>b</p>";
+        assert_eq!(
+            prestrip(s),
+            "<p>a</p><script type=\"application/ld+json\">{}</script><p>b</p>"
+        );
+    }
+
+    #[test]
+    fn charset_from_meta_tag_is_used() {
+        let bytes = b"<html><head><meta charset=\"iso-8859-1\"></head><body><p>caf\xe9</p></body></html>";
+        let (text, enc) = decode(bytes, None).expect("decodes");
+        assert_eq!(enc.name(), "windows-1252");
+        assert!(text.contains("café"));
+    }
+
+    #[test]
+    fn charset_from_header_wins_over_detection() {
+        let bytes = b"<p>\xe4\xf6\xfc</p>";
+        let (text, _) = decode(bytes, Some("text/html; charset=ISO-8859-1")).expect("decodes");
+        assert!(text.contains("äöü"));
+    }
+
+    #[test]
+    fn utf16_bom_is_honoured() {
+        let mut bytes = vec![0xff, 0xfe];
+        for c in "<p>hi</p>".encode_utf16() {
+            bytes.extend_from_slice(&c.to_le_bytes());
+        }
+        let (text, _) = decode(&bytes, None).expect("decodes");
+        assert_eq!(text, "<p>hi</p>");
+    }
+
+    #[test]
+    fn binary_input_is_not_html() {
+        assert!(matches!(decode(b"\x89PNG\r\n\x1a\n\0\0", None), Err(ExtractError::NotHtml(_))));
+        assert!(matches!(decode(&[0u8, 1, 2, 3, 4, 5, 6, 7, 8], None), Err(ExtractError::NotHtml(_))));
+        assert!(matches!(decode(b"just some words", None), Err(ExtractError::NotHtml(_))));
+    }
+}
