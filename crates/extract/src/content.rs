@@ -27,6 +27,8 @@ pub struct Analysis {
     pub inline: Vec<u32>,
     pub inline_link: Vec<u32>,
     pub commas: Vec<u32>,
+    /// Text of paragraph-like blocks (enough inline text, few links) below.
+    pub para: Vec<u32>,
     /// Nodes in document (pre-)order.
     pub order: Vec<NodeId>,
 }
@@ -220,7 +222,6 @@ const NEG_SUB: &[&str] = &[
     "tag-list",
     "taglist",
     "tags-list",
-    "widget",
     "sidebar",
     "navbar",
     "navigation",
@@ -388,6 +389,7 @@ impl Analysis {
             inline: vec![0; n],
             inline_link: vec![0; n],
             commas: vec![0; n],
+            para: vec![0; n],
             order: Vec::with_capacity(n),
         };
         // Pass 1: document order, and the tags that are never text.
@@ -406,7 +408,7 @@ impl Analysis {
         an.aggregate(dom);
         // Pass 2: structural and class-hinted junk, guarded so that a wrapper
         // holding most of the page's text survives a misleading name.
-        let total = an.text[0].saturating_sub(an.link[0]).max(1) as f32;
+        let total = an.para[0].max(1) as f32;
         let mut dropped_sub = vec![false; n];
         for i in 0..an.order.len() {
             let id = an.order[i];
@@ -422,7 +424,7 @@ impl Analysis {
             if matches!(&*el.name, "html" | "body" | "main" | "article") {
                 continue;
             }
-            let share = an.text[id as usize].saturating_sub(an.link[id as usize]) as f32 / total;
+            let share = an.para[id as usize] as f32 / total;
             let hard = hidden(dom, id);
             let hint = class_hint(dom, id);
             let structural = structural_drop(&el.name);
@@ -437,6 +439,13 @@ impl Analysis {
                 an.drop[id as usize] = true;
             }
         }
+        // Everything under a dropped node is dropped too.
+        for &id in &an.order {
+            let p = dom.node(id).parent;
+            if p != NONE && an.drop[p as usize] {
+                an.drop[id as usize] = true;
+            }
+        }
         an.aggregate(dom);
         an
     }
@@ -447,6 +456,7 @@ impl Analysis {
         self.inline.iter_mut().for_each(|v| *v = 0);
         self.inline_link.iter_mut().for_each(|v| *v = 0);
         self.commas.iter_mut().for_each(|v| *v = 0);
+        self.para.iter_mut().for_each(|v| *v = 0);
         for &id in self.order.iter().rev() {
             let i = id as usize;
             if self.drop[i] {
@@ -455,6 +465,7 @@ impl Analysis {
                 self.inline[i] = 0;
                 self.inline_link[i] = 0;
                 self.commas[i] = 0;
+                self.para[i] = 0;
                 continue;
             }
             let node = dom.node(id);
@@ -473,14 +484,18 @@ impl Analysis {
                 }
                 _ => {}
             }
+            let block = dom.tag(id).is_some_and(is_block);
+            if block && self.inline[i] >= MIN_PARA && self.inline_link[i] * 2 < self.inline[i] {
+                self.para[i] += self.inline[i] - self.inline_link[i];
+            }
             let p = node.parent;
             if p == NONE {
                 continue;
             }
             let p = p as usize;
             self.text[p] += self.text[i];
+            self.para[p] += self.para[i];
             self.link[p] += self.link[i];
-            let block = dom.tag(id).is_some_and(is_block);
             if !block {
                 self.inline[p] += self.inline[i];
                 self.inline_link[p] += self.inline_link[i];
@@ -1210,4 +1225,57 @@ pub fn first_figure(blocks: &[Block]) -> Option<Image> {
         }),
         _ => None,
     })
+}
+
+#[doc(hidden)]
+pub fn describe(dom: &Dom, id: NodeId) -> String {
+    let mut path = Vec::new();
+    let mut cur = id;
+    for _ in 0..30 {
+        if let Some(el) = dom.element(cur) {
+            path.push(format!(
+                "{}#{}.{}",
+                el.name,
+                el.attr("id").unwrap_or(""),
+                el.attr("class").unwrap_or("").replace(' ', ".")
+            ));
+        }
+        cur = dom.node(cur).parent;
+        if cur == NONE {
+            break;
+        }
+    }
+    path.reverse();
+    path.join(" > ")
+}
+
+#[doc(hidden)]
+pub fn dump(dom: &Dom, an: &Analysis, root: NodeId, max_depth: usize) -> String {
+    let mut out = String::new();
+    let mut stack = vec![(root, 0usize)];
+    while let Some((id, d)) = stack.pop() {
+        if let Some(el) = dom.element(id) {
+            let i = id as usize;
+            out.push_str(&format!(
+                "{}{} .{} #{} text={} link={} inline={}{}\n",
+                "  ".repeat(d),
+                el.name,
+                el.attr("class").unwrap_or("").chars().take(80).collect::<String>(),
+                el.attr("id").unwrap_or(""),
+                an.text[i],
+                an.link[i],
+                an.inline[i],
+                if an.drop[i] { format!(" DROPPED {:?}", class_hint(dom, id)) } else { String::new() }
+            ));
+            if d < max_depth && !an.drop[i] {
+                let kids: Vec<NodeId> = dom.children(id).collect();
+                for k in kids.into_iter().rev() {
+                    if dom.element(k).is_some() && (an.text[k as usize] > 0 || an.drop[k as usize]) {
+                        stack.push((k, d + 1));
+                    }
+                }
+            }
+        }
+    }
+    out
 }

@@ -345,3 +345,22 @@ fn classify(meta: &meta::Meta, blocks: &[Block], words: usize, url: Option<&str>
         None => (PageKind::Article, None),
     }
 }
+
+/// Describes how the body was chosen (for tuning; not a stable interface).
+#[doc(hidden)]
+pub fn debug_body(bytes: &[u8]) -> String {
+    let Ok((html, _)) = decode::decode(bytes, None) else {
+        return "not html".into();
+    };
+    let dom = dom::Dom::parse(&decode::prestrip(&html));
+    let an = content::Analysis::new(&dom);
+    let meta = meta::collect(&dom, &an.order, None);
+    let body = content::find_body(&dom, &an, meta.article_body.as_deref());
+    let mut out = format!("title={:?} ldbody={}\n", meta.title, meta.article_body.as_ref().map_or(0, |b| b.len()));
+    for b in body {
+        out.push_str(&content::describe(&dom, b));
+        out.push('\n');
+        out.push_str(&content::dump(&dom, &an, b, 4));
+    }
+    out
+}
