@@ -6,6 +6,7 @@ pub mod error;
 pub mod middleware;
 pub mod routes;
 pub mod state;
+pub mod syndication;
 
 use axum::Router;
 use std::future::Future;

@@ -1,8 +1,395 @@
-//! TODO
-use axum::Router;
+//! The read-only JSON API under `/api/v1`: articles (filtered, cursor-paginated), authors, tags.
+//!
+//! Responses are DTOs defined here, not the model structs, so the store can change shape without
+//! breaking clients. Every failure, including a malformed query string, an unknown route or a
+//! wrong method, answers with the stable `{"error": {"code", "message"}}` shape.
 
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use newsdesk_core::site::SiteSettings;
+use newsdesk_core::{Article, ArticleQuery, Author, Cursor, Photo, Slug, Tag};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ApiError, AppError};
 use crate::state::AppState;
+use crate::syndication as syn;
+
+pub const DEFAULT_LIMIT: u32 = 20;
+pub const MAX_LIMIT: u32 = 100;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/articles", get(list_articles))
+        .route("/articles/{slug}", get(article))
+        .route("/authors", get(list_authors))
+        .route("/authors/{slug}", get(author))
+        .route("/tags", get(list_tags))
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(not_found)
+}
+
+// --- DTOs
+
+#[derive(Debug, Serialize)]
+pub struct ArticleDto {
+    pub id: i64,
+    pub slug: String,
+    pub headline: String,
+    pub standfirst: String,
+    /// Sanitized when the article was saved.
+    pub body_html: String,
+    pub published_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// The article's page on this site.
+    pub url: String,
+    /// Where search engines should look, when that is not `url` (e.g. the original of a reprint).
+    pub canonical_url: Option<String>,
+    pub authors: Vec<AuthorRef>,
+    pub tags: Vec<TagRef>,
+    pub section: Option<TagRef>,
+    pub lead_image: Option<ImageDto>,
+    pub source: Option<SourceDto>,
+    pub important: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AuthorRef {
+    pub slug: String,
+    pub name: String,
+    pub url: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TagRef {
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ImageDto {
+    pub url: String,
+    pub alt: String,
+    pub caption: String,
+    pub credit: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SourceDto {
+    pub agency: String,
+    pub original_url: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AuthorDto {
+    pub slug: String,
+    pub name: String,
+    pub bio: String,
+    pub url: String,
+    pub photo: Option<ImageDto>,
+    pub links: Vec<LinkDto>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LinkDto {
+    pub label: String,
+    pub url: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TagDto {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub url: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ArticleList {
+    pub items: Vec<ArticleDto>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ItemList<T> {
+    pub items: Vec<T>,
+}
+
+impl ImageDto {
+    fn from_photo(p: &Photo, site: &SiteSettings) -> Self {
+        ImageDto {
+            url: site.url(&syn::upload_path(&p.file)),
+            alt: p.alt.clone(),
+            caption: p.caption.clone(),
+            credit: p.credit.clone(),
+            width: p.width,
+            height: p.height,
+        }
+    }
+}
+
+impl TagRef {
+    fn from_tag(t: &Tag) -> Self {
+        TagRef {
+            slug: t.slug.to_string(),
+            name: t.name.clone(),
+        }
+    }
+}
+
+impl ArticleDto {
+    pub fn from_article(a: &Article, site: &SiteSettings) -> Self {
+        ArticleDto {
+            id: a.id,
+            slug: a.slug.to_string(),
+            headline: a.headline.clone(),
+            standfirst: a.standfirst.clone(),
+            body_html: a.body_html.clone(),
+            // Visible articles always have one; created_at keeps the field non-null regardless.
+            published_at: a.published_at.unwrap_or(a.created_at),
+            updated_at: a.updated_at,
+            url: site.url(&syn::article_path(a.slug.as_str())),
+            canonical_url: a.canonical_url.clone(),
+            authors: a
+                .authors
+                .iter()
+                .map(|p| AuthorRef {
+                    slug: p.slug.to_string(),
+                    name: p.name.clone(),
+                    url: site.url(&syn::author_path(p.slug.as_str())),
+                })
+                .collect(),
+            tags: a.tags.iter().map(TagRef::from_tag).collect(),
+            section: a.section.as_ref().map(TagRef::from_tag),
+            lead_image: a.lead_photo.as_ref().map(|p| ImageDto::from_photo(p, site)),
+            source: a.source.as_ref().map(|s| SourceDto {
+                agency: s.agency.clone(),
+                original_url: s.original_url.clone(),
+            }),
+            important: a.important,
+        }
+    }
+}
+
+impl AuthorDto {
+    pub fn from_author(a: &Author, site: &SiteSettings) -> Self {
+        AuthorDto {
+            slug: a.slug.to_string(),
+            name: a.name.clone(),
+            bio: a.bio.clone(),
+            url: site.url(&syn::author_path(a.slug.as_str())),
+            photo: a.photo.as_ref().map(|p| ImageDto::from_photo(p, site)),
+            links: a
+                .links
+                .iter()
+                .map(|l| LinkDto {
+                    label: l.label.clone(),
+                    url: l.url.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl TagDto {
+    pub fn from_tag(t: &Tag, site: &SiteSettings) -> Self {
+        TagDto {
+            slug: t.slug.to_string(),
+            name: t.name.clone(),
+            description: t.description.clone(),
+            url: site.url(&syn::tag_path(t.slug.as_str())),
+        }
+    }
+}
+
+/// A successful API answer: JSON with a short shared-cache lifetime.
+struct ApiJson<T>(T);
+
+impl<T: Serialize> IntoResponse for ApiJson<T> {
+    fn into_response(self) -> Response {
+        let mut res = Json(self.0).into_response();
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=30"));
+        res
+    }
+}
+
+type ApiResult<T> = Result<ApiJson<T>, ApiError>;
+
+// --- input
+
+/// The raw query of `GET /articles`: strings only, so that every problem is reported by our own
+/// parsing below with a useful message, in the API's error shape.
+#[derive(Debug, Default, Deserialize)]
+struct ListParams {
+    tag: Option<String>,
+    author: Option<String>,
+    since: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+fn bad(msg: impl Into<String>) -> ApiError {
+    ApiError(AppError::BadRequest(msg.into()))
+}
+
+/// An empty value (`?tag=`) means "not given": clients often template every parameter.
+fn given(v: Option<String>) -> Option<String> {
+    v.filter(|s| !s.is_empty())
+}
+
+fn parse_list_query(p: ListParams, now: DateTime<Utc>) -> Result<ArticleQuery, ApiError> {
+    let mut q = ArticleQuery::visible_at(now);
+    if let Some(t) = given(p.tag) {
+        q.tag = Some(Slug::parse(&t).map_err(|e| bad(format!("tag: {e}")))?);
+    }
+    if let Some(a) = given(p.author) {
+        q.author = Some(Slug::parse(&a).map_err(|e| bad(format!("author: {e}")))?);
+    }
+    if let Some(s) = given(p.since) {
+        let t = DateTime::parse_from_rfc3339(&s)
+            .map_err(|_| bad(format!("since: {s:?} is not an RFC 3339 date-time, e.g. 2026-03-01T12:00:00Z")))?;
+        q.since = Some(t.with_timezone(&Utc));
+    }
+    q.limit = match given(p.limit) {
+        None => DEFAULT_LIMIT,
+        Some(l) => l
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| bad(format!("limit: must be a whole number from 1 to {MAX_LIMIT}")))?,
+    };
+    if let Some(c) = given(p.cursor) {
+        q.before = Some(Cursor::decode(&c).ok_or_else(|| bad("cursor: not a cursor this API gave out"))?);
+    }
+    Ok(q)
+}
+
+fn path_slug(p: Result<Path<String>, PathRejection>) -> Result<Slug, ApiError> {
+    // Whatever is not a valid slug names nothing: the resource is missing, not the request wrong.
+    let Path(raw) = p.map_err(|_| ApiError(AppError::NotFound))?;
+    Slug::parse(&raw).map_err(|_| ApiError(AppError::NotFound))
+}
+
+// --- handlers
+
+async fn list_articles(
+    State(state): State<AppState>,
+    params: Result<Query<ListParams>, QueryRejection>,
+) -> ApiResult<ArticleList> {
+    let Query(params) = params.map_err(|e| bad(format!("malformed query string: {}", e.body_text())))?;
+    let query = parse_list_query(params, Utc::now())?;
+    let page = state.store.list_articles(&query).await?;
+    Ok(ApiJson(ArticleList {
+        items: page.items.iter().map(|a| ArticleDto::from_article(a, &state.site)).collect(),
+        next_cursor: page.next.map(|c| c.encode()),
+    }))
+}
+
+async fn article(
+    State(state): State<AppState>,
+    slug: Result<Path<String>, PathRejection>,
+) -> ApiResult<ArticleDto> {
+    let slug = path_slug(slug)?;
+    let a = state
+        .store
+        .visible_article_by_slug(&slug, Utc::now())
+        .await?
+        .ok_or(ApiError(AppError::NotFound))?;
+    Ok(ApiJson(ArticleDto::from_article(&a, &state.site)))
+}
+
+async fn list_authors(State(state): State<AppState>) -> ApiResult<ItemList<AuthorDto>> {
+    let authors = state.store.list_authors().await?;
+    Ok(ApiJson(ItemList {
+        items: authors.iter().map(|a| AuthorDto::from_author(a, &state.site)).collect(),
+    }))
+}
+
+async fn author(State(state): State<AppState>, slug: Result<Path<String>, PathRejection>) -> ApiResult<AuthorDto> {
+    let slug = path_slug(slug)?;
+    let a = state.store.author_by_slug(&slug).await?.ok_or(ApiError(AppError::NotFound))?;
+    Ok(ApiJson(AuthorDto::from_author(&a, &state.site)))
+}
+
+async fn list_tags(State(state): State<AppState>) -> ApiResult<ItemList<TagDto>> {
+    let tags = state.store.list_tags().await?;
+    Ok(ApiJson(ItemList {
+        items: tags.iter().map(|t| TagDto::from_tag(t, &state.site)).collect(),
+    }))
+}
+
+async fn not_found() -> ApiError {
+    ApiError(AppError::NotFound)
+}
+
+/// AppError has no 405; this writes the same `{"error": {...}}` shape by hand.
+async fn method_not_allowed() -> Response {
+    let body = serde_json::json!({
+        "error": { "code": "method_not_allowed", "message": "This API is read-only: use GET." }
+    });
+    let mut res = (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response();
+    res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(f: impl FnOnce(&mut ListParams)) -> ListParams {
+        let mut p = ListParams::default();
+        f(&mut p);
+        p
+    }
+
+    #[test]
+    fn list_query_defaults_and_treats_empty_as_absent() {
+        let now = Utc::now();
+        let q = parse_list_query(params(|p| p.tag = Some(String::new())), now).expect("ok");
+        assert_eq!(q.limit, DEFAULT_LIMIT);
+        assert_eq!(q.tag, None);
+        assert_eq!(q.visible_at, now);
+    }
+
+    #[test]
+    fn list_query_rejects_bad_values() {
+        let now = Utc::now();
+        for p in [
+            params(|p| p.limit = Some("0".into())),
+            params(|p| p.limit = Some("101".into())),
+            params(|p| p.limit = Some("ten".into())),
+            params(|p| p.since = Some("yesterday".into())),
+            params(|p| p.cursor = Some("nope".into())),
+            params(|p| p.tag = Some("Not A Slug".into())),
+        ] {
+            assert!(parse_list_query(p, now).is_err());
+        }
+    }
+
+    #[test]
+    fn list_query_parses_good_values() {
+        let c = Cursor { published_at: Utc::now(), id: 7 };
+        let q = parse_list_query(
+            params(|p| {
+                p.limit = Some("100".into());
+                p.since = Some("2026-03-01T12:00:00+02:00".into());
+                p.cursor = Some(c.encode());
+                p.author = Some("ann-lee".into());
+            }),
+            Utc::now(),
+        )
+        .expect("ok");
+        assert_eq!(q.limit, 100);
+        assert_eq!(q.since.map(|s| s.to_rfc3339()), Some("2026-03-01T10:00:00+00:00".into()));
+        assert_eq!(q.before.map(|b| b.id), Some(7));
+        assert_eq!(q.author.map(|a| a.to_string()), Some("ann-lee".into()));
+    }
 }
