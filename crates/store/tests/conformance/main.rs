@@ -1,0 +1,86 @@
+//! The store conformance suite: one set of behaviours (`cases`), written once against
+//! `Arc<dyn Store>`, run against SQLite (a fresh temp file per test) and PostgreSQL (a fresh
+//! database per test on the server in `NEWSDESK_TEST_DATABASE_URL`).
+//!
+//! ```text
+//! cargo test -p newsdesk-store --test conformance                # SQLite; PostgreSQL skipped loudly
+//! eval "$(scripts/pg-test-server)"                                # start a throwaway PostgreSQL
+//! cargo test -p newsdesk-store --test conformance                # both backends
+//! ```
+//! With `CI` set, a missing `NEWSDESK_TEST_DATABASE_URL` fails the PostgreSQL tests.
+
+#![allow(clippy::unwrap_used)]
+
+mod cases;
+mod sqlite_only;
+mod support;
+
+/// Instantiates every case for both backends: `sqlite::<case>` and `postgres::<case>`.
+/// `store:` cases take the store; `raw:` cases also get a back door to the database.
+macro_rules! conformance {
+    (store: [$($case:ident),* $(,)?], raw: [$($raw:ident),* $(,)?] $(,)?) => {
+        mod sqlite {
+            use crate::support::{SqliteDb, TestDb as _};
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    let db = SqliteDb::new().await;
+                    crate::cases::$case(db.store()).await;
+                }
+            )*
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $raw() {
+                    let db = SqliteDb::new().await;
+                    crate::cases::$raw(&db).await;
+                }
+            )*
+        }
+        mod postgres {
+            use crate::support::{PgDb, TestDb as _};
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    let Some(db) = PgDb::new(stringify!($case)).await else { return };
+                    crate::cases::$case(db.store()).await;
+                }
+            )*
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $raw() {
+                    let Some(db) = PgDb::new(stringify!($raw)).await else { return };
+                    crate::cases::$raw(&db).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance! {
+    store: [
+        authors_round_trip_with_photo_and_links,
+        authors_are_listed_by_name,
+        tags_round_trip_and_are_listed_by_name,
+        photos_round_trip_including_extreme_dimensions,
+        article_round_trips_with_every_field,
+        article_without_tags_authors_or_photo_loads,
+        timestamps_round_trip_at_microsecond_precision,
+        visibility_hides_drafts_and_articles_not_yet_due,
+        pagination_covers_every_article_once_despite_equal_times,
+        next_cursor_only_when_another_item_exists,
+        page_limit_is_clamped_to_1_through_100,
+        lists_filter_by_tag_author_since_and_importance,
+        related_articles_rank_by_shared_tags_then_recency,
+        count_articles_counts_every_status,
+        duplicate_slugs_are_conflicts_and_leave_nothing_behind,
+        repeated_ids_in_an_article_are_not_an_error,
+        unknown_references_are_invalid_and_leave_nothing_behind,
+        subscribing_twice_keeps_one_pending_row,
+        subscriber_addresses_match_regardless_of_case,
+        concurrent_writes_from_many_tasks_all_succeed,
+    ],
+    raw: [
+        corrupt_slug_is_reported,
+        corrupt_author_links_are_reported,
+    ],
+}

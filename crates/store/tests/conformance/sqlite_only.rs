@@ -1,0 +1,135 @@
+//! What only the SQLite backend promises: its file, its pragmas, its URL forms.
+
+use std::str::FromStr as _;
+
+use newsdesk_core::{ArticleQuery, StoreError};
+use newsdesk_store::{OpenError, SqliteStore};
+
+use crate::support::{SqliteDb, TestDb as _};
+
+#[tokio::test]
+async fn open_creates_the_file_and_its_directory_and_reopens_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new").join("dir").join("news.db");
+    let store = newsdesk_store::open_sqlite_file(&path).await.unwrap();
+    assert!(path.exists());
+    assert_eq!(store.backend(), "sqlite");
+    store
+        .add_subscriber(
+            &newsdesk_core::EmailAddress::parse("keep@example.org").unwrap(),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    drop(store);
+    // Opening again runs the (already applied) migrations and keeps the data.
+    let again = newsdesk_store::open(&format!("sqlite:{}", path.display()))
+        .await
+        .unwrap();
+    assert!(
+        again
+            .subscriber_by_email(&newsdesk_core::EmailAddress::parse("keep@example.org").unwrap())
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+#[tokio::test]
+async fn connections_use_wal_foreign_keys_normal_sync_and_a_busy_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open_file(&dir.path().join("p.db"))
+        .await
+        .unwrap();
+    let pool = store.writer_pool();
+    let text = |sql: &'static str| sqlx::query_scalar::<_, String>(sql).fetch_one(pool);
+    let int = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql).fetch_one(pool);
+    assert_eq!(text("PRAGMA journal_mode").await.unwrap(), "wal");
+    assert_eq!(int("PRAGMA foreign_keys").await.unwrap(), 1);
+    assert_eq!(int("PRAGMA synchronous").await.unwrap(), 1, "NORMAL");
+    assert!(int("PRAGMA busy_timeout").await.unwrap() >= 1000);
+    assert_eq!(store.writer_pool().options().get_max_connections(), 1);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn unknown_status_in_a_row_is_corrupt_not_a_panic() {
+    let db = SqliteDb::new().await;
+    let store = db.store();
+    let now = chrono::Utc::now();
+    store
+        .create_article(&newsdesk_core::NewArticle {
+            slug: newsdesk_core::Slug::parse("odd").unwrap(),
+            headline: "Odd".into(),
+            standfirst: String::new(),
+            body_markdown: String::new(),
+            body_html: String::new(),
+            status: newsdesk_core::ArticleStatus::Published,
+            published_at: Some(now - chrono::Duration::minutes(1)),
+            canonical_url: None,
+            source: None,
+            author_ids: vec![],
+            lead_photo_id: None,
+            tag_ids: vec![],
+            section_id: None,
+            important: false,
+        })
+        .await
+        .unwrap();
+    db.raw("PRAGMA ignore_check_constraints = ON; UPDATE articles SET status = 'retracted'".into())
+        .await;
+    let err = store
+        .list_articles(&ArticleQuery::visible_at(now))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Corrupt(ref m) if m.contains("retracted")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn memory_url_gives_a_working_private_store() {
+    let store = newsdesk_store::open("sqlite::memory:").await.unwrap();
+    assert_eq!(store.count_articles().await.unwrap(), 0);
+    let tag = store
+        .create_tag(&newsdesk_core::NewTag {
+            slug: newsdesk_core::Slug::parse("mem").unwrap(),
+            name: "Mem".into(),
+            description: String::new(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.list_tags().await.unwrap(), vec![tag]);
+}
+
+#[tokio::test]
+async fn unknown_schemes_are_refused_naming_the_accepted_ones() {
+    for url in [
+        "mysql://root:hunter2@localhost/news",
+        "news.db",
+        "file:///tmp/x.db",
+    ] {
+        let err = newsdesk_store::open(url).await.unwrap_err();
+        assert!(
+            matches!(err, OpenError::UnknownScheme { .. }),
+            "{url}: {err:?}"
+        );
+        let msg = err.to_string();
+        assert!(
+            msg.contains("sqlite://") && msg.contains("postgres://"),
+            "{msg}"
+        );
+        assert!(!msg.contains("hunter2"), "password leaked: {msg}");
+    }
+}
+
+#[tokio::test]
+async fn debug_output_never_shows_a_postgres_password() {
+    // Connecting fails (nothing listens on port 1), but the error must not carry the password.
+    let url = "postgres://news:hunter2@127.0.0.1:1/news";
+    let err = newsdesk_store::open(url).await.unwrap_err();
+    assert!(!format!("{err:?}").contains("hunter2"));
+    assert!(!format!("{err}").contains("hunter2"));
+    let _ = sqlx::postgres::PgConnectOptions::from_str(url).unwrap();
+}
