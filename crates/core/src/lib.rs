@@ -2,6 +2,7 @@
 //! and the pure services built on them (Markdown rendering, demo content, ...).
 //! Nothing here speaks HTTP or SQL: `newsdesk-web` adapts it to HTTP, `newsdesk-store` to SQL.
 
+pub mod demo;
 pub mod domain;
 pub mod markdown;
 pub mod model;
