@@ -157,6 +157,20 @@ impl SqliteStore {
         &self.writer
     }
 
+    /// Writes a consistent, compacted copy of the database to `dest` (which must not exist)
+    /// with `VACUUM INTO`, while readers and the site carry on.
+    pub async fn backup_into(&self, dest: &Path) -> StoreResult<()> {
+        let dest = dest.to_str().ok_or_else(|| {
+            StoreError::Backend(format!("backup path {} is not UTF-8", dest.display()).into())
+        })?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(dest)
+            .execute(&self.writer)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
     /// Waits for every connection to close (checkpointing the WAL).
     pub async fn close(&self) {
         self.readers.close().await;

@@ -2,7 +2,7 @@
 
 use std::str::FromStr as _;
 
-use newsdesk_core::{ArticleQuery, StoreError};
+use newsdesk_core::{ArticleQuery, Store as _, StoreError};
 use newsdesk_store::{OpenError, SqliteStore};
 
 use crate::support::{SqliteDb, TestDb as _};
@@ -132,4 +132,118 @@ async fn debug_output_never_shows_a_postgres_password() {
     assert!(!format!("{err:?}").contains("hunter2"));
     assert!(!format!("{err}").contains("hunter2"));
     let _ = sqlx::postgres::PgConnectOptions::from_str(url).unwrap();
+}
+
+/// The public lists walk an index and stop after a page: with 10,000 articles every list,
+/// filtered or not, first page or deep, answers in a few milliseconds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_stay_fast_with_ten_thousand_articles() {
+    let db = SqliteDb::new().await;
+    let store = db.store();
+    // Bulk-fill through the back door: 20 tags, 10 authors, 10,000 articles with 3 tags and
+    // 1 author each, one a minute back from 2026-01-01.
+    db.raw(
+        "INSERT INTO tags (slug, name, description)
+           WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 19)
+           SELECT 'tag-' || i, 'Tag ' || i, '' FROM n;
+         INSERT INTO authors (slug, name, bio)
+           WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 9)
+           SELECT 'author-' || i, 'Author ' || i, '' FROM n;
+         INSERT INTO articles (slug, headline, standfirst, body_markdown, body_html, status,
+                               published_at, updated_at, created_at, section_id, important)
+           WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 9999)
+           SELECT 'article-' || i, 'Headline ' || i, 'Standfirst', 'Body', '<p>Body</p>',
+                  CASE WHEN i % 50 = 0 THEN 'draft' ELSE 'published' END,
+                  1767225600000000 - i * 60000000, 1767225600000000, 1767225600000000,
+                  (i % 20) + 1, i % 7 = 0
+           FROM n;
+         INSERT INTO article_tags (article_id, tag_id, position)
+           SELECT id, ((id + k) % 20) + 1, k FROM articles, (SELECT 0 AS k UNION ALL SELECT 7 UNION ALL SELECT 13)
+           WHERE ((id + k) % 20) + 1 IS NOT NULL;
+         UPDATE articles SET section_id = ((id + 0) % 20) + 1;
+         INSERT INTO article_authors (article_id, author_id, position)
+           SELECT id, (id % 10) + 1, 0 FROM articles;
+         ANALYZE;"
+            .into(),
+    )
+    .await;
+    assert_eq!(store.count_articles().await.unwrap(), 10_000);
+    let at = chrono::DateTime::from_timestamp_micros(1_767_225_600_000_000).unwrap();
+    let slug = |s: &str| newsdesk_core::Slug::parse(s).unwrap();
+    let queries = [
+        ArticleQuery::visible_at(at),
+        ArticleQuery {
+            tag: Some(slug("tag-3")),
+            ..ArticleQuery::visible_at(at)
+        },
+        ArticleQuery {
+            author: Some(slug("author-4")),
+            ..ArticleQuery::visible_at(at)
+        },
+        ArticleQuery {
+            important_only: true,
+            ..ArticleQuery::visible_at(at)
+        },
+        ArticleQuery {
+            before: Some(newsdesk_core::Cursor {
+                published_at: at - chrono::Duration::days(5),
+                id: 1,
+            }),
+            ..ArticleQuery::visible_at(at)
+        },
+    ];
+    for q in queries {
+        let started = std::time::Instant::now();
+        let page = store.list_articles(&q).await.unwrap();
+        let took = started.elapsed();
+        assert_eq!(page.items.len(), 20, "{q:?}");
+        assert!(
+            page.items
+                .iter()
+                .all(|a| a.tags.len() == 3 && a.authors.len() == 1)
+        );
+        eprintln!("list {took:?}");
+        assert!(
+            took < std::time::Duration::from_millis(250),
+            "{q:?} took {took:?}"
+        );
+    }
+    let article = store
+        .visible_article_by_slug(&slug("article-1"), at)
+        .await
+        .unwrap()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let related = store.related_articles(&article, at, 5).await.unwrap();
+    let took = started.elapsed();
+    eprintln!("related {took:?}");
+    assert_eq!(related.len(), 5);
+    assert!(
+        took < std::time::Duration::from_millis(250),
+        "related took {took:?}"
+    );
+}
+
+#[tokio::test]
+async fn backup_into_writes_a_copy_that_opens_as_a_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open_file(&dir.path().join("live.db"))
+        .await
+        .unwrap();
+    store
+        .create_tag(&newsdesk_core::NewTag {
+            slug: newsdesk_core::Slug::parse("kept").unwrap(),
+            name: "Kept".into(),
+            description: String::new(),
+        })
+        .await
+        .unwrap();
+    let copy = dir.path().join("backup.db");
+    store.backup_into(&copy).await.unwrap();
+    let restored = newsdesk_store::open_sqlite_file(&copy).await.unwrap();
+    assert_eq!(restored.list_tags().await.unwrap().len(), 1);
+    assert!(
+        store.backup_into(&copy).await.is_err(),
+        "never overwrites an existing file"
+    );
 }
