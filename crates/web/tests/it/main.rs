@@ -1,3 +1,4 @@
 //! Integration tests for newsdesk-web: the real router served over loopback, a real SQLite file.
 
 mod common;
+mod feeds;
