@@ -114,7 +114,13 @@ struct Canvas {
 
 impl Canvas {
     fn new((w, h): (u32, u32), seed: u64) -> Self {
-        Canvas { w: i64::from(w), h: i64::from(h), defs: String::new(), body: String::new(), rng: Rng::new(seed) }
+        Canvas {
+            w: i64::from(w),
+            h: i64::from(h),
+            defs: String::new(),
+            body: String::new(),
+            rng: Rng::new(seed),
+        }
     }
 
     fn finish(self) -> String {
@@ -155,7 +161,10 @@ impl Canvas {
     }
 
     fn rect(&mut self, x: i64, y: i64, w: i64, h: i64, fill: &str) {
-        let _ = write!(self.body, "<rect x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" fill=\"{fill}\"/>");
+        let _ = write!(
+            self.body,
+            "<rect x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" fill=\"{fill}\"/>"
+        );
     }
 
     fn rect_o(&mut self, x: i64, y: i64, w: i64, h: i64, fill: &str, opacity: f32) {
@@ -166,7 +175,10 @@ impl Canvas {
     }
 
     fn circle(&mut self, cx: i64, cy: i64, r: i64, fill: &str) {
-        let _ = write!(self.body, "<circle cx=\"{cx}\" cy=\"{cy}\" r=\"{r}\" fill=\"{fill}\"/>");
+        let _ = write!(
+            self.body,
+            "<circle cx=\"{cx}\" cy=\"{cy}\" r=\"{r}\" fill=\"{fill}\"/>"
+        );
     }
 
     fn ellipse(&mut self, cx: i64, cy: i64, rx: i64, ry: i64, fill: &str, opacity: f32) {
@@ -181,7 +193,10 @@ impl Canvas {
     }
 
     fn path_o(&mut self, d: &str, fill: &str, opacity: f32) {
-        let _ = write!(self.body, "<path d=\"{d}\" fill=\"{fill}\" opacity=\"{opacity}\"/>");
+        let _ = write!(
+            self.body,
+            "<path d=\"{d}\" fill=\"{fill}\" opacity=\"{opacity}\"/>"
+        );
     }
 
     fn stroke(&mut self, d: &str, color: &str, width: i64) {
@@ -250,7 +265,14 @@ impl Canvas {
         let mut x = 0;
         for _ in 0..steps {
             let peak = base - self.rng.range(0, amp);
-            let _ = write!(d, "Q{} {} {} {}", x + step / 2, peak - amp / 2, x + step, base - self.rng.range(0, amp / 2));
+            let _ = write!(
+                d,
+                "Q{} {} {} {}",
+                x + step / 2,
+                peak - amp / 2,
+                x + step,
+                base - self.rng.range(0, amp / 2)
+            );
             x += step;
         }
         let _ = write!(d, "L{} {bottom}Z", self.w);
@@ -259,7 +281,11 @@ impl Canvas {
 }
 
 fn building_fill(light: Light) -> (&'static str, &'static str) {
-    if light.is_dark() { ("#1d2340", "#ffd98a") } else { ("#5d6b80", "#dbe7f3") }
+    if light.is_dark() {
+        ("#1d2340", "#ffd98a")
+    } else {
+        ("#5d6b80", "#dbe7f3")
+    }
 }
 
 fn harbour(c: &mut Canvas, light: Light) {
@@ -269,7 +295,9 @@ fn harbour(c: &mut Canvas, light: Light) {
     c.water(light, 520);
     // Quay and container stacks.
     c.rect(0, 480, 560, 60, "#3d4654");
-    let colours = ["#c0392b", "#2e86c1", "#d4ac0d", "#1e8449", "#ca6f1e", "#7d3c98"];
+    let colours = [
+        "#c0392b", "#2e86c1", "#d4ac0d", "#1e8449", "#ca6f1e", "#7d3c98",
+    ];
     for col in 0..8 {
         let stack = c.rng.range(1, 4);
         for row in 0..stack {
@@ -280,12 +308,21 @@ fn harbour(c: &mut Canvas, light: Light) {
     // Cranes.
     for i in 0..2 {
         let x = 120 + i * 260;
-        let d = format!("M{x} 480V250M{} 250H{}M{x} 330L{} 250M{} 250V330", x - 60, x + 200, x + 60, x + 160);
+        let d = format!(
+            "M{x} 480V250M{} 250H{}M{x} 330L{} 250M{} 250V330",
+            x - 60,
+            x + 200,
+            x + 60,
+            x + 160
+        );
         c.stroke(&d, "#e67e22", 12);
     }
     // A ship at anchor.
     let sx = c.rng.range(660, 820);
-    c.path(&format!("M{sx} 560H{}L{} 610H{}Z", sx + 320, sx + 290, sx + 30), bf);
+    c.path(
+        &format!("M{sx} 560H{}L{} 610H{}Z", sx + 320, sx + 290, sx + 30),
+        bf,
+    );
     c.rect(sx + 210, 520, 70, 40, "#ecf0f1");
     c.rect(sx + 236, 500, 16, 22, "#c0392b");
 }
@@ -299,7 +336,14 @@ fn skyline(c: &mut Canvas, light: Light) {
         let w = c.rng.range(60, 140);
         let h = c.rng.range(160, 430);
         c.rect(x, 600 - h, w, h, bf);
-        c.rect_o(x, 600 - h, w, h, "url(#win)", if light.is_dark() { 0.9 } else { 0.45 });
+        c.rect_o(
+            x,
+            600 - h,
+            w,
+            h,
+            "url(#win)",
+            if light.is_dark() { 0.9 } else { 0.45 },
+        );
         if c.rng.chance(20) {
             c.stroke(&format!("M{} {}v-50", x + w / 2, 600 - h), bf, 4);
         }
@@ -310,8 +354,16 @@ fn skyline(c: &mut Canvas, light: Light) {
 
 fn parliament(c: &mut Canvas, light: Light) {
     c.sky(light, 640);
-    let stone = if light.is_dark() { "#8a8fa8" } else { "#e8dfcf" };
-    let shade = if light.is_dark() { "#5d627a" } else { "#c9bda6" };
+    let stone = if light.is_dark() {
+        "#8a8fa8"
+    } else {
+        "#e8dfcf"
+    };
+    let shade = if light.is_dark() {
+        "#5d627a"
+    } else {
+        "#c9bda6"
+    };
     c.rect(0, 640, c.w, 160, "#7a8a6a");
     // Dome and drum.
     c.rect(520, 250, 160, 90, stone);
@@ -390,14 +442,31 @@ fn river_port(c: &mut Canvas, light: Light) {
         let h = c.rng.range(70, 110);
         let fill = c.rng.pick(&["#a04000", "#7b7d7d", "#935116", "#5d6d7e"]);
         c.rect(x, 470 - h, 200, h + 10, fill);
-        c.path(&format!("M{} {}L{} {}L{} {}Z", x - 10, 470 - h, x + 100, 430 - h, x + 210, 470 - h), "#4d5656");
+        c.path(
+            &format!(
+                "M{} {}L{} {}L{} {}Z",
+                x - 10,
+                470 - h,
+                x + 100,
+                430 - h,
+                x + 210,
+                470 - h
+            ),
+            "#4d5656",
+        );
     }
     c.water(light, 540);
     // Barges loaded with grain.
     for i in 0..2 {
         let x = c.rng.range(80, 300) + i * 520;
-        c.path(&format!("M{x} 620H{}L{} 670H{}Z", x + 420, x + 390, x + 30), "#273746");
-        c.path(&format!("M{} 620Q{} 570 {} 620Z", x + 40, x + 200, x + 380), "#d4ac0d");
+        c.path(
+            &format!("M{x} 620H{}L{} 670H{}Z", x + 420, x + 390, x + 30),
+            "#273746",
+        );
+        c.path(
+            &format!("M{} 620Q{} 570 {} 620Z", x + 40, x + 200, x + 380),
+            "#d4ac0d",
+        );
     }
     c.stroke("M1000 540V300H1150M1000 360L1080 300", "#e67e22", 10);
 }
@@ -416,12 +485,19 @@ fn stadium(c: &mut Canvas, light: Light) {
     );
     c.rect(0, 300, c.w, 500, "url(#turf)");
     c.stroke("M600 300V800M80 300H1120", "#ffffff", 5);
-    let _ = write!(c.body, "<ellipse cx=\"600\" cy=\"540\" rx=\"150\" ry=\"90\" fill=\"none\" stroke=\"#ffffff\" stroke-width=\"5\"/>");
+    let _ = write!(
+        c.body,
+        "<ellipse cx=\"600\" cy=\"540\" rx=\"150\" ry=\"90\" fill=\"none\" stroke=\"#ffffff\" stroke-width=\"5\"/>"
+    );
     for x in [90, 1110] {
         c.stroke(&format!("M{x} 300V60"), "#7f8c8d", 8);
         c.rect(x - 40, 40, 80, 34, "#fdfefe");
         if light.is_dark() {
-            c.path_o(&format!("M{} 74L{} 520H{}Z", x - 30, x - 260, x + 260), "#fff8d0", 0.18);
+            c.path_o(
+                &format!("M{} 74L{} 520H{}Z", x - 30, x - 260, x + 260),
+                "#fff8d0",
+                0.18,
+            );
         }
     }
     let bx = c.rng.range(300, 900);
@@ -434,7 +510,11 @@ fn observatory(c: &mut Canvas) {
     c.stars(90, 560);
     // A comet with its tail.
     let cx = c.rng.range(700, 1000);
-    c.path_o(&format!("M{cx} 160L{} 60L{} 110Z", cx - 420, cx - 400), "#bfe6ff", 0.35);
+    c.path_o(
+        &format!("M{cx} 160L{} 60L{} 110Z", cx - 420, cx - 400),
+        "#bfe6ff",
+        0.35,
+    );
     c.circle(cx, 150, 12, "#f4fbff");
     c.ridge(600, 80, 800, "#101622");
     c.path("M520 560A90 90 0 0 1 700 560Z", "#d5d8dc");
@@ -457,7 +537,12 @@ fn wind_farm(c: &mut Canvas, light: Light) {
         let mut d = String::new();
         for k in 0..3 {
             let a = (angle + f64::from(k) * 120.0).to_radians();
-            let _ = write!(d, "M{x} {top}l{} {}", (a.cos() * blade as f64) as i64, (a.sin() * blade as f64) as i64);
+            let _ = write!(
+                d,
+                "M{x} {top}l{} {}",
+                (a.cos() * blade as f64) as i64,
+                (a.sin() * blade as f64) as i64
+            );
         }
         c.stroke(&d, "#f4f6f7", 7);
         c.circle(x, top, 9, "#d5dbdb");
@@ -504,7 +589,11 @@ fn theatre(c: &mut Canvas) {
     c.rect(0, 540, c.w, 30, "#6e4b2a");
     for _ in 0..3 {
         let x = c.rng.range(380, 820);
-        c.path_o(&format!("M{x} 0L{} 540H{}Z", x - 140, x + 140), "#fff1c1", 0.16);
+        c.path_o(
+            &format!("M{x} 0L{} 540H{}Z", x - 140, x + 140),
+            "#fff1c1",
+            0.16,
+        );
     }
     let mut d = String::new();
     for row in 0..3 {
@@ -526,7 +615,15 @@ fn bridge(c: &mut Canvas, light: Light) {
     let mut arches = String::new();
     for i in 0..4 {
         let x = 60 + i * 300;
-        let _ = write!(arches, "M{x} {}Q{} {} {} {}", deck + 22, x + 150, deck + 150, x + 300, deck + 22);
+        let _ = write!(
+            arches,
+            "M{x} {}Q{} {} {} {}",
+            deck + 22,
+            x + 150,
+            deck + 150,
+            x + 300,
+            deck + 22
+        );
     }
     c.stroke(&arches, "#4a4f57", 14);
     for i in 0..5 {
@@ -539,7 +636,14 @@ fn bridge(c: &mut Canvas, light: Light) {
     for k in 0..6 {
         let _ = write!(d, "M{} {}v-120", sx + 20 + k * 52, deck);
     }
-    let _ = write!(d, "M{} {}h270M{} {}h270", sx + 20, deck - 40, sx + 20, deck - 90);
+    let _ = write!(
+        d,
+        "M{} {}h270M{} {}h270",
+        sx + 20,
+        deck - 40,
+        sx + 20,
+        deck - 90
+    );
     c.stroke(&d, "#f39c12", 5);
 }
 
@@ -548,7 +652,11 @@ fn seagrass(c: &mut Canvas) {
     c.rect(0, 0, c.w, c.h, "url(#sea)");
     for _ in 0..4 {
         let x = c.rng.range(100, 1100);
-        c.path_o(&format!("M{x} 0L{} 800H{}Z", x - 120, x + 60), "#e0fbff", 0.12);
+        c.path_o(
+            &format!("M{x} 0L{} 800H{}Z", x - 120, x + 60),
+            "#e0fbff",
+            0.12,
+        );
     }
     c.path("M0 700Q300 660 600 700T1200 690V800H0Z", "#c2a878");
     let mut d = String::new();
@@ -574,9 +682,16 @@ fn seagrass(c: &mut Canvas) {
 }
 
 fn portrait(c: &mut Canvas) {
-    let backgrounds = [("#d6eaf8", "#5dade2"), ("#fdebd0", "#eb984e"), ("#e8daef", "#a569bd"), ("#d5f5e3", "#52be80")];
+    let backgrounds = [
+        ("#d6eaf8", "#5dade2"),
+        ("#fdebd0", "#eb984e"),
+        ("#e8daef", "#a569bd"),
+        ("#d5f5e3", "#52be80"),
+    ];
     let skins = ["#f1c9a5", "#e0ac69", "#c68642", "#8d5524", "#ffdbac"];
-    let hairs = ["#2c1b10", "#6b4423", "#b7950b", "#7f8c8d", "#1c1c1c", "#a04000"];
+    let hairs = [
+        "#2c1b10", "#6b4423", "#b7950b", "#7f8c8d", "#1c1c1c", "#a04000",
+    ];
     let shirts = ["#1f3a5f", "#7b241c", "#145a32", "#4a235a", "#424949"];
     let (top, bottom) = c.rng.pick(&backgrounds);
     let skin = c.rng.pick(&skins);
@@ -611,15 +726,29 @@ mod tests {
                 for seed in [0, 1, 42, u64::MAX] {
                     let svg = draw(scene, light, seed);
                     let (w, h) = scene.size();
-                    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""), "{scene:?}");
-                    assert!(svg.contains(&format!("viewBox=\"0 0 {w} {h}\"")), "{scene:?}");
+                    assert!(
+                        svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""),
+                        "{scene:?}"
+                    );
+                    assert!(
+                        svg.contains(&format!("viewBox=\"0 0 {w} {h}\"")),
+                        "{scene:?}"
+                    );
                     assert!(svg.trim_end().ends_with("</svg>"), "{scene:?}");
-                    assert!(svg.len() < 10 * 1024, "{scene:?} {light:?} is {} bytes", svg.len());
+                    assert!(
+                        svg.len() < 10 * 1024,
+                        "{scene:?} {light:?} is {} bytes",
+                        svg.len()
+                    );
                     assert!(!svg.contains("NaN") && !svg.contains("<text"), "{scene:?}");
                     // Tags balance: every element we open is self-closed or closed.
                     let opens = svg.matches('<').count();
                     let closes = svg.matches("/>").count() + svg.matches("</").count();
-                    assert_eq!(opens, closes * 2 - svg.matches("/>").count(), "{scene:?} unbalanced");
+                    assert_eq!(
+                        opens,
+                        closes * 2 - svg.matches("/>").count(),
+                        "{scene:?} unbalanced"
+                    );
                 }
             }
         }
@@ -627,7 +756,13 @@ mod tests {
 
     #[test]
     fn drawing_is_deterministic_and_seed_dependent() {
-        assert_eq!(draw(Scene::Skyline, Light::Dusk, 9), draw(Scene::Skyline, Light::Dusk, 9));
-        assert_ne!(draw(Scene::Skyline, Light::Dusk, 9), draw(Scene::Skyline, Light::Dusk, 10));
+        assert_eq!(
+            draw(Scene::Skyline, Light::Dusk, 9),
+            draw(Scene::Skyline, Light::Dusk, 9)
+        );
+        assert_ne!(
+            draw(Scene::Skyline, Light::Dusk, 9),
+            draw(Scene::Skyline, Light::Dusk, 10)
+        );
     }
 }

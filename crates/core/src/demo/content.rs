@@ -18,7 +18,10 @@ pub struct DemoFile {
 
 macro_rules! demo_file {
     ($path:literal) => {
-        DemoFile { name: $path, text: include_str!(concat!("../../demo/", $path)) }
+        DemoFile {
+            name: $path,
+            text: include_str!(concat!("../../demo/", $path)),
+        }
     };
 }
 
@@ -61,7 +64,10 @@ pub struct DemoLink {
 
 impl From<&DemoLink> for Link {
     fn from(l: &DemoLink) -> Link {
-        Link { label: l.label.clone(), url: l.url.clone() }
+        Link {
+            label: l.label.clone(),
+            url: l.url.clone(),
+        }
     }
 }
 
@@ -162,7 +168,10 @@ struct FrontSource {
 const MAX_HOURS_AGO: f64 = 24.0 * 14.0;
 
 fn err(file: &str, message: impl Into<String>) -> DemoError {
-    DemoError::Content { file: file.to_owned(), message: message.into() }
+    DemoError::Content {
+        file: file.to_owned(),
+        message: message.into(),
+    }
 }
 
 /// Splits `+++\n<toml>\n+++\n<body>` into the TOML and the body. The opening line must be the
@@ -172,14 +181,22 @@ pub fn split_front_matter<'a>(file: &str, text: &'a str) -> Result<(&'a str, &'a
     let after_open = text
         .strip_prefix("+++\n")
         .or_else(|| text.strip_prefix("+++\r\n"))
-        .ok_or_else(|| err(file, "must start with a `+++` line opening the front matter"))?;
+        .ok_or_else(|| {
+            err(
+                file,
+                "must start with a `+++` line opening the front matter",
+            )
+        })?;
     let mut offset = 0;
     for line in after_open.split_inclusive('\n') {
         if line.trim_end_matches(['\r', '\n']) == "+++" {
             let front = &after_open[..offset];
             let body = &after_open[offset + line.len()..];
             if body.trim().is_empty() {
-                return Err(err(file, "the article body after the front matter is empty"));
+                return Err(err(
+                    file,
+                    "the article body after the front matter is empty",
+                ));
             }
             return Ok((front, body));
         }
@@ -200,26 +217,42 @@ fn require_text(file: &str, field: &str, value: &str) -> Result<(), DemoError> {
 /// [`parse_all`]).
 pub fn parse_article(file: &'static str, text: &str) -> Result<DemoArticle, DemoError> {
     let (front, body) = split_front_matter(file, text)?;
-    let fm: FrontMatter = toml::from_str(front).map_err(|e| err(file, format!("front matter: {e}")))?;
+    let fm: FrontMatter =
+        toml::from_str(front).map_err(|e| err(file, format!("front matter: {e}")))?;
     require_text(file, "headline", &fm.headline)?;
     require_text(file, "standfirst", &fm.standfirst)?;
     if fm.authors.is_empty() {
         return Err(err(file, "`authors` must name at least one author"));
     }
     let timing = match (fm.status, fm.hours_ago, fm.due_in_hours) {
-        (ArticleStatus::Published, Some(h), None) if h > 0.0 && h <= MAX_HOURS_AGO => Timing::Published { hours_ago: h },
+        (ArticleStatus::Published, Some(h), None) if h > 0.0 && h <= MAX_HOURS_AGO => {
+            Timing::Published { hours_ago: h }
+        }
         (ArticleStatus::Published, Some(h), None) => {
-            return Err(err(file, format!("`hours_ago` = {h} is outside 0 < hours_ago <= {MAX_HOURS_AGO}")));
+            return Err(err(
+                file,
+                format!("`hours_ago` = {h} is outside 0 < hours_ago <= {MAX_HOURS_AGO}"),
+            ));
         }
         (ArticleStatus::Published, _, _) => {
-            return Err(err(file, "a published article needs `hours_ago` and no `due_in_hours`"));
+            return Err(err(
+                file,
+                "a published article needs `hours_ago` and no `due_in_hours`",
+            ));
         }
-        (ArticleStatus::Scheduled, None, Some(h)) if h > 0.0 && h <= 24.0 * 7.0 => Timing::Scheduled { due_in_hours: h },
+        (ArticleStatus::Scheduled, None, Some(h)) if h > 0.0 && h <= 24.0 * 7.0 => {
+            Timing::Scheduled { due_in_hours: h }
+        }
         (ArticleStatus::Scheduled, _, _) => {
-            return Err(err(file, "a scheduled article needs `due_in_hours` (0 < h <= 168) and no `hours_ago`"));
+            return Err(err(
+                file,
+                "a scheduled article needs `due_in_hours` (0 < h <= 168) and no `hours_ago`",
+            ));
         }
         (ArticleStatus::Draft, None, None) => Timing::Draft,
-        (ArticleStatus::Draft, _, _) => return Err(err(file, "a draft has no `hours_ago` or `due_in_hours`")),
+        (ArticleStatus::Draft, _, _) => {
+            return Err(err(file, "a draft has no `hours_ago` or `due_in_hours`"));
+        }
     };
     let source = match fm.source {
         None => None,
@@ -228,10 +261,16 @@ pub fn parse_article(file: &'static str, text: &str) -> Result<DemoArticle, Demo
             if !is_example_url(&s.original_url) {
                 return Err(err(
                     file,
-                    format!("`source.original_url` {:?} must be an https URL on an example.org/.net/.com domain", s.original_url),
+                    format!(
+                        "`source.original_url` {:?} must be an https URL on an example.org/.net/.com domain",
+                        s.original_url
+                    ),
                 ));
             }
-            Some(SourceRef { agency: s.agency, original_url: s.original_url })
+            Some(SourceRef {
+                agency: s.agency,
+                original_url: s.original_url,
+            })
         }
     };
     let mut tags = vec![fm.section.clone()];
@@ -262,7 +301,9 @@ pub fn parse_article(file: &'static str, text: &str) -> Result<DemoArticle, Demo
 
 /// Fictional stories may only point at the reserved example domains.
 fn is_example_url(url: &str) -> bool {
-    let Some(rest) = url.strip_prefix("https://") else { return false };
+    let Some(rest) = url.strip_prefix("https://") else {
+        return false;
+    };
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
     ["example.org", "example.net", "example.com"]
         .iter()
@@ -305,13 +346,25 @@ pub fn parse_all() -> Result<DemoContent, DemoError> {
     let authors: AuthorsFile = parse_toml(AUTHORS)?;
     let tags: TagsFile = parse_toml(TAGS)?;
     let photos: PhotosFile = parse_toml(PHOTOS)?;
-    let articles = ARTICLES.iter().map(|f| parse_article(f.name, f.text)).collect::<Result<Vec<_>, _>>()?;
-    let content = DemoContent { authors: authors.author, tags: tags.tag, photos: photos.photo, articles };
+    let articles = ARTICLES
+        .iter()
+        .map(|f| parse_article(f.name, f.text))
+        .collect::<Result<Vec<_>, _>>()?;
+    let content = DemoContent {
+        authors: authors.author,
+        tags: tags.tag,
+        photos: photos.photo,
+        articles,
+    };
     check(&content)?;
     Ok(content)
 }
 
-fn unique<'a>(file: &str, what: &str, keys: impl Iterator<Item = &'a str>) -> Result<(), DemoError> {
+fn unique<'a>(
+    file: &str,
+    what: &str,
+    keys: impl Iterator<Item = &'a str>,
+) -> Result<(), DemoError> {
     let mut seen = std::collections::HashSet::new();
     for k in keys {
         if !seen.insert(k) {
@@ -322,16 +375,39 @@ fn unique<'a>(file: &str, what: &str, keys: impl Iterator<Item = &'a str>) -> Re
 }
 
 fn check(c: &DemoContent) -> Result<(), DemoError> {
-    unique(AUTHORS.name, "author slug", c.authors.iter().map(|a| a.slug.as_str()))?;
-    unique(TAGS.name, "tag slug", c.tags.iter().map(|t| t.slug.as_str()))?;
-    unique(PHOTOS.name, "photo key", c.photos.iter().map(|p| p.key.as_str()))?;
-    unique("articles/", "article slug", c.articles.iter().map(|a| a.slug.as_str()))?;
+    unique(
+        AUTHORS.name,
+        "author slug",
+        c.authors.iter().map(|a| a.slug.as_str()),
+    )?;
+    unique(
+        TAGS.name,
+        "tag slug",
+        c.tags.iter().map(|t| t.slug.as_str()),
+    )?;
+    unique(
+        PHOTOS.name,
+        "photo key",
+        c.photos.iter().map(|p| p.key.as_str()),
+    )?;
+    unique(
+        "articles/",
+        "article slug",
+        c.articles.iter().map(|a| a.slug.as_str()),
+    )?;
     for p in &c.photos {
-        for (field, v) in [("alt", &p.alt), ("caption", &p.caption), ("credit", &p.credit)] {
+        for (field, v) in [
+            ("alt", &p.alt),
+            ("caption", &p.caption),
+            ("credit", &p.credit),
+        ] {
             require_text(PHOTOS.name, &format!("{}.{field}", p.key), v)?;
         }
         if !p.credit.contains(" / ") {
-            return Err(err(PHOTOS.name, format!("{}: credit must read \"Photographer / Agency\"", p.key)));
+            return Err(err(
+                PHOTOS.name,
+                format!("{}: credit must read \"Photographer / Agency\"", p.key),
+            ));
         }
     }
     let photo_known = |k: &str| c.photos.iter().any(|p| p.key.as_str() == k);
@@ -341,19 +417,31 @@ fn check(c: &DemoContent) -> Result<(), DemoError> {
         if let Some(p) = &a.photo
             && !photo_known(p)
         {
-            return Err(err(AUTHORS.name, format!("{}: unknown photo {p:?}", a.slug)));
+            return Err(err(
+                AUTHORS.name,
+                format!("{}: unknown photo {p:?}", a.slug),
+            ));
         }
     }
     for a in &c.articles {
         let section = c.tags.iter().find(|t| t.slug == a.section);
         if !section.is_some_and(|t| t.section) {
-            return Err(err(a.file, format!("section {:?} is not a section tag in tags.toml", a.section.as_str())));
+            return Err(err(
+                a.file,
+                format!(
+                    "section {:?} is not a section tag in tags.toml",
+                    a.section.as_str()
+                ),
+            ));
         }
         for t in &a.tags[1..] {
             match c.tags.iter().find(|x| &x.slug == t) {
                 None => return Err(err(a.file, format!("unknown tag {:?}", t.as_str()))),
                 Some(x) if x.section => {
-                    return Err(err(a.file, format!("{:?} is a second section; an article has one", t.as_str())));
+                    return Err(err(
+                        a.file,
+                        format!("{:?} is a second section; an article has one", t.as_str()),
+                    ));
                 }
                 Some(_) => {}
             }
@@ -398,7 +486,10 @@ mod tests {
     fn good_front_matter_parses() {
         let a = parse(GOOD).expect("parses");
         assert_eq!(a.slug.as_str(), "a-story");
-        assert_eq!(a.tags.iter().map(Slug::as_str).collect::<Vec<_>>(), ["politics", "kessling"]);
+        assert_eq!(
+            a.tags.iter().map(Slug::as_str).collect::<Vec<_>>(),
+            ["politics", "kessling"]
+        );
         assert_eq!(a.timing, Timing::Published { hours_ago: 5.0 });
         assert_eq!(a.body_markdown, "Body text.\n");
         assert!(!a.important);
@@ -435,7 +526,10 @@ mod tests {
 
     #[test]
     fn unknown_and_missing_keys_are_refused() {
-        assert!(message(&GOOD.replace("hours_ago = 5", "hours_ago = 5\ncolour = \"red\"")).contains("colour"));
+        assert!(
+            message(&GOOD.replace("hours_ago = 5", "hours_ago = 5\ncolour = \"red\""))
+                .contains("colour")
+        );
         assert!(message(&GOOD.replace("headline = \"A story\"\n", "")).contains("headline"));
     }
 
@@ -446,11 +540,20 @@ mod tests {
         assert!(message(&GOOD.replace("hours_ago = 5", "hours_ago = -1")).contains("hours_ago"));
         assert!(message(&GOOD.replace("hours_ago = 5", "hours_ago = 5000")).contains("hours_ago"));
         assert!(message(&GOOD.replace("hours_ago = 5\n", "")).contains("hours_ago"));
-        assert!(message(&GOOD.replace("\"published\"\nhours_ago = 5", "\"draft\"\nhours_ago = 5")).contains("draft"));
-        assert!(message(&GOOD.replace("\"published\"\nhours_ago = 5", "\"scheduled\"")).contains("due_in_hours"));
+        assert!(
+            message(&GOOD.replace("\"published\"\nhours_ago = 5", "\"draft\"\nhours_ago = 5"))
+                .contains("draft")
+        );
+        assert!(
+            message(&GOOD.replace("\"published\"\nhours_ago = 5", "\"scheduled\""))
+                .contains("due_in_hours")
+        );
         assert!(message(&GOOD.replace("[\"elena-marsh\"]", "[]")).contains("authors"));
         assert!(message(&GOOD.replace("\"A story\"", "\"  \"")).contains("headline"));
-        assert!(message(&GOOD.replace("[\"kessling\"]", "[\"kessling\", \"kessling\"]")).contains("twice"));
+        assert!(
+            message(&GOOD.replace("[\"kessling\"]", "[\"kessling\", \"kessling\"]"))
+                .contains("twice")
+        );
     }
 
     #[test]
@@ -461,7 +564,10 @@ mod tests {
     #[test]
     fn source_url_must_be_an_example_domain() {
         let with = |url: &str| {
-            GOOD.replace("hours_ago = 5\n", &format!("hours_ago = 5\n[source]\nagency = \"A\"\noriginal_url = \"{url}\"\n"))
+            GOOD.replace(
+                "hours_ago = 5\n",
+                &format!("hours_ago = 5\n[source]\nagency = \"A\"\noriginal_url = \"{url}\"\n"),
+            )
         };
         assert!(parse(&with("https://www.example.org/a")).is_ok());
         assert!(parse(&with("https://example.net/a?b")).is_ok());

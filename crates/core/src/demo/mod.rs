@@ -55,10 +55,17 @@ pub enum DemoError {
 pub(crate) const SVG: &str = "image/svg+xml";
 
 /// Writes `data` to `uploads_dir/relative`, creating directories.
-pub(crate) fn write_upload(uploads_dir: &Path, relative: &str, data: &str) -> Result<(), DemoError> {
+pub(crate) fn write_upload(
+    uploads_dir: &Path,
+    relative: &str,
+    data: &str,
+) -> Result<(), DemoError> {
     let path = uploads_dir.join(relative);
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|source| DemoError::Io { path: dir.to_owned(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| DemoError::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
     }
     std::fs::write(&path, data).map_err(|source| DemoError::Io { path, source })
 }
@@ -69,7 +76,11 @@ pub(crate) fn hours(h: f64) -> Duration {
 
 /// Loads the demo content into an empty store, writing photo files under `uploads_dir`.
 /// Photo `file` fields are relative to uploads_dir (e.g. "demo/harbour.svg").
-pub async fn load(store: &dyn Store, uploads_dir: &Path, now: DateTime<Utc>) -> Result<DemoSummary, DemoError> {
+pub async fn load(
+    store: &dyn Store,
+    uploads_dir: &Path,
+    now: DateTime<Utc>,
+) -> Result<DemoSummary, DemoError> {
     let existing = store.count_articles().await?;
     if existing > 0 {
         return Err(DemoError::NotEmpty(existing));
@@ -100,7 +111,11 @@ pub async fn load(store: &dyn Store, uploads_dir: &Path, now: DateTime<Utc>) -> 
     let mut tag_ids: HashMap<&str, Id> = HashMap::new();
     for t in &content.tags {
         let tag = store
-            .create_tag(&NewTag { slug: t.slug.clone(), name: t.name.clone(), description: t.description.clone() })
+            .create_tag(&NewTag {
+                slug: t.slug.clone(),
+                name: t.name.clone(),
+                description: t.description.clone(),
+            })
             .await?;
         tag_ids.insert(t.slug.as_str(), tag.id);
         summary.tags += 1;
@@ -123,14 +138,22 @@ pub async fn load(store: &dyn Store, uploads_dir: &Path, now: DateTime<Utc>) -> 
 
     // `parse_all` has checked every reference; a miss here would be a bug, reported as content.
     let lookup = |map: &HashMap<&str, Id>, key: &str, file: &str| {
-        map.get(key)
-            .copied()
-            .ok_or_else(|| DemoError::Content { file: file.to_owned(), message: format!("unresolved reference {key:?}") })
+        map.get(key).copied().ok_or_else(|| DemoError::Content {
+            file: file.to_owned(),
+            message: format!("unresolved reference {key:?}"),
+        })
     };
     for a in &content.articles {
-        let tag_ids_of = a.tags.iter().map(|t| lookup(&tag_ids, t.as_str(), a.file)).collect::<Result<Vec<_>, _>>()?;
-        let author_ids_of =
-            a.authors.iter().map(|s| lookup(&author_ids, s.as_str(), a.file)).collect::<Result<Vec<_>, _>>()?;
+        let tag_ids_of = a
+            .tags
+            .iter()
+            .map(|t| lookup(&tag_ids, t.as_str(), a.file))
+            .collect::<Result<Vec<_>, _>>()?;
+        let author_ids_of = a
+            .authors
+            .iter()
+            .map(|s| lookup(&author_ids, s.as_str(), a.file))
+            .collect::<Result<Vec<_>, _>>()?;
         let published_at = match a.timing {
             Timing::Published { hours_ago } => Some(now - hours(hours_ago)),
             Timing::Scheduled { due_in_hours } => Some(now + hours(due_in_hours)),
@@ -203,9 +226,15 @@ mod tests {
         let mut social = 0;
         for a in content().articles {
             let html = markdown::render(&a.body_markdown);
-            assert!(html.contains("<figure class=\"quote"), "{} has no attributed quote", a.file);
+            assert!(
+                html.contains("<figure class=\"quote"),
+                "{} has no attributed quote",
+                a.file
+            );
             social += html.matches("<figure class=\"quote quote-social\"").count();
-            let words = markdown::plain_text(&a.body_markdown).split_whitespace().count();
+            let words = markdown::plain_text(&a.body_markdown)
+                .split_whitespace()
+                .count();
             assert!((300..=700).contains(&words), "{} has {words} words", a.file);
         }
         assert!(social >= 2, "only {social} quoted social posts");
@@ -224,10 +253,15 @@ mod tests {
         let sections: HashSet<&str> = c.articles.iter().map(|a| a.section.as_str()).collect();
         assert!(sections.len() >= 6, "{sections:?}");
         // Each visible article shares a non-section tag with at least one other visible one.
-        let visible: Vec<&DemoArticle> =
-            c.articles.iter().filter(|a| a.timing.status() == ArticleStatus::Published).collect();
+        let visible: Vec<&DemoArticle> = c
+            .articles
+            .iter()
+            .filter(|a| a.timing.status() == ArticleStatus::Published)
+            .collect();
         for a in &visible {
-            let shares = visible.iter().any(|b| b.slug != a.slug && a.tags[1..].iter().any(|t| b.tags[1..].contains(t)));
+            let shares = visible
+                .iter()
+                .any(|b| b.slug != a.slug && a.tags[1..].iter().any(|t| b.tags[1..].contains(t)));
             assert!(shares, "{} shares no topic with another story", a.file);
         }
     }
@@ -235,7 +269,11 @@ mod tests {
     #[test]
     fn every_photo_has_alt_caption_credit_and_a_small_svg() {
         for p in content().photos {
-            assert!(!p.alt.trim().is_empty() && !p.caption.trim().is_empty(), "{}", p.key);
+            assert!(
+                !p.alt.trim().is_empty() && !p.caption.trim().is_empty(),
+                "{}",
+                p.key
+            );
             assert!(p.credit.contains(" / "), "{}", p.key);
             let svg = art::draw(p.scene, p.light, p.seed);
             assert!(svg.len() < 10 * 1024, "{} is {} bytes", p.key, svg.len());

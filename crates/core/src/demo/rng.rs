@@ -60,10 +60,19 @@ mod tests {
 
     #[test]
     fn same_seed_same_stream() {
-        let a: Vec<u64> = (0..5).map(|_| 0).scan(Rng::new(7), |r, _: u64| Some(r.next_u64())).collect();
-        let b: Vec<u64> = (0..5).map(|_| 0).scan(Rng::new(7), |r, _: u64| Some(r.next_u64())).collect();
+        let a: Vec<u64> = (0..5)
+            .map(|_| 0)
+            .scan(Rng::new(7), |r, _: u64| Some(r.next_u64()))
+            .collect();
+        let b: Vec<u64> = (0..5)
+            .map(|_| 0)
+            .scan(Rng::new(7), |r, _: u64| Some(r.next_u64()))
+            .collect();
         assert_eq!(a, b);
-        assert_ne!(Rng::for_item(7, 1).next_u64(), Rng::for_item(7, 2).next_u64());
+        assert_ne!(
+            Rng::for_item(7, 1).next_u64(),
+            Rng::for_item(7, 2).next_u64()
+        );
     }
 
     #[test]

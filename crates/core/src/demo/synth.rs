@@ -27,44 +27,136 @@ const SECTIONS: &[Section] = &[
     Section {
         slug: "politics",
         name: "Politics",
-        objects: &["emergency budget", "ferry fare freeze", "housing bill", "schools funding formula", "electoral map", "public sector pay deal", "transparency rules"],
-        subjects: &["the regional assembly", "the city council", "the finance committee", "the governing coalition", "opposition parties"],
+        objects: &[
+            "emergency budget",
+            "ferry fare freeze",
+            "housing bill",
+            "schools funding formula",
+            "electoral map",
+            "public sector pay deal",
+            "transparency rules",
+        ],
+        subjects: &[
+            "the regional assembly",
+            "the city council",
+            "the finance committee",
+            "the governing coalition",
+            "opposition parties",
+        ],
     },
     Section {
         slug: "world",
         name: "World",
-        objects: &["border crossing", "trade corridor", "fisheries treaty", "refugee reception plan", "customs union talks", "rail link agreement"],
-        subjects: &["the Lorvanian government", "Estrane's foreign ministry", "a regional summit", "border officials", "mediators"],
+        objects: &[
+            "border crossing",
+            "trade corridor",
+            "fisheries treaty",
+            "refugee reception plan",
+            "customs union talks",
+            "rail link agreement",
+        ],
+        subjects: &[
+            "the Lorvanian government",
+            "Estrane's foreign ministry",
+            "a regional summit",
+            "border officials",
+            "mediators",
+        ],
     },
     Section {
         slug: "business",
         name: "Business",
-        objects: &["grain export deal", "container terminal lease", "shipyard expansion", "tram manufacturing contract", "harbour dredging tender", "cold storage plant"],
-        subjects: &["the harbour authority", "the chamber of commerce", "a logistics group", "the port workers' union", "a family-owned shipyard"],
+        objects: &[
+            "grain export deal",
+            "container terminal lease",
+            "shipyard expansion",
+            "tram manufacturing contract",
+            "harbour dredging tender",
+            "cold storage plant",
+        ],
+        subjects: &[
+            "the harbour authority",
+            "the chamber of commerce",
+            "a logistics group",
+            "the port workers' union",
+            "a family-owned shipyard",
+        ],
     },
     Section {
         slug: "science",
         name: "Science",
-        objects: &["seabed survey", "comet observation programme", "soil carbon study", "vaccine cold-chain trial", "river sediment map", "bird migration census"],
-        subjects: &["researchers at the University of Kessling", "the coastal research institute", "a team of marine biologists", "the regional observatory", "volunteer scientists"],
+        objects: &[
+            "seabed survey",
+            "comet observation programme",
+            "soil carbon study",
+            "vaccine cold-chain trial",
+            "river sediment map",
+            "bird migration census",
+        ],
+        subjects: &[
+            "researchers at the University of Kessling",
+            "the coastal research institute",
+            "a team of marine biologists",
+            "the regional observatory",
+            "volunteer scientists",
+        ],
     },
     Section {
         slug: "climate",
         name: "Climate",
-        objects: &["flood defence plan", "water restrictions", "coastal wind project", "heat action plan", "tree planting scheme", "sea wall repairs"],
-        subjects: &["the water board", "the coastguard", "the environment agency", "farmers' groups", "the harbour authority"],
+        objects: &[
+            "flood defence plan",
+            "water restrictions",
+            "coastal wind project",
+            "heat action plan",
+            "tree planting scheme",
+            "sea wall repairs",
+        ],
+        subjects: &[
+            "the water board",
+            "the coastguard",
+            "the environment agency",
+            "farmers' groups",
+            "the harbour authority",
+        ],
     },
     Section {
         slug: "culture",
         name: "Culture",
-        objects: &["theatre reopening", "light festival programme", "museum extension", "archive digitisation project", "public library hours", "film festival line-up"],
-        subjects: &["the arts council", "a community trust", "festival organisers", "the city museum", "a group of local writers"],
+        objects: &[
+            "theatre reopening",
+            "light festival programme",
+            "museum extension",
+            "archive digitisation project",
+            "public library hours",
+            "film festival line-up",
+        ],
+        subjects: &[
+            "the arts council",
+            "a community trust",
+            "festival organisers",
+            "the city museum",
+            "a group of local writers",
+        ],
     },
     Section {
         slug: "sport",
         name: "Sport",
-        objects: &["stadium lease", "promotion push", "youth academy", "harbour regatta", "cycling stage", "new training ground"],
-        subjects: &["the Port Averel Mariners", "Kessling Athletic", "the regional football league", "regatta organisers", "the cycling federation"],
+        objects: &[
+            "stadium lease",
+            "promotion push",
+            "youth academy",
+            "harbour regatta",
+            "cycling stage",
+            "new training ground",
+        ],
+        subjects: &[
+            "the Port Averel Mariners",
+            "Kessling Athletic",
+            "the regional football league",
+            "regatta organisers",
+            "the cycling federation",
+        ],
     },
 ];
 
@@ -86,16 +178,67 @@ const TOPICS: &[(&str, &str)] = &[
 ];
 
 const AUTHORS: &[(&str, &str, &str)] = &[
-    ("ines-calder", "Ines Calder", "Ines Calder covers the regional assembly and city hall. She previously reported on courts for a wire service."),
-    ("marek-doyle", "Marek Doyle", "Marek Doyle writes about ports, trade and the businesses along the River Tamsel."),
-    ("yusra-pell", "Yusra Pell", "Yusra Pell reports on science, weather and the changing coastline."),
-    ("oren-vasquez", "Oren Vasquez", "Oren Vasquez is a sports reporter who has followed the Mariners home and away for a decade."),
-    ("liesl-arden", "Liesl Arden", "Liesl Arden covers culture, from the Lantern Theatre to the region's smallest festivals."),
+    (
+        "ines-calder",
+        "Ines Calder",
+        "Ines Calder covers the regional assembly and city hall. She previously reported on courts for a wire service.",
+    ),
+    (
+        "marek-doyle",
+        "Marek Doyle",
+        "Marek Doyle writes about ports, trade and the businesses along the River Tamsel.",
+    ),
+    (
+        "yusra-pell",
+        "Yusra Pell",
+        "Yusra Pell reports on science, weather and the changing coastline.",
+    ),
+    (
+        "oren-vasquez",
+        "Oren Vasquez",
+        "Oren Vasquez is a sports reporter who has followed the Mariners home and away for a decade.",
+    ),
+    (
+        "liesl-arden",
+        "Liesl Arden",
+        "Liesl Arden covers culture, from the Lantern Theatre to the region's smallest festivals.",
+    ),
 ];
 
-const PLACES: &[&str] = &["Port Averel", "Kessling", "Ondry", "Marlow Reach", "Tessany", "Halvard", "Cinder Bay", "Upper Tamsel", "Brisk Harbour", "Saltmere"];
-const FIRST: &[&str] = &["Mira", "Jonas", "Alia", "Tobin", "Greta", "Samir", "Lotte", "Emil", "Noor", "Casimir", "Petra", "Idris", "Vera", "Anton", "Helka", "Ruben"];
-const LAST: &[&str] = &["Castell", "Brandt", "Okafor", "Lindqvist", "Marrow", "Demir", "Halloran", "Sauer", "Teodor", "Vance", "Oyelaran", "Kest", "Amundsen", "Farrow", "Quill", "Ostrava"];
+const PLACES: &[&str] = &[
+    "Port Averel",
+    "Kessling",
+    "Ondry",
+    "Marlow Reach",
+    "Tessany",
+    "Halvard",
+    "Cinder Bay",
+    "Upper Tamsel",
+    "Brisk Harbour",
+    "Saltmere",
+];
+const FIRST: &[&str] = &[
+    "Mira", "Jonas", "Alia", "Tobin", "Greta", "Samir", "Lotte", "Emil", "Noor", "Casimir",
+    "Petra", "Idris", "Vera", "Anton", "Helka", "Ruben",
+];
+const LAST: &[&str] = &[
+    "Castell",
+    "Brandt",
+    "Okafor",
+    "Lindqvist",
+    "Marrow",
+    "Demir",
+    "Halloran",
+    "Sauer",
+    "Teodor",
+    "Vance",
+    "Oyelaran",
+    "Kest",
+    "Amundsen",
+    "Farrow",
+    "Quill",
+    "Ostrava",
+];
 const ROLES: &[&str] = &[
     "deputy mayor of {place}",
     "a spokesperson for {subject}",
@@ -106,7 +249,13 @@ const ROLES: &[&str] = &[
     "who runs a bakery near the harbour",
     "head of the {place} chamber of commerce",
 ];
-const SOCIAL: &[&str] = &["in a post on X", "on her Telegram channel", "on his Telegram channel", "in a Facebook post", "in a video posted on Instagram"];
+const SOCIAL: &[&str] = &[
+    "in a post on X",
+    "on her Telegram channel",
+    "on his Telegram channel",
+    "in a Facebook post",
+    "in a video posted on Instagram",
+];
 const VERBS: &[(&str, &str)] = &[
     ("approves", "approved"),
     ("delays", "delayed"),
@@ -119,9 +268,35 @@ const VERBS: &[(&str, &str)] = &[
     ("questions", "questioned"),
     ("funds", "funded"),
 ];
-const WEEKDAYS: &[&str] = &["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
-const MONTHS: &[&str] = &["January", "March", "April", "June", "September", "October", "November", "December"];
-const COMPLAINTS: &[&str] = &["rising rents", "unreliable ferries", "flooded cellars", "empty shopfronts", "slow permits", "crowded schools", "late trains", "noise from the quays"];
+const WEEKDAYS: &[&str] = &[
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+const MONTHS: &[&str] = &[
+    "January",
+    "March",
+    "April",
+    "June",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const COMPLAINTS: &[&str] = &[
+    "rising rents",
+    "unreliable ferries",
+    "flooded cellars",
+    "empty shopfronts",
+    "slow permits",
+    "crowded schools",
+    "late trains",
+    "noise from the quays",
+];
 
 const SENTENCES: &[&str] = &[
     "The decision follows months of debate over the {object} in {place}, where residents have long complained about {complaint}.",
@@ -169,15 +344,46 @@ const QUOTES: &[&str] = &[
     "This is exactly the kind of decision that should be taken in the open.",
 ];
 
-const SUBHEADS: &[&str] = &["What happens next", "A long-running dispute", "The cost", "Reaction in {place}", "Questions remain", "Behind the numbers"];
+const SUBHEADS: &[&str] = &[
+    "What happens next",
+    "A long-running dispute",
+    "The cost",
+    "Reaction in {place}",
+    "Questions remain",
+    "Behind the numbers",
+];
 const LEAD_SCENES: &[(Scene, Light, &str)] = &[
-    (Scene::Harbour, Light::Day, "Cranes and container stacks on a harbour quay, a ship at anchor"),
-    (Scene::Skyline, Light::Dusk, "A city skyline at dusk with lit windows above a river"),
-    (Scene::Parliament, Light::Day, "A domed assembly building with columns and flags"),
-    (Scene::Hills, Light::Dawn, "Rolling green hills and fields at dawn"),
+    (
+        Scene::Harbour,
+        Light::Day,
+        "Cranes and container stacks on a harbour quay, a ship at anchor",
+    ),
+    (
+        Scene::Skyline,
+        Light::Dusk,
+        "A city skyline at dusk with lit windows above a river",
+    ),
+    (
+        Scene::Parliament,
+        Light::Day,
+        "A domed assembly building with columns and flags",
+    ),
+    (
+        Scene::Hills,
+        Light::Dawn,
+        "Rolling green hills and fields at dawn",
+    ),
     (Scene::Chart, Light::Day, "A bar chart with a rising line"),
-    (Scene::RiverPort, Light::Day, "Grain barges moored beside riverside warehouses"),
-    (Scene::Stadium, Light::Night, "A floodlit football pitch at night"),
+    (
+        Scene::RiverPort,
+        Light::Day,
+        "Grain barges moored beside riverside warehouses",
+    ),
+    (
+        Scene::Stadium,
+        Light::Night,
+        "A floodlit football pitch at night",
+    ),
     (Scene::WindFarm, Light::Day, "Wind turbines on green hills"),
 ];
 
@@ -208,7 +414,12 @@ fn fill(template: &str, ctx: &Ctx, rng: &mut Rng) -> String {
             "weekday" => out.push_str(rng.pick(WEEKDAYS)),
             "month" => out.push_str(rng.pick(MONTHS)),
             "money" => {
-                let _ = write!(out, "{}.{} million marks", rng.range(1, 90), rng.range(1, 9));
+                let _ = write!(
+                    out,
+                    "{}.{} million marks",
+                    rng.range(1, 90),
+                    rng.range(1, 9)
+                );
             }
             "n" => {
                 let _ = write!(out, "{}", rng.range(3, 18));
@@ -273,16 +484,42 @@ pub(crate) fn article(seed: u64, index: u64) -> Synthetic {
     if place2 == place {
         place2 = "the neighbouring districts";
     }
-    let ctx = Ctx { place, place2, subject: rng.pick(section.subjects), object: rng.pick(section.objects) };
+    let ctx = Ctx {
+        place,
+        place2,
+        subject: rng.pick(section.subjects),
+        object: rng.pick(section.objects),
+    };
     let (verb, verb_past) = rng.pick(VERBS);
     let headline = match rng.below(3) {
-        0 => format!("{}: {} {verb} {}", place, ctx.subject.strip_prefix("the ").unwrap_or(ctx.subject), ctx.object),
-        1 => format!("{} {verb} {} in {}", capitalise(ctx.subject), ctx.object, place),
-        _ => format!("{} {} after {} talks", capitalise(ctx.object), if rng.chance(50) { "stalls" } else { "moves ahead" }, place),
+        0 => format!(
+            "{}: {} {verb} {}",
+            place,
+            ctx.subject.strip_prefix("the ").unwrap_or(ctx.subject),
+            ctx.object
+        ),
+        1 => format!(
+            "{} {verb} {} in {}",
+            capitalise(ctx.subject),
+            ctx.object,
+            place
+        ),
+        _ => format!(
+            "{} {} after {} talks",
+            capitalise(ctx.object),
+            if rng.chance(50) {
+                "stalls"
+            } else {
+                "moves ahead"
+            },
+            place
+        ),
     };
     let standfirst = fill(
-        &format!("{} {verb_past} the {{object}} on {{weekday}}, a step that will shape life in {{place}} for years."
-            , capitalise(ctx.subject)),
+        &format!(
+            "{} {verb_past} the {{object}} on {{weekday}}, a step that will shape life in {{place}} for years.",
+            capitalise(ctx.subject)
+        ),
         &ctx,
         &mut rng,
     );
@@ -296,7 +533,11 @@ pub(crate) fn article(seed: u64, index: u64) -> Synthetic {
         body.push_str("\n\n");
     };
     let lead = fill(
-        &format!("{} — {} {verb_past} the {{object}} on {{weekday}}, ending weeks of uncertainty over {{complaint}} and the future of the plan.", place.to_uppercase(), capitalise(ctx.subject)),
+        &format!(
+            "{} — {} {verb_past} the {{object}} on {{weekday}}, ending weeks of uncertainty over {{complaint}} and the future of the plan.",
+            place.to_uppercase(),
+            capitalise(ctx.subject)
+        ),
         &ctx,
         &mut rng,
     );
@@ -307,16 +548,28 @@ pub(crate) fn article(seed: u64, index: u64) -> Synthetic {
     while words < target {
         match para {
             2 => {
-                let quote = format!("{} {}", fill(rng.pick(QUOTES), &ctx, &mut rng), fill(rng.pick(QUOTES), &ctx, &mut rng));
+                let quote = format!(
+                    "{} {}",
+                    fill(rng.pick(QUOTES), &ctx, &mut rng),
+                    fill(rng.pick(QUOTES), &ctx, &mut rng)
+                );
                 let who = person(&mut rng);
                 let role = fill(rng.pick(ROLES), &ctx, &mut rng);
-                push_para(&mut body, &mut words, &format!("> {quote}\n>\n> — {who}, {role}"));
+                push_para(
+                    &mut body,
+                    &mut words,
+                    &format!("> {quote}\n>\n> — {who}, {role}"),
+                );
             }
             4 if !quoted_social => {
                 quoted_social = true;
                 let who = person(&mut rng);
                 let quote = fill(rng.pick(QUOTES), &ctx, &mut rng);
-                push_para(&mut body, &mut words, &format!("> {quote}\n>\n> — {who}, {}", rng.pick(SOCIAL)));
+                push_para(
+                    &mut body,
+                    &mut words,
+                    &format!("> {quote}\n>\n> — {who}, {}", rng.pick(SOCIAL)),
+                );
             }
             5 => {
                 let statement = fill(
@@ -352,16 +605,37 @@ pub(crate) fn article(seed: u64, index: u64) -> Synthetic {
             topics.push(t);
         }
     }
-    Synthetic { headline, standfirst, body_markdown: body, section: section_i, topics }
+    Synthetic {
+        headline,
+        standfirst,
+        body_markdown: body,
+        section: section_i,
+        topics,
+    }
 }
 
-async fn ensure_tag(store: &dyn Store, slug: &str, name: &str, created: &mut usize) -> Result<Id, DemoError> {
-    let slug = Slug::parse(slug).map_err(|e| DemoError::Content { file: "synth".into(), message: e.to_string() })?;
+async fn ensure_tag(
+    store: &dyn Store,
+    slug: &str,
+    name: &str,
+    created: &mut usize,
+) -> Result<Id, DemoError> {
+    let slug = Slug::parse(slug).map_err(|e| DemoError::Content {
+        file: "synth".into(),
+        message: e.to_string(),
+    })?;
     if let Some(t) = store.tag_by_slug(&slug).await? {
         return Ok(t.id);
     }
     *created += 1;
-    Ok(store.create_tag(&NewTag { slug, name: name.into(), description: format!("News about {name}.") }).await?.id)
+    Ok(store
+        .create_tag(&NewTag {
+            slug,
+            name: name.into(),
+            description: format!("News about {name}."),
+        })
+        .await?
+        .id)
 }
 
 pub(crate) async fn generate(
@@ -382,13 +656,22 @@ pub(crate) async fn generate(
     }
     let mut author_ids = Vec::with_capacity(AUTHORS.len());
     for (slug, name, bio) in AUTHORS {
-        let slug = Slug::parse(slug).map_err(|e| DemoError::Content { file: "synth".into(), message: e.to_string() })?;
+        let slug = Slug::parse(slug).map_err(|e| DemoError::Content {
+            file: "synth".into(),
+            message: e.to_string(),
+        })?;
         let id = match store.author_by_slug(&slug).await? {
             Some(a) => a.id,
             None => {
                 summary.authors += 1;
                 store
-                    .create_author(&NewAuthor { slug, name: (*name).into(), bio: (*bio).into(), photo_id: None, links: vec![] })
+                    .create_author(&NewAuthor {
+                        slug,
+                        name: (*name).into(),
+                        bio: (*bio).into(),
+                        photo_id: None,
+                        links: vec![],
+                    })
                     .await?
                     .id
             }
@@ -398,7 +681,11 @@ pub(crate) async fn generate(
     let mut photo_ids = Vec::with_capacity(LEAD_SCENES.len());
     for (i, (scene, light, alt)) in LEAD_SCENES.iter().enumerate() {
         let file = format!("generated/{seed:x}-{i}.svg");
-        write_upload(uploads_dir, &file, &art::draw(*scene, *light, seed.wrapping_add(i as u64)))?;
+        write_upload(
+            uploads_dir,
+            &file,
+            &art::draw(*scene, *light, seed.wrapping_add(i as u64)),
+        )?;
         let (width, height) = scene.size();
         let photo = store
             .create_photo(&NewPhoto {
@@ -420,21 +707,31 @@ pub(crate) async fn generate(
     // Rendering is pure CPU and the store has one writer: render a batch on all cores, then
     // insert it, so the two kinds of work overlap across batches on a multi-core machine.
     const BATCH: usize = 256;
-    let threads = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 8);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, 8);
     let mut index = 0usize;
     while index < n {
         let end = (index + BATCH).min(n);
         let rendered = render_batch(seed, index..end, threads);
         for (i, (syn, html)) in (index..end).zip(rendered) {
             let mut rng = Rng::for_item(seed ^ 0x5EED, i as u64);
-            let base = Slug::from_title(&syn.headline).map_or_else(|_| "story".to_owned(), |s| s.as_str().to_owned());
+            let base = Slug::from_title(&syn.headline)
+                .map_or_else(|_| "story".to_owned(), |s| s.as_str().to_owned());
             let base = base.get(..60).unwrap_or(&base).trim_end_matches('-');
-            let slug = Slug::parse(&format!("{base}-{seed:x}-{i}"))
-                .map_err(|e| DemoError::Content { file: "synth".into(), message: e.to_string() })?;
+            let slug =
+                Slug::parse(&format!("{base}-{seed:x}-{i}")).map_err(|e| DemoError::Content {
+                    file: "synth".into(),
+                    message: e.to_string(),
+                })?;
             let mut tag_ids = vec![section_ids[syn.section]];
             tag_ids.extend(syn.topics.iter().map(|&t| topic_ids[t]));
             let author = author_ids[rng.below(author_ids.len() as u64) as usize];
-            let lead_photo_id = if rng.chance(85) { Some(rng.pick(&photo_ids)) } else { None };
+            let lead_photo_id = if rng.chance(85) {
+                Some(rng.pick(&photo_ids))
+            } else {
+                None
+            };
             let published_at = now - Duration::seconds(rng.range(60, span));
             store
                 .create_article(&NewArticle {
@@ -461,7 +758,11 @@ pub(crate) async fn generate(
     Ok(summary)
 }
 
-fn render_batch(seed: u64, range: std::ops::Range<usize>, threads: usize) -> Vec<(Synthetic, String)> {
+fn render_batch(
+    seed: u64,
+    range: std::ops::Range<usize>,
+    threads: usize,
+) -> Vec<(Synthetic, String)> {
     let make = |i: usize| {
         let syn = article(seed, i as u64);
         let html = markdown::render(&syn.body_markdown);
@@ -505,17 +806,31 @@ mod tests {
         let b = article(7, 1);
         assert_eq!(a.headline, b.headline);
         assert_eq!(a.body_markdown, b.body_markdown);
-        let headlines: std::collections::HashSet<String> = (0..200).map(|i| article(7, i).headline).collect();
-        assert!(headlines.len() > 150, "only {} distinct headlines", headlines.len());
+        let headlines: std::collections::HashSet<String> =
+            (0..200).map(|i| article(7, i).headline).collect();
+        assert!(
+            headlines.len() > 150,
+            "only {} distinct headlines",
+            headlines.len()
+        );
     }
 
     #[test]
     fn synthetic_bodies_are_400_to_800_words_with_quotes() {
         for i in 0..100 {
             let a = article(42, i);
-            let words = markdown::plain_text(&a.body_markdown).split_whitespace().count();
-            assert!((380..=900).contains(&words), "article {i} has {words} words");
-            assert!(!a.body_markdown.contains('{'), "unfilled slot in {}", a.body_markdown);
+            let words = markdown::plain_text(&a.body_markdown)
+                .split_whitespace()
+                .count();
+            assert!(
+                (380..=900).contains(&words),
+                "article {i} has {words} words"
+            );
+            assert!(
+                !a.body_markdown.contains('{'),
+                "unfilled slot in {}",
+                a.body_markdown
+            );
             let html = markdown::render(&a.body_markdown);
             assert!(html.contains("<figure class=\"quote"), "article {i}");
             assert!(Slug::from_title(&a.headline).is_ok());
