@@ -213,7 +213,6 @@ const NEG_SUB: &[&str] = &[
     "trending",
     "you-may",
     "also-like",
-    "toolbar",
     "byline",
     "post-meta",
     "entry-meta",
@@ -222,18 +221,12 @@ const NEG_SUB: &[&str] = &[
     "tag-list",
     "taglist",
     "tags-list",
-    "sidebar",
-    "navbar",
-    "navigation",
-    "masthead",
     "skip-link",
     "screen-reader",
     "sr-only",
     "visually-hidden",
     "cta",
     "callout-subscribe",
-    "banner",
-    "footer",
     "jp-relatedposts",
     "yarpp",
     "wp-block-latest-posts",
@@ -245,20 +238,33 @@ const NEG_SUB: &[&str] = &[
     "mailchimp",
     "mc4wp",
     "wpcf7",
-    "rating",
     "reviews-widget",
-    "print-only",
     "inline-ad",
     "ad-container",
     "ad-slot",
     "ad-wrapper",
     "adsbygoogle",
     "dfp",
-    "hidden-print",
     "paywall-prompt",
     "upsell",
+];
+
+/// Layout words: junk unless the same class/id also says it holds content
+/// ("sidebar-content", "footer-article-body" are wrappers, not sidebars).
+const NEG_WEAK_SUB: &[&str] = &[
+    "sidebar",
+    "navbar",
+    "navigation",
+    "masthead",
+    "banner",
+    "footer",
+    "toolbar",
+    "print-only",
+    "hidden-print",
     "disclaimer",
 ];
+
+const MAYBE_CONTENT: &[&str] = &["article", "body", "column", "content", "main", "entry", "post", "story"];
 
 const NEG_TOKENS: &[&str] = &[
     "ad",
@@ -307,16 +313,20 @@ fn class_hint(dom: &Dom, id: NodeId) -> Hint {
     if NEG_SUB.iter().any(|p| contains_word_part(&s, p)) {
         return Hint::Negative;
     }
+    let maybe_content = MAYBE_CONTENT.iter().any(|p| s.contains(p));
+    if !maybe_content && NEG_WEAK_SUB.iter().any(|p| s.contains(p)) {
+        return Hint::Negative;
+    }
     let mut positive = false;
     for tok in s.split(|c: char| !c.is_ascii_alphanumeric() && c != '-') {
         if tok.is_empty() {
             continue;
         }
-        if NEG_TOKENS.contains(&tok) {
+        if NEG_TOKENS.contains(&tok) && !maybe_content {
             return Hint::Negative;
         }
         for part in tok.split('-') {
-            if matches!(part, "ad" | "ads" | "nav" | "tags" | "meta" | "menu" | "share") {
+            if matches!(part, "ad" | "ads" | "share") || (!maybe_content && matches!(part, "nav" | "tags" | "meta" | "menu")) {
                 return Hint::Negative;
             }
             if matches!(
@@ -436,6 +446,9 @@ impl Analysis {
                 Hint::None => structural && share < 0.5,
             };
             if drop {
+                if std::env::var_os("ND_DEBUG").is_some() {
+                    eprintln!("drop {} .{} share={share:.2} hint={hint:?} para={} total={total}", el.name, el.attr("class").unwrap_or(""), an.para[id as usize]);
+                }
                 an.drop[id as usize] = true;
             }
         }
@@ -525,6 +538,19 @@ fn tag_weight(tag: &str) -> f32 {
 
 /// Chooses the nodes that make up the article body, in document order.
 pub fn find_body(dom: &Dom, an: &Analysis, hint_text: Option<&str>) -> Vec<NodeId> {
+    let gb = best_subtree(dom, an);
+    let mode = std::env::var("ND_MODE").unwrap_or_default();
+    if mode == "gb" {
+        return vec![gb];
+    }
+    let r = readability_body(dom, an, hint_text);
+    if mode == "r" {
+        return r;
+    }
+    choose(dom, an, r, gb)
+}
+
+fn readability_body(dom: &Dom, an: &Analysis, hint_text: Option<&str>) -> Vec<NodeId> {
     let n = dom.nodes.len();
     let mut score = vec![f32::NAN; n];
     let mut candidates: Vec<NodeId> = Vec::new();
@@ -662,6 +688,52 @@ pub fn find_body(dom: &Dom, an: &Analysis, hint_text: Option<&str>) -> Vec<NodeI
         }
     }
     out
+}
+
+/// The element whose subtree has the most paragraph text net of link text
+/// and other (label, button, teaser) text: a maximum-subtree view of the page
+/// that catches bodies split into many sections.
+fn best_subtree(dom: &Dom, an: &Analysis) -> NodeId {
+    let b1: f32 = std::env::var("ND_B1").ok().and_then(|v| v.parse().ok()).unwrap_or(1.5);
+    let b2: f32 = std::env::var("ND_B2").ok().and_then(|v| v.parse().ok()).unwrap_or(0.8);
+    let mut best = (f32::MIN, Dom::ROOT);
+    for &id in &an.order {
+        let i = id as usize;
+        if an.drop[i] || dom.element(id).is_none() {
+            continue;
+        }
+        let good = an.para[i] as f32;
+        let other = an.text[i].saturating_sub(an.para[i]).saturating_sub(an.link[i]) as f32;
+        let f = good - b1 * an.link[i] as f32 - b2 * other;
+        if f > best.0 {
+            best = (f, id);
+        }
+    }
+    best.1
+}
+
+/// Combines the two views: Readability's choice when it sits inside the
+/// maximum subtree and holds nearly all of its paragraph text (it is the
+/// tighter of the two), else the maximum subtree.
+fn choose(dom: &Dom, an: &Analysis, readability: Vec<NodeId>, gb: NodeId) -> Vec<NodeId> {
+    let ratio: f32 = std::env::var("ND_R").ok().and_then(|v| v.parse().ok()).unwrap_or(0.7);
+    if readability.is_empty() {
+        return vec![gb];
+    }
+    if !readability.iter().all(|&r| r == gb || is_ancestor(dom, gb, r)) {
+        // Readability chose elsewhere (or above): trust the larger paragraph mass.
+        let rp: u32 = readability.iter().map(|&r| an.para[r as usize]).sum();
+        if rp as f32 >= an.para[gb as usize] as f32 * ratio {
+            return readability;
+        }
+        return vec![gb];
+    }
+    let rp: u32 = readability.iter().map(|&r| an.para[r as usize]).sum();
+    if rp as f32 >= an.para[gb as usize] as f32 * ratio {
+        readability
+    } else {
+        vec![gb]
+    }
 }
 
 fn is_ancestor(dom: &Dom, anc: NodeId, id: NodeId) -> bool {

@@ -96,8 +96,8 @@ pub enum Block {
 
 impl Block {
     /// The block as plain text, the way it appears in [`Article::text`];
-    /// `None` for blocks without readable text (images without captions,
-    /// players).
+    /// `None` for blocks that are not part of the prose (figures, whose
+    /// caption and credit are kept in the block, and players).
     pub fn plain_text(&self) -> Option<String> {
         match self {
             Block::Paragraph { text } | Block::Heading { text, .. } | Block::Preformatted { text } => {
@@ -114,12 +114,9 @@ impl Block {
                 // The attribution is already part of the quoted text on page.
                 Some(_) | None => text.clone(),
             }),
-            Block::Figure { caption, credit, .. } => match (caption, credit) {
-                (Some(c), Some(cr)) => Some(format!("{c} {cr}")),
-                (Some(c), None) => Some(c.clone()),
-                (None, Some(cr)) => Some(cr.clone()),
-                (None, None) => None,
-            },
+            // Captions and credits stay in the figure block: like most
+            // readers' plain-text views, the body text is the prose alone.
+            Block::Figure { .. } => None,
             Block::Embed { text, .. } => text.clone(),
             Block::Table { rows } => Some(
                 rows.iter()
