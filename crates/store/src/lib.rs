@@ -31,16 +31,17 @@ pub enum OpenError {
     },
     #[error("invalid database URL {url:?}: {reason}")]
     InvalidUrl { url: String, reason: String },
-    #[error("cannot create {path}")]
+    // The causes below are part of the message (not only `source()`): callers often print
+    // just `{err}`, and an operator needs to know *why* the database would not open.
+    #[error("cannot create {}: {cause}", path.display())]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
-    #[error("cannot connect to the database")]
-    Connect(#[source] Box<dyn std::error::Error + Send + Sync>),
-    #[error("cannot migrate the database")]
-    Migrate(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("cannot connect to the database: {0}")]
+    Connect(Box<dyn std::error::Error + Send + Sync>),
+    #[error("cannot migrate the database: {0}")]
+    Migrate(Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// Which backend a database URL names, and where.

@@ -102,7 +102,7 @@ impl SqliteStore {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir).map_err(|e| OpenError::Io {
                         path: dir.to_owned(),
-                        source: e,
+                        cause: e,
                     })?;
                 }
                 let opts = base
