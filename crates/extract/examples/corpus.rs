@@ -40,6 +40,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let mut results = Vec::with_capacity(pages.len());
     let mut slowest = (0.0f64, String::new());
+    let cpu0 = thread_cpu_seconds();
     let start = Instant::now();
     for (id, bytes) in &pages {
         let t0 = Instant::now();
@@ -57,13 +58,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         results.push((id, text));
     }
     let secs = start.elapsed().as_secs_f64();
+    let cpu = thread_cpu_seconds().zip(cpu0).map(|(b, a)| b - a);
     for (id, text) in results {
         std::fs::write(Path::new(&output).join(format!("{id}.txt")), text)?;
     }
     println!(
-        "{{\"tool\":\"{tool}\",\"pages\":{},\"seconds\":{secs:.3},\"pages_per_s\":{:.1},\"slowest_ms\":{:.1},\"slowest_id\":\"{}\"}}",
+        "{{\"tool\":\"{tool}\",\"pages\":{},\"seconds\":{secs:.3},\"pages_per_s\":{:.1},\"cpu_seconds\":{:.3},\"pages_per_cpu_s\":{:.1},\"slowest_ms\":{:.1},\"slowest_id\":\"{}\"}}",
         pages.len(),
         pages.len() as f64 / secs,
+        cpu.unwrap_or(f64::NAN),
+        cpu.map_or(f64::NAN, |c| pages.len() as f64 / c),
         slowest.0,
         slowest.1
     );
@@ -80,4 +84,16 @@ fn smoothie(bytes: &[u8]) -> String {
         Ok(mut r) => r.parse().map(|a| a.text_content.to_string()).unwrap_or_default(),
         Err(_) => String::new(),
     }
+}
+
+/// CPU time of this thread (user + system) from /proc, so a busy machine
+/// does not distort the rate; `None` where /proc is absent.
+fn thread_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    // Fields after the command name, which is in parentheses.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = f.get(11)?.parse().ok()?;
+    let stime: f64 = f.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
 }

@@ -446,9 +446,6 @@ impl Analysis {
                 Hint::None => structural && share < 0.5,
             };
             if drop {
-                if std::env::var_os("ND_DEBUG").is_some() {
-                    eprintln!("drop {} .{} share={share:.2} hint={hint:?} para={} total={total}", el.name, el.attr("class").unwrap_or(""), an.para[id as usize]);
-                }
                 an.drop[id as usize] = true;
             }
         }
@@ -539,14 +536,7 @@ fn tag_weight(tag: &str) -> f32 {
 /// Chooses the nodes that make up the article body, in document order.
 pub fn find_body(dom: &Dom, an: &Analysis, hint_text: Option<&str>) -> Vec<NodeId> {
     let gb = best_subtree(dom, an);
-    let mode = std::env::var("ND_MODE").unwrap_or_default();
-    if mode == "gb" {
-        return vec![gb];
-    }
     let r = readability_body(dom, an, hint_text);
-    if mode == "r" {
-        return r;
-    }
     choose(dom, an, r, gb)
 }
 
@@ -694,8 +684,8 @@ fn readability_body(dom: &Dom, an: &Analysis, hint_text: Option<&str>) -> Vec<No
 /// and other (label, button, teaser) text: a maximum-subtree view of the page
 /// that catches bodies split into many sections.
 fn best_subtree(dom: &Dom, an: &Analysis) -> NodeId {
-    let b1: f32 = std::env::var("ND_B1").ok().and_then(|v| v.parse().ok()).unwrap_or(1.5);
-    let b2: f32 = std::env::var("ND_B2").ok().and_then(|v| v.parse().ok()).unwrap_or(0.8);
+    const B1: f32 = 1.5;
+    const B2: f32 = 0.8;
     let mut best = (f32::MIN, Dom::ROOT);
     for &id in &an.order {
         let i = id as usize;
@@ -704,7 +694,7 @@ fn best_subtree(dom: &Dom, an: &Analysis) -> NodeId {
         }
         let good = an.para[i] as f32;
         let other = an.text[i].saturating_sub(an.para[i]).saturating_sub(an.link[i]) as f32;
-        let f = good - b1 * an.link[i] as f32 - b2 * other;
+        let f = good - B1 * an.link[i] as f32 - B2 * other;
         if f > best.0 {
             best = (f, id);
         }
@@ -716,7 +706,7 @@ fn best_subtree(dom: &Dom, an: &Analysis) -> NodeId {
 /// maximum subtree and holds nearly all of its paragraph text (it is the
 /// tighter of the two), else the maximum subtree.
 fn choose(dom: &Dom, an: &Analysis, readability: Vec<NodeId>, gb: NodeId) -> Vec<NodeId> {
-    let ratio: f32 = std::env::var("ND_R").ok().and_then(|v| v.parse().ok()).unwrap_or(0.7);
+    let ratio = 0.7f32;
     if readability.is_empty() {
         return vec![gb];
     }
