@@ -4,6 +4,18 @@
 //! migrations (embedded at compile time from `migrations/sqlite` or `migrations/postgres`).
 //! Each backend has its own SQL beside its implementation; both pass one conformance suite
 //! (`tests/conformance`).
+//!
+//! Choices both backends share:
+//! - times are kept to the microsecond (SQLite: INTEGER microseconds since the epoch; PostgreSQL:
+//!   TIMESTAMPTZ), so a value written reads back equal and SQL orders it exactly;
+//! - lists are keyset-paginated on `(published_at DESC, id DESC)` over one index, and a page of
+//!   articles costs three queries (rows with lead photos, then all their tags, then all their
+//!   authors), however long the page;
+//! - subscribers are one per address regardless of case (a lower-cased key column is unique);
+//!   the address is kept as first given;
+//! - `related_articles` is exact: it counts shared tags over every article sharing one, so its
+//!   cost grows with the size of the subject's tags (a few ms at 10,000 articles); cache it per
+//!   article on hot pages.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
