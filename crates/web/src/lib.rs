@@ -2,10 +2,12 @@
 //! Handlers stay thin: parse the request, ask the store or a core service, render a response.
 
 pub mod cache;
+pub mod csrf;
 pub mod error;
 pub mod middleware;
 pub mod routes;
 pub mod state;
+pub mod views;
 pub mod syndication;
 
 use axum::Router;

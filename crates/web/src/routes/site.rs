@@ -1,13 +1,326 @@
 //! The public pages: home, article, author, tag, plus 404.
-use axum::Router;
+//!
+//! Every page goes through the page cache: a hit is a hash lookup and a ready (precompressed)
+//! body, a miss asks the store and renders a template. Cache keys are built from validated input
+//! only (a parsed slug, a re-encoded cursor), so junk query strings cannot multiply entries.
 
+use std::collections::HashSet;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::get;
+use chrono::{Duration, Utc};
+use newsdesk_core::{Article, ArticleQuery, Cursor, Id, Slug};
+use serde::Deserialize;
+
+use crate::cache::CachedResponse;
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::views::*;
+
+/// Articles per list page.
+pub const PAGE_SIZE: u32 = 20;
+/// Important articles shown above the latest ones on the front page.
+const TOP_STORIES: u32 = 5;
+/// "You may also like" entries on an article page.
+const RELATED: u32 = 4;
+/// An article edited within this long after publication is not shown as "updated".
+const UPDATE_GRACE_MINUTES: i64 = 5;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/", get(home))
+        .route("/articles/{slug}", get(article))
+        .route("/authors/{slug}", get(author))
+        .route("/tags/{slug}", get(tag))
 }
 
 pub async fn not_found() -> AppError {
     AppError::NotFound
+}
+
+#[derive(Deserialize)]
+pub struct PageParams {
+    before: Option<String>,
+}
+
+/// The `?before=` cursor, if any; a malformed one is a client error, not "first page".
+fn cursor(params: Result<Query<PageParams>, QueryRejection>) -> Result<Option<Cursor>, AppError> {
+    let Ok(Query(params)) = params else {
+        return Err(AppError::BadRequest("That page address is not valid.".into()));
+    };
+    match params.before.as_deref() {
+        None | Some("") => Ok(None),
+        Some(token) => Cursor::decode(token)
+            .map(Some)
+            .ok_or_else(|| AppError::BadRequest("That page address is not valid.".into())),
+    }
+}
+
+/// A slug from the URL; anything that could not be a slug names no page.
+fn slug(raw: &str) -> Result<Slug, AppError> {
+    Slug::parse(raw).map_err(|_| AppError::NotFound)
+}
+
+fn with_cursor(path: &str, before: Option<&Cursor>) -> String {
+    match before {
+        Some(c) => format!("{path}?before={}", c.encode()),
+        None => path.to_owned(),
+    }
+}
+
+pub(crate) fn render<T: Template>(page: &T) -> Result<String, AppError> {
+    page.render().map_err(|e| AppError::Internal(e.into()))
+}
+
+fn html<T: Template>(status: StatusCode, cache_control: &'static str, page: &T) -> Result<CachedResponse, AppError> {
+    Ok(CachedResponse::new(status, "text/html; charset=utf-8", cache_control, render(page)?))
+}
+
+async fn home(
+    State(state): State<AppState>,
+    params: Result<Query<PageParams>, QueryRejection>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let before = cursor(params)?;
+    let key = with_cursor("/", before.as_ref());
+    let page = state
+        .cache
+        .get_or_render(&key, || render_home(&state, before))
+        .await?;
+    Ok(page.respond(&headers))
+}
+
+async fn render_home(state: &AppState, before: Option<Cursor>) -> Result<CachedResponse, AppError> {
+    let now = Utc::now();
+    let store = &state.store;
+    let site = &state.site;
+    let tags = store.list_tags().await?;
+    let first_page = before.is_none();
+    let top = if first_page {
+        let mut q = ArticleQuery::visible_at(now);
+        q.important_only = true;
+        q.limit = TOP_STORIES;
+        store.list_articles(&q).await?.items
+    } else {
+        Vec::new()
+    };
+    let mut q = ArticleQuery::visible_at(now);
+    q.before = before;
+    q.limit = PAGE_SIZE;
+    let latest = store.list_articles(&q).await?;
+    // A top story is not repeated under "Latest"; pagination still follows the full list.
+    let top_ids: HashSet<Id> = top.iter().map(|a| a.id).collect();
+    let next_url = latest.next.map(|c| with_cursor("/", Some(&c)));
+    let path = with_cursor("/", before.as_ref());
+    let mut layout = Layout::new(site, if first_page { "" } else { "Older stories" }, &path).with_nav(&tags, None);
+    layout.next_url = next_url.clone();
+    let page = HomePage {
+        layout,
+        heading: format!("{}: {}", site.title, site.description),
+        top: top.iter().map(Card::of).collect(),
+        latest: latest.items.iter().filter(|a| !top_ids.contains(&a.id)).map(Card::of).collect(),
+        first_page,
+        next_url,
+        newsletter: NewsletterForm::default(),
+    };
+    html(StatusCode::OK, PAGE_CACHE_CONTROL, &page)
+}
+
+async fn article(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let slug = slug(&raw)?;
+    let key = format!("/articles/{slug}");
+    let page = state
+        .cache
+        .get_or_render(&key, || render_article(&state, slug))
+        .await?;
+    Ok(page.respond(&headers))
+}
+
+async fn render_article(state: &AppState, slug: Slug) -> Result<CachedResponse, AppError> {
+    let now = Utc::now();
+    let store = &state.store;
+    let a = store.visible_article_by_slug(&slug, now).await?.ok_or(AppError::NotFound)?;
+    let related = store.related_articles(&a, now, RELATED).await?;
+    let tags = store.list_tags().await?;
+    let page = article_page(state, &a, &related, &tags);
+    html(StatusCode::OK, PAGE_CACHE_CONTROL, &page)
+}
+
+fn article_page(state: &AppState, a: &Article, related: &[Article], nav_tags: &[newsdesk_core::Tag]) -> ArticlePage {
+    let site = &state.site;
+    let path = article_url(a);
+    let canonical = a
+        .canonical_url
+        .clone()
+        .filter(|u| is_safe_link(u) && !u.starts_with("mailto:"))
+        .unwrap_or_else(|| site.url(&path));
+    let published = a.published_at.unwrap_or(a.created_at);
+    let updated = (a.updated_at > published + Duration::minutes(UPDATE_GRACE_MINUTES)).then_some(a.updated_at);
+    let mut layout = Layout::new(site, &a.headline, &path)
+        .with_nav(nav_tags, a.section.as_ref().map(|t| t.slug.as_str()))
+        .with_description(&a.standfirst);
+    layout.canonical = canonical.clone();
+    layout.og_type = "article";
+    layout.og_image = a.lead_photo.as_ref().map(|p| site.url(&photo_url(p)));
+    layout.og_image_alt = a.lead_photo.as_ref().map(|p| p.alt.clone());
+    layout.jsonld = Some(news_article_jsonld(site, a, &canonical));
+    layout.article = Some(ArticleMeta {
+        published_time: iso(published),
+        modified_time: iso(a.updated_at.max(published)),
+        section: a.section.as_ref().map(|t| t.name.clone()),
+        tags: a.tags.iter().map(|t| t.name.clone()).collect(),
+        authors: a.authors.iter().map(|au| site.url(&author_url(au))).collect(),
+    });
+    ArticlePage {
+        layout,
+        headline: a.headline.clone(),
+        standfirst: a.standfirst.clone(),
+        section: a.section.as_ref().map(|t| LinkView {
+            name: t.name.clone(),
+            href: tag_url(t),
+        }),
+        authors: a
+            .authors
+            .iter()
+            .map(|au| LinkView {
+                name: au.name.clone(),
+                href: author_url(au),
+            })
+            .collect(),
+        published: a.published_at.map(TimeView::of),
+        updated: updated.map(TimeView::of),
+        figure: a.lead_photo.as_ref().map(|p| Figure {
+            img: Img::of(p),
+            caption: p.caption.clone(),
+            credit: p.credit.clone(),
+        }),
+        body_html: a.body_html.clone(),
+        source: a.source.as_ref().map(|s| LinkView {
+            name: s.agency.clone(),
+            href: if is_safe_link(&s.original_url) { s.original_url.clone() } else { String::new() },
+        }),
+        tags: a
+            .tags
+            .iter()
+            .map(|t| LinkView {
+                name: t.name.clone(),
+                href: tag_url(t),
+            })
+            .collect(),
+        related: related.iter().map(Card::of).collect(),
+        author_boxes: a.authors.iter().map(AuthorBox::of).collect(),
+        newsletter: NewsletterForm::default(),
+    }
+}
+
+async fn author(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    params: Result<Query<PageParams>, QueryRejection>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let slug = slug(&raw)?;
+    let before = cursor(params)?;
+    let key = with_cursor(&format!("/authors/{slug}"), before.as_ref());
+    let page = state
+        .cache
+        .get_or_render(&key, || render_author(&state, slug, before))
+        .await?;
+    Ok(page.respond(&headers))
+}
+
+async fn render_author(state: &AppState, slug: Slug, before: Option<Cursor>) -> Result<CachedResponse, AppError> {
+    let now = Utc::now();
+    let store = &state.store;
+    let site = &state.site;
+    let author = store.author_by_slug(&slug).await?.ok_or(AppError::NotFound)?;
+    let tags = store.list_tags().await?;
+    let mut q = ArticleQuery::visible_at(now);
+    q.author = Some(slug);
+    q.before = before;
+    q.limit = PAGE_SIZE;
+    let list = store.list_articles(&q).await?;
+    let base = author_url(&author);
+    let next_url = list.next.map(|c| with_cursor(&base, Some(&c)));
+    let mut layout = Layout::new(site, &author.name, &with_cursor(&base, before.as_ref()))
+        .with_nav(&tags, None)
+        .with_description(&author.bio);
+    layout.og_type = "profile";
+    layout.og_image = author.photo.as_ref().map(|p| site.url(&photo_url(p)));
+    layout.og_image_alt = author.photo.as_ref().map(|p| p.alt.clone());
+    let mut feeds = feeds_for(&format!("{} — {}", author.name, site.title), &base);
+    feeds.append(&mut layout.feeds);
+    layout.feeds = feeds;
+    layout.next_url = next_url.clone();
+    let page = ListPage {
+        layout,
+        kind: "Author",
+        heading: author.name.clone(),
+        intro: String::new(),
+        profile: Some(AuthorBox::of(&author)),
+        items: list.items.iter().map(Card::of).collect(),
+        first_page: before.is_none(),
+        first_url: base,
+        next_url,
+    };
+    html(StatusCode::OK, PAGE_CACHE_CONTROL, &page)
+}
+
+async fn tag(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    params: Result<Query<PageParams>, QueryRejection>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let slug = slug(&raw)?;
+    let before = cursor(params)?;
+    let key = with_cursor(&format!("/tags/{slug}"), before.as_ref());
+    let page = state
+        .cache
+        .get_or_render(&key, || render_tag(&state, slug, before))
+        .await?;
+    Ok(page.respond(&headers))
+}
+
+async fn render_tag(state: &AppState, slug: Slug, before: Option<Cursor>) -> Result<CachedResponse, AppError> {
+    let now = Utc::now();
+    let store = &state.store;
+    let site = &state.site;
+    let tag = store.tag_by_slug(&slug).await?.ok_or(AppError::NotFound)?;
+    let tags = store.list_tags().await?;
+    let mut q = ArticleQuery::visible_at(now);
+    q.tag = Some(slug);
+    q.before = before;
+    q.limit = PAGE_SIZE;
+    let list = store.list_articles(&q).await?;
+    let base = tag_url(&tag);
+    let next_url = list.next.map(|c| with_cursor(&base, Some(&c)));
+    let mut layout = Layout::new(site, &tag.name, &with_cursor(&base, before.as_ref()))
+        .with_nav(&tags, Some(tag.slug.as_str()))
+        .with_description(&tag.description);
+    let mut feeds = feeds_for(&format!("{} — {}", tag.name, site.title), &base);
+    feeds.append(&mut layout.feeds);
+    layout.feeds = feeds;
+    layout.next_url = next_url.clone();
+    let page = ListPage {
+        layout,
+        kind: "Section",
+        heading: tag.name.clone(),
+        intro: tag.description.clone(),
+        profile: None,
+        items: list.items.iter().map(Card::of).collect(),
+        first_page: before.is_none(),
+        first_url: base,
+        next_url,
+    };
+    html(StatusCode::OK, PAGE_CACHE_CONTROL, &page)
 }
