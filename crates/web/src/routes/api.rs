@@ -24,6 +24,7 @@ pub const MAX_LIMIT: u32 = 100;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/", get(index))
         .route("/articles", get(list_articles))
         .route("/articles/{slug}", get(article))
         .route("/authors", get(list_authors))
@@ -215,8 +216,10 @@ struct ApiJson<T>(T);
 impl<T: Serialize> IntoResponse for ApiJson<T> {
     fn into_response(self) -> Response {
         let mut res = Json(self.0).into_response();
-        res.headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=30"));
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=30"),
+        );
         res
     }
 }
@@ -254,8 +257,11 @@ fn parse_list_query(p: ListParams, now: DateTime<Utc>) -> Result<ArticleQuery, A
         q.author = Some(Slug::parse(&a).map_err(|e| bad(format!("author: {e}")))?);
     }
     if let Some(s) = given(p.since) {
-        let t = DateTime::parse_from_rfc3339(&s)
-            .map_err(|_| bad(format!("since: {s:?} is not an RFC 3339 date-time, e.g. 2026-03-01T12:00:00Z")))?;
+        let t = DateTime::parse_from_rfc3339(&s).map_err(|_| {
+            bad(format!(
+                "since: {s:?} is not an RFC 3339 date-time, e.g. 2026-03-01T12:00:00Z"
+            ))
+        })?;
         q.since = Some(t.with_timezone(&Utc));
     }
     q.limit = match given(p.limit) {
@@ -264,10 +270,15 @@ fn parse_list_query(p: ListParams, now: DateTime<Utc>) -> Result<ArticleQuery, A
             .parse::<u32>()
             .ok()
             .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| bad(format!("limit: must be a whole number from 1 to {MAX_LIMIT}")))?,
+            .ok_or_else(|| {
+                bad(format!(
+                    "limit: must be a whole number from 1 to {MAX_LIMIT}"
+                ))
+            })?,
     };
     if let Some(c) = given(p.cursor) {
-        q.before = Some(Cursor::decode(&c).ok_or_else(|| bad("cursor: not a cursor this API gave out"))?);
+        q.before =
+            Some(Cursor::decode(&c).ok_or_else(|| bad("cursor: not a cursor this API gave out"))?);
     }
     Ok(q)
 }
@@ -284,11 +295,16 @@ async fn list_articles(
     State(state): State<AppState>,
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> ApiResult<ArticleList> {
-    let Query(params) = params.map_err(|e| bad(format!("malformed query string: {}", e.body_text())))?;
+    let Query(params) =
+        params.map_err(|e| bad(format!("malformed query string: {}", e.body_text())))?;
     let query = parse_list_query(params, Utc::now())?;
     let page = state.store.list_articles(&query).await?;
     Ok(ApiJson(ArticleList {
-        items: page.items.iter().map(|a| ArticleDto::from_article(a, &state.site)).collect(),
+        items: page
+            .items
+            .iter()
+            .map(|a| ArticleDto::from_article(a, &state.site))
+            .collect(),
         next_cursor: page.next.map(|c| c.encode()),
     }))
 }
@@ -309,20 +325,43 @@ async fn article(
 async fn list_authors(State(state): State<AppState>) -> ApiResult<ItemList<AuthorDto>> {
     let authors = state.store.list_authors().await?;
     Ok(ApiJson(ItemList {
-        items: authors.iter().map(|a| AuthorDto::from_author(a, &state.site)).collect(),
+        items: authors
+            .iter()
+            .map(|a| AuthorDto::from_author(a, &state.site))
+            .collect(),
     }))
 }
 
-async fn author(State(state): State<AppState>, slug: Result<Path<String>, PathRejection>) -> ApiResult<AuthorDto> {
+async fn author(
+    State(state): State<AppState>,
+    slug: Result<Path<String>, PathRejection>,
+) -> ApiResult<AuthorDto> {
     let slug = path_slug(slug)?;
-    let a = state.store.author_by_slug(&slug).await?.ok_or(ApiError(AppError::NotFound))?;
+    let a = state
+        .store
+        .author_by_slug(&slug)
+        .await?
+        .ok_or(ApiError(AppError::NotFound))?;
     Ok(ApiJson(AuthorDto::from_author(&a, &state.site)))
 }
 
 async fn list_tags(State(state): State<AppState>) -> ApiResult<ItemList<TagDto>> {
     let tags = state.store.list_tags().await?;
     Ok(ApiJson(ItemList {
-        items: tags.iter().map(|t| TagDto::from_tag(t, &state.site)).collect(),
+        items: tags
+            .iter()
+            .map(|t| TagDto::from_tag(t, &state.site))
+            .collect(),
+    }))
+}
+
+/// `GET /api/v1`: where the collections are, so a client can start from the root.
+async fn index(State(state): State<AppState>) -> ApiJson<serde_json::Value> {
+    let site = &state.site;
+    ApiJson(serde_json::json!({
+        "articles": site.url("/api/v1/articles"),
+        "authors": site.url("/api/v1/authors"),
+        "tags": site.url("/api/v1/tags"),
     }))
 }
 
@@ -336,7 +375,8 @@ async fn method_not_allowed() -> Response {
         "error": { "code": "method_not_allowed", "message": "This API is read-only: use GET." }
     });
     let mut res = (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response();
-    res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+    res.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
     res
 }
 
@@ -376,7 +416,10 @@ mod tests {
 
     #[test]
     fn list_query_parses_good_values() {
-        let c = Cursor { published_at: Utc::now(), id: 7 };
+        let c = Cursor {
+            published_at: Utc::now(),
+            id: 7,
+        };
         let q = parse_list_query(
             params(|p| {
                 p.limit = Some("100".into());
@@ -388,7 +431,10 @@ mod tests {
         )
         .expect("ok");
         assert_eq!(q.limit, 100);
-        assert_eq!(q.since.map(|s| s.to_rfc3339()), Some("2026-03-01T10:00:00+00:00".into()));
+        assert_eq!(
+            q.since.map(|s| s.to_rfc3339()),
+            Some("2026-03-01T10:00:00+00:00".into())
+        );
         assert_eq!(q.before.map(|b| b.id), Some(7));
         assert_eq!(q.author.map(|a| a.to_string()), Some("ann-lee".into()));
     }

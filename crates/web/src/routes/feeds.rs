@@ -31,15 +31,54 @@ const ROBOTS_CACHE_CONTROL: &str = "public, max-age=3600";
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/feed.xml", get(|s: State<AppState>, h: HeaderMap| feed(s, h, Scope::Site, Format::Rss)))
-        .route("/atom.xml", get(|s: State<AppState>, h: HeaderMap| feed(s, h, Scope::Site, Format::Atom)))
-        .route("/feed.json", get(|s: State<AppState>, h: HeaderMap| feed(s, h, Scope::Site, Format::Json)))
-        .route("/tags/{slug}/feed.xml", get(|s: State<AppState>, p: SlugPath, h: HeaderMap| scoped_feed(s, p, h, Scope::Tag, Format::Rss)))
-        .route("/tags/{slug}/atom.xml", get(|s: State<AppState>, p: SlugPath, h: HeaderMap| scoped_feed(s, p, h, Scope::Tag, Format::Atom)))
-        .route("/tags/{slug}/feed.json", get(|s: State<AppState>, p: SlugPath, h: HeaderMap| scoped_feed(s, p, h, Scope::Tag, Format::Json)))
-        .route("/authors/{slug}/feed.xml", get(|s: State<AppState>, p: SlugPath, h: HeaderMap| scoped_feed(s, p, h, Scope::Author, Format::Rss)))
-        .route("/authors/{slug}/atom.xml", get(|s: State<AppState>, p: SlugPath, h: HeaderMap| scoped_feed(s, p, h, Scope::Author, Format::Atom)))
-        .route("/authors/{slug}/feed.json", get(|s: State<AppState>, p: SlugPath, h: HeaderMap| scoped_feed(s, p, h, Scope::Author, Format::Json)))
+        .route(
+            "/feed.xml",
+            get(|s: State<AppState>, h: HeaderMap| feed(s, h, Scope::Site, Format::Rss)),
+        )
+        .route(
+            "/atom.xml",
+            get(|s: State<AppState>, h: HeaderMap| feed(s, h, Scope::Site, Format::Atom)),
+        )
+        .route(
+            "/feed.json",
+            get(|s: State<AppState>, h: HeaderMap| feed(s, h, Scope::Site, Format::Json)),
+        )
+        .route(
+            "/tags/{slug}/feed.xml",
+            get(|s: State<AppState>, p: SlugPath, h: HeaderMap| {
+                scoped_feed(s, p, h, Scope::Tag, Format::Rss)
+            }),
+        )
+        .route(
+            "/tags/{slug}/atom.xml",
+            get(|s: State<AppState>, p: SlugPath, h: HeaderMap| {
+                scoped_feed(s, p, h, Scope::Tag, Format::Atom)
+            }),
+        )
+        .route(
+            "/tags/{slug}/feed.json",
+            get(|s: State<AppState>, p: SlugPath, h: HeaderMap| {
+                scoped_feed(s, p, h, Scope::Tag, Format::Json)
+            }),
+        )
+        .route(
+            "/authors/{slug}/feed.xml",
+            get(|s: State<AppState>, p: SlugPath, h: HeaderMap| {
+                scoped_feed(s, p, h, Scope::Author, Format::Rss)
+            }),
+        )
+        .route(
+            "/authors/{slug}/atom.xml",
+            get(|s: State<AppState>, p: SlugPath, h: HeaderMap| {
+                scoped_feed(s, p, h, Scope::Author, Format::Atom)
+            }),
+        )
+        .route(
+            "/authors/{slug}/feed.json",
+            get(|s: State<AppState>, p: SlugPath, h: HeaderMap| {
+                scoped_feed(s, p, h, Scope::Author, Format::Json)
+            }),
+        )
         .route("/sitemap.xml", get(sitemap))
         .route("/sitemaps/{file}", get(sitemap_part))
         .route("/news-sitemap.xml", get(news_sitemap))
@@ -103,7 +142,12 @@ async fn scoped_feed(
     feed(state, headers, scope(slug), format).await
 }
 
-async fn feed(State(state): State<AppState>, headers: HeaderMap, scope: Scope, format: Format) -> Result<Response, AppError> {
+async fn feed(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    scope: Scope,
+    format: Format,
+) -> Result<Response, AppError> {
     let key = format!("feed:{}/{}", scope.base_path(), format.file());
     let entry = state
         .cache
@@ -112,7 +156,11 @@ async fn feed(State(state): State<AppState>, headers: HeaderMap, scope: Scope, f
     Ok(entry.respond(&headers))
 }
 
-async fn render_feed(state: &AppState, scope: Scope, format: Format) -> Result<CachedResponse, AppError> {
+async fn render_feed(
+    state: &AppState,
+    scope: Scope,
+    format: Format,
+) -> Result<CachedResponse, AppError> {
     let site = &state.site;
     let now = Utc::now();
     let base_path = scope.base_path();
@@ -121,7 +169,11 @@ async fn render_feed(state: &AppState, scope: Scope, format: Format) -> Result<C
     let (title, description) = match scope {
         Scope::Site => (site.title.clone(), site.description.clone()),
         Scope::Tag(slug) => {
-            let tag = state.store.tag_by_slug(&slug).await?.ok_or(AppError::NotFound)?;
+            let tag = state
+                .store
+                .tag_by_slug(&slug)
+                .await?
+                .ok_or(AppError::NotFound)?;
             query.tag = Some(slug);
             let description = if tag.description.is_empty() {
                 format!("The latest stories tagged {} on {}.", tag.name, site.title)
@@ -131,7 +183,11 @@ async fn render_feed(state: &AppState, scope: Scope, format: Format) -> Result<C
             (format!("{} — {}", tag.name, site.title), description)
         }
         Scope::Author(slug) => {
-            let author = state.store.author_by_slug(&slug).await?.ok_or(AppError::NotFound)?;
+            let author = state
+                .store
+                .author_by_slug(&slug)
+                .await?
+                .ok_or(AppError::NotFound)?;
             query.author = Some(slug);
             (
                 format!("{} — {}", author.name, site.title),
@@ -140,12 +196,19 @@ async fn render_feed(state: &AppState, scope: Scope, format: Format) -> Result<C
         }
     };
     let articles = state.store.list_articles(&query).await?.items;
-    let mut entries: Vec<FeedEntry> = articles.iter().map(|a| FeedEntry::from_article(a, site)).collect();
+    let mut entries: Vec<FeedEntry> = articles
+        .iter()
+        .map(|a| FeedEntry::from_article(a, site))
+        .collect();
     fill_image_lengths(&state.uploads_dir, &articles, &mut entries).await;
     let meta = FeedMeta {
         title: syn::xml_safe(&title),
         description: syn::xml_safe(&description),
-        home_url: site.url(if base_path.is_empty() { "/" } else { &base_path }),
+        home_url: site.url(if base_path.is_empty() {
+            "/"
+        } else {
+            &base_path
+        }),
         feed_base: site.url(&base_path),
         language: site.language.clone(),
         fallback_updated: now,
@@ -157,14 +220,21 @@ async fn render_feed(state: &AppState, scope: Scope, format: Format) -> Result<C
         Format::Json => syn::json_feed(&meta, &entries, &publisher),
     }
     .map_err(|e| AppError::Internal(e.into()))?;
-    Ok(CachedResponse::new(StatusCode::OK, format.content_type(), FEED_CACHE_CONTROL, body))
+    Ok(CachedResponse::new(
+        StatusCode::OK,
+        format.content_type(),
+        FEED_CACHE_CONTROL,
+        body,
+    ))
 }
 
 /// RSS enclosures should state the file's size; a stat per image is cheap next to rendering, and
 /// the result is cached with the feed.
 async fn fill_image_lengths(uploads: &FsPath, articles: &[Article], entries: &mut [FeedEntry]) {
     for (a, e) in articles.iter().zip(entries.iter_mut()) {
-        let (Some(photo), Some(img)) = (&a.lead_photo, e.image.as_mut()) else { continue };
+        let (Some(photo), Some(img)) = (&a.lead_photo, e.image.as_mut()) else {
+            continue;
+        };
         let rel = FsPath::new(&photo.file);
         // Only plain relative names: a stored `..` must not make us stat outside the uploads.
         if !rel.components().all(|c| matches!(c, Component::Normal(_))) {
@@ -283,22 +353,32 @@ async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -> Result<Re
             // Counts every status, so it over-estimates visible articles: at worst an index appears
             // a little early, never a file over the limit.
             let count = usize::try_from(state.store.count_articles().await?).unwrap_or(usize::MAX);
-            let others = 1 + state.store.list_tags().await?.len() + state.store.list_authors().await?.len();
+            let others =
+                1 + state.store.list_tags().await?.len() + state.store.list_authors().await?.len();
             let body = match article_files(count, others, syn::SITEMAP_MAX_URLS) {
                 None => {
                     let mut mods = LastMods::default();
                     let mut articles = Vec::new();
-                    walk_articles(&state, ArticleQuery::visible_at(now), 0, syn::SITEMAP_MAX_URLS, |a| {
-                        mods.add(a);
-                        articles.push(article_url(&state, a));
-                    })
+                    walk_articles(
+                        &state,
+                        ArticleQuery::visible_at(now),
+                        0,
+                        syn::SITEMAP_MAX_URLS,
+                        |a| {
+                            mods.add(a);
+                            articles.push(article_url(&state, a));
+                        },
+                    )
                     .await?;
                     let mut urls = page_urls(&state, &mods).await?;
                     urls.extend(articles);
                     syn::urlset(&urls)
                 }
                 Some(files) => {
-                    let mut parts = vec![SitemapUrl { loc: state.site.url("/sitemaps/pages.xml"), lastmod: None }];
+                    let mut parts = vec![SitemapUrl {
+                        loc: state.site.url("/sitemaps/pages.xml"),
+                        lastmod: None,
+                    }];
                     parts.extend((1..=files).map(|n| SitemapUrl {
                         loc: state.site.url(&format!("/sitemaps/articles-{n}.xml")),
                         lastmod: None,
@@ -306,7 +386,12 @@ async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -> Result<Re
                     syn::sitemap_index(&parts)
                 }
             };
-            Ok(CachedResponse::new(StatusCode::OK, syn::XML_CONTENT_TYPE, FEED_CACHE_CONTROL, body))
+            Ok(CachedResponse::new(
+                StatusCode::OK,
+                syn::XML_CONTENT_TYPE,
+                FEED_CACHE_CONTROL,
+                body,
+            ))
         })
         .await?;
     Ok(entry.respond(&headers))
@@ -341,7 +426,8 @@ async fn sitemap_part(
                     // Tag and author dates would need a walk of every article; the pages file
                     // exists only for large sites, so it gives the home page's date alone.
                     let mut mods = LastMods::default();
-                    walk_articles(&state, ArticleQuery::visible_at(now), 0, 1, |a| mods.add(a)).await?;
+                    walk_articles(&state, ArticleQuery::visible_at(now), 0, 1, |a| mods.add(a))
+                        .await?;
                     mods.tags.clear();
                     mods.authors.clear();
                     syn::urlset(&page_urls(&state, &mods).await?)
@@ -350,21 +436,31 @@ async fn sitemap_part(
                     let per = syn::SITEMAP_MAX_URLS;
                     let skip = (n - 1).saturating_mul(per);
                     let mut urls = Vec::new();
-                    walk_articles(&state, ArticleQuery::visible_at(now), skip, per, |a| urls.push(article_url(&state, a)))
-                        .await?;
+                    walk_articles(&state, ArticleQuery::visible_at(now), skip, per, |a| {
+                        urls.push(article_url(&state, a))
+                    })
+                    .await?;
                     if urls.is_empty() && n > 1 {
                         return Err(AppError::NotFound);
                     }
                     syn::urlset(&urls)
                 }
             };
-            Ok(CachedResponse::new(StatusCode::OK, syn::XML_CONTENT_TYPE, FEED_CACHE_CONTROL, body))
+            Ok(CachedResponse::new(
+                StatusCode::OK,
+                syn::XML_CONTENT_TYPE,
+                FEED_CACHE_CONTROL,
+                body,
+            ))
         })
         .await?;
     Ok(entry.respond(&headers))
 }
 
-async fn news_sitemap(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+async fn news_sitemap(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     let entry = state
         .cache
         .get_or_render("sitemap:/news-sitemap.xml", || async {
@@ -386,7 +482,12 @@ async fn news_sitemap(State(state): State<AppState>, headers: HeaderMap) -> Resu
                 &syn::news_sitemap_language(&state.site.language),
                 &entries,
             );
-            Ok(CachedResponse::new(StatusCode::OK, syn::XML_CONTENT_TYPE, FEED_CACHE_CONTROL, body))
+            Ok(CachedResponse::new(
+                StatusCode::OK,
+                syn::XML_CONTENT_TYPE,
+                FEED_CACHE_CONTROL,
+                body,
+            ))
         })
         .await?;
     Ok(entry.respond(&headers))
@@ -396,8 +497,16 @@ async fn robots(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
     let entry = state
         .cache
         .get_or_render("robots:/robots.txt", || async {
-            let body = syn::robots_txt(&[state.site.url("/sitemap.xml"), state.site.url("/news-sitemap.xml")]);
-            Ok(CachedResponse::new(StatusCode::OK, "text/plain; charset=utf-8", ROBOTS_CACHE_CONTROL, body))
+            let body = syn::robots_txt(&[
+                state.site.url("/sitemap.xml"),
+                state.site.url("/news-sitemap.xml"),
+            ]);
+            Ok(CachedResponse::new(
+                StatusCode::OK,
+                "text/plain; charset=utf-8",
+                ROBOTS_CACHE_CONTROL,
+                body,
+            ))
         })
         .await?;
     Ok(entry.respond(&headers))

@@ -34,7 +34,10 @@ fn ext(name: &str, value: Option<String>, attrs: &[(&str, String)]) -> Extension
     Extension {
         name: name.to_owned(),
         value,
-        attrs: attrs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect(),
+        attrs: attrs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect(),
         children: BTreeMap::new(),
     }
 }
@@ -73,10 +76,10 @@ pub fn rss(meta: &FeedMeta, entries: &[FeedEntry]) -> Result<String, FeedError> 
 
 fn rss_item(e: &FeedEntry) -> rss::Item {
     let mut extensions = ExtensionMap::new();
-    extensions
-        .entry("atom".into())
-        .or_default()
-        .insert("updated".into(), vec![ext("atom:updated", Some(rfc3339(e.updated)), &[])]);
+    extensions.entry("atom".into()).or_default().insert(
+        "updated".into(),
+        vec![ext("atom:updated", Some(rfc3339(e.updated)), &[])],
+    );
     let mut enclosure = None;
     if let Some(img) = &e.image {
         let mut content = ext(
@@ -90,29 +93,42 @@ fn rss_item(e: &FeedEntry) -> rss::Item {
                 ("height", img.height.to_string()),
             ],
         );
-        let description = if img.caption.is_empty() { &img.alt } else { &img.caption };
+        let description = if img.caption.is_empty() {
+            &img.alt
+        } else {
+            &img.caption
+        };
         if !description.is_empty() {
             content.children.insert(
                 "description".into(),
-                vec![ext("media:description", Some(description.clone()), &[("type", "plain".into())])],
+                vec![ext(
+                    "media:description",
+                    Some(description.clone()),
+                    &[("type", "plain".into())],
+                )],
             );
         }
         if !img.credit.is_empty() {
-            content
-                .children
-                .insert("credit".into(), vec![ext("media:credit", Some(img.credit.clone()), &[])]);
+            content.children.insert(
+                "credit".into(),
+                vec![ext("media:credit", Some(img.credit.clone()), &[])],
+            );
         }
-        extensions.entry("media".into()).or_default().insert("content".into(), vec![content]);
+        extensions
+            .entry("media".into())
+            .or_default()
+            .insert("content".into(), vec![content]);
         enclosure = Some(rss::Enclosure {
             url: img.url.clone(),
             length: img.length.to_string(),
             mime_type: img.content_type.clone(),
         });
     }
-    let dublin_core = (!e.authors.is_empty()).then(|| rss::extension::dublincore::DublinCoreExtension {
-        creators: e.authors.iter().map(|a| a.name.clone()).collect(),
-        ..Default::default()
-    });
+    let dublin_core =
+        (!e.authors.is_empty()).then(|| rss::extension::dublincore::DublinCoreExtension {
+            creators: e.authors.iter().map(|a| a.name.clone()).collect(),
+            ..Default::default()
+        });
     rss::Item {
         title: Some(e.title.clone()),
         link: Some(e.url.clone()),
@@ -169,7 +185,8 @@ pub fn atom(meta: &FeedMeta, entries: &[FeedEntry], publisher: &str) -> Result<S
                 ..Default::default()
             },
         ],
-        subtitle: (!meta.description.is_empty()).then(|| atom_crate::Text::plain(meta.description.clone())),
+        subtitle: (!meta.description.is_empty())
+            .then(|| atom_crate::Text::plain(meta.description.clone())),
         lang: Some(meta.language.clone()),
         entries: entries.iter().map(atom_entry).collect(),
         ..Default::default()
@@ -268,7 +285,11 @@ struct JsonItem<'a> {
 }
 
 /// JSON Feed 1.1 (https://jsonfeed.org/version/1.1).
-pub fn json_feed(meta: &FeedMeta, entries: &[FeedEntry], publisher: &str) -> Result<String, FeedError> {
+pub fn json_feed(
+    meta: &FeedMeta,
+    entries: &[FeedEntry],
+    publisher: &str,
+) -> Result<String, FeedError> {
     let feed = JsonFeed {
         version: "https://jsonfeed.org/version/1.1",
         title: &meta.title,
@@ -276,7 +297,10 @@ pub fn json_feed(meta: &FeedMeta, entries: &[FeedEntry], publisher: &str) -> Res
         feed_url: meta.self_url(JSON_FEED_FILE),
         description: &meta.description,
         language: &meta.language,
-        authors: vec![JsonAuthor { name: publisher, url: None }],
+        authors: vec![JsonAuthor {
+            name: publisher,
+            url: None,
+        }],
         items: entries
             .iter()
             .map(|e| JsonItem {
@@ -291,7 +315,10 @@ pub fn json_feed(meta: &FeedMeta, entries: &[FeedEntry], publisher: &str) -> Res
                 authors: e
                     .authors
                     .iter()
-                    .map(|a| JsonAuthor { name: &a.name, url: Some(&a.url) })
+                    .map(|a| JsonAuthor {
+                        name: &a.name,
+                        url: Some(&a.url),
+                    })
                     .collect(),
                 tags: e.categories.iter().map(|c| c.label.as_str()).collect(),
             })
@@ -322,8 +349,15 @@ mod tests {
             url: "https://x.org/articles/rates".into(),
             published: "2026-03-01T10:00:00Z".parse().expect("time"),
             updated: "2026-03-01T12:00:00Z".parse().expect("time"),
-            authors: vec![FeedPerson { name: "Ann & Bo".into(), url: "https://x.org/authors/ann".into() }],
-            categories: vec![FeedCategory { term: "economy".into(), label: "Economy & <Money>".into(), url: "https://x.org/tags/economy".into() }],
+            authors: vec![FeedPerson {
+                name: "Ann & Bo".into(),
+                url: "https://x.org/authors/ann".into(),
+            }],
+            categories: vec![FeedCategory {
+                term: "economy".into(),
+                label: "Economy & <Money>".into(),
+                url: "https://x.org/tags/economy".into(),
+            }],
             summary: "Up <a lot> & more".into(),
             content_html: "<p>Body with ]]> inside &amp; an entity</p>".into(),
             image: Some(FeedImage {
@@ -346,21 +380,39 @@ mod tests {
     #[test]
     fn rss_escapes_markup_and_round_trips() {
         let xml = rss(&meta(), &[entry()]).expect("rss");
-        assert!(!xml.contains("<script>"), "raw markup leaked into RSS: {xml}");
-        assert!(xml.contains(r#"<atom:link href="https://x.org/feed.xml" rel="self" type="application/rss+xml"/>"#));
+        assert!(
+            !xml.contains("<script>"),
+            "raw markup leaked into RSS: {xml}"
+        );
+        assert!(xml.contains(
+            r#"<atom:link href="https://x.org/feed.xml" rel="self" type="application/rss+xml"/>"#
+        ));
         let f = parse(&xml);
         assert_eq!(f.title.expect("title").content, "Desk & <Co>");
         let e = &f.entries[0];
-        assert_eq!(e.title.as_ref().expect("title").content, "Rates <script>alert(1)</script> & \"more\"");
+        assert_eq!(
+            e.title.as_ref().expect("title").content,
+            "Rates <script>alert(1)</script> & \"more\""
+        );
         assert_eq!(e.id, "https://x.org/articles/rates");
         assert_eq!(e.links[0].href, "https://x.org/articles/rates");
-        let body = e.content.as_ref().and_then(|c| c.body.as_deref()).expect("content");
+        let body = e
+            .content
+            .as_ref()
+            .and_then(|c| c.body.as_deref())
+            .expect("content");
         assert_eq!(body, "<p>Body with ]]> inside &amp; an entity</p>");
         assert_eq!(e.authors[0].name.as_deref(), Some("Ann & Bo"));
         assert_eq!(e.categories[0].term, "Economy & <Money>");
-        assert_eq!(e.updated.map(|t| t.to_rfc3339()), Some("2026-03-01T12:00:00+00:00".into()));
+        assert_eq!(
+            e.updated.map(|t| t.to_rfc3339()),
+            Some("2026-03-01T12:00:00+00:00".into())
+        );
         let media = &e.media[0].content[0];
-        assert_eq!(media.url.as_ref().map(|u| u.as_str()), Some("https://x.org/uploads/a.jpg"));
+        assert_eq!(
+            media.url.as_ref().map(|u| u.as_str()),
+            Some("https://x.org/uploads/a.jpg")
+        );
     }
 
     #[test]
@@ -369,12 +421,25 @@ mod tests {
         assert!(!xml.contains("<script>"));
         let f = parse(&xml);
         let e = &f.entries[0];
-        assert_eq!(e.title.as_ref().expect("title").content, "Rates <script>alert(1)</script> & \"more\"");
+        assert_eq!(
+            e.title.as_ref().expect("title").content,
+            "Rates <script>alert(1)</script> & \"more\""
+        );
         assert_eq!(e.id, "https://x.org/articles/rates");
-        assert_eq!(e.published.map(|t| t.to_rfc3339()), Some("2026-03-01T10:00:00+00:00".into()));
+        assert_eq!(
+            e.published.map(|t| t.to_rfc3339()),
+            Some("2026-03-01T10:00:00+00:00".into())
+        );
         assert_eq!(e.categories[0].term, "economy");
-        assert!(e.links.iter().any(|l| l.rel.as_deref() == Some("enclosure") && l.href == "https://x.org/uploads/a.jpg"));
-        assert!(f.links.iter().any(|l| l.rel.as_deref() == Some("self") && l.href == "https://x.org/atom.xml"));
+        assert!(
+            e.links.iter().any(|l| l.rel.as_deref() == Some("enclosure")
+                && l.href == "https://x.org/uploads/a.jpg")
+        );
+        assert!(
+            f.links
+                .iter()
+                .any(|l| l.rel.as_deref() == Some("self") && l.href == "https://x.org/atom.xml")
+        );
     }
 
     #[test]
@@ -386,13 +451,19 @@ mod tests {
         assert_eq!(v["items"][0]["image"], "https://x.org/uploads/a.jpg");
         assert_eq!(v["items"][0]["date_modified"], "2026-03-01T12:00:00Z");
         let f = parse(&json);
-        assert_eq!(f.entries[0].title.as_ref().expect("title").content, "Rates <script>alert(1)</script> & \"more\"");
+        assert_eq!(
+            f.entries[0].title.as_ref().expect("title").content,
+            "Rates <script>alert(1)</script> & \"more\""
+        );
     }
 
     #[test]
     fn empty_feed_uses_fallback_updated() {
         let xml = atom(&meta(), &[], "Desk").expect("atom");
-        assert!(xml.contains("<updated>2026-01-01T00:00:00+00:00</updated>"), "{xml}");
+        assert!(
+            xml.contains("<updated>2026-01-01T00:00:00+00:00</updated>"),
+            "{xml}"
+        );
         assert!(parse(&rss(&meta(), &[]).expect("rss")).entries.is_empty());
     }
 }

@@ -49,7 +49,10 @@ pub fn author_path(slug: &str) -> String {
 /// Public URL path of an uploaded file such as `2026/harbour at dawn.svg`.
 pub fn upload_path(file: &str) -> String {
     let mut out = String::from("/uploads/");
-    for seg in file.split('/').filter(|s| !s.is_empty() && *s != "." && *s != "..") {
+    for seg in file
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != "." && *s != "..")
+    {
         if !out.ends_with('/') {
             out.push('/');
         }
@@ -86,7 +89,11 @@ impl FeedMeta {
     }
 
     fn updated(&self, entries: &[FeedEntry]) -> DateTime<Utc> {
-        entries.iter().map(|e| e.updated).max().unwrap_or(self.fallback_updated)
+        entries
+            .iter()
+            .map(|e| e.updated)
+            .max()
+            .unwrap_or(self.fallback_updated)
     }
 }
 
@@ -183,7 +190,10 @@ mod tests {
 
     #[test]
     fn upload_path_encodes_odd_characters_and_drops_dot_segments() {
-        assert_eq!(upload_path("2026/harbour at dawn#1.svg"), "/uploads/2026/harbour%20at%20dawn%231.svg");
+        assert_eq!(
+            upload_path("2026/harbour at dawn#1.svg"),
+            "/uploads/2026/harbour%20at%20dawn%231.svg"
+        );
         assert_eq!(upload_path("../etc/passwd"), "/uploads/etc/passwd");
         assert_eq!(upload_path("a.jpg"), "/uploads/a.jpg");
     }

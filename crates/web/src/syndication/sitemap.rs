@@ -77,10 +77,20 @@ pub fn news_sitemap_language(bcp47: &str) -> String {
     let primary = parts.next().unwrap_or("").to_owned();
     if primary == "zh" {
         let rest: Vec<&str> = parts.collect();
-        let traditional = rest.iter().any(|p| matches!(*p, "hant" | "tw" | "hk" | "mo"));
-        return if traditional { "zh-tw".into() } else { "zh-cn".into() };
+        let traditional = rest
+            .iter()
+            .any(|p| matches!(*p, "hant" | "tw" | "hk" | "mo"));
+        return if traditional {
+            "zh-tw".into()
+        } else {
+            "zh-cn".into()
+        };
     }
-    if primary.is_empty() { "en".into() } else { primary }
+    if primary.is_empty() {
+        "en".into()
+    } else {
+        primary
+    }
 }
 
 /// Crawlers may read everything but the API (its pages duplicate the site's); sitemaps are
@@ -111,8 +121,14 @@ mod tests {
     #[test]
     fn urlset_escapes_locations_and_formats_lastmod() {
         let xml = urlset(&[
-            SitemapUrl { loc: "https://x.org/a?b=1&c=<2>".into(), lastmod: Some(t("2026-03-01T10:00:00.123Z")) },
-            SitemapUrl { loc: "https://x.org/".into(), lastmod: None },
+            SitemapUrl {
+                loc: "https://x.org/a?b=1&c=<2>".into(),
+                lastmod: Some(t("2026-03-01T10:00:00.123Z")),
+            },
+            SitemapUrl {
+                loc: "https://x.org/".into(),
+                lastmod: None,
+            },
         ]);
         assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
         assert!(xml.contains("<loc>https://x.org/a?b=1&amp;c=&lt;2&gt;</loc>"));
@@ -123,8 +139,13 @@ mod tests {
 
     #[test]
     fn sitemap_index_lists_sitemaps() {
-        let xml = sitemap_index(&[SitemapUrl { loc: "https://x.org/sitemaps/articles-1.xml".into(), lastmod: None }]);
-        assert!(xml.contains("<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">"));
+        let xml = sitemap_index(&[SitemapUrl {
+            loc: "https://x.org/sitemaps/articles-1.xml".into(),
+            lastmod: None,
+        }]);
+        assert!(
+            xml.contains("<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">")
+        );
         assert!(xml.contains("<sitemap>\n    <loc>https://x.org/sitemaps/articles-1.xml</loc>"));
     }
 
@@ -133,12 +154,18 @@ mod tests {
         let xml = news_sitemap(
             "Desk & Co",
             "en",
-            &[NewsEntry { url: "https://x.org/articles/a".into(), title: "Rates <up> & \"down\"".into(), published: t("2026-03-01T10:00:00Z") }],
+            &[NewsEntry {
+                url: "https://x.org/articles/a".into(),
+                title: "Rates <up> & \"down\"".into(),
+                published: t("2026-03-01T10:00:00Z"),
+            }],
         );
         assert!(xml.contains("xmlns:news=\"http://www.google.com/schemas/sitemap-news/0.9\""));
         assert!(xml.contains("<news:name>Desk &amp; Co</news:name>"));
         assert!(xml.contains("<news:title>Rates &lt;up&gt; &amp; &quot;down&quot;</news:title>"));
-        assert!(xml.contains("<news:publication_date>2026-03-01T10:00:00Z</news:publication_date>"));
+        assert!(
+            xml.contains("<news:publication_date>2026-03-01T10:00:00Z</news:publication_date>")
+        );
     }
 
     #[test]
@@ -152,7 +179,10 @@ mod tests {
 
     #[test]
     fn robots_disallows_api_and_lists_sitemaps() {
-        let txt = robots_txt(&["https://x.org/sitemap.xml".into(), "https://x.org/news\nDisallow: /".into()]);
+        let txt = robots_txt(&[
+            "https://x.org/sitemap.xml".into(),
+            "https://x.org/news\nDisallow: /".into(),
+        ]);
         assert!(txt.contains("User-agent: *\nAllow: /\nDisallow: /api/\n"));
         assert!(txt.contains("Sitemap: https://x.org/sitemap.xml\n"));
         assert!(txt.contains("Sitemap: https://x.org/newsDisallow: /\n"));

@@ -93,7 +93,10 @@ mod tests {
 
     #[test]
     fn escape_handles_markup_quotes_and_forbidden_controls() {
-        assert_eq!(escape(r#"Tom & Jerry <b>"hi" 'x'"#), "Tom &amp; Jerry &lt;b&gt;&quot;hi&quot; &apos;x&apos;");
+        assert_eq!(
+            escape(r#"Tom & Jerry <b>"hi" 'x'"#),
+            "Tom &amp; Jerry &lt;b&gt;&quot;hi&quot; &apos;x&apos;"
+        );
         assert_eq!(escape("a\u{0}b\u{1b}c\td"), "abc\td");
         assert_eq!(escape("already &amp;"), "already &amp;amp;");
     }

@@ -32,7 +32,13 @@ async fn fixture() -> Fixture {
     let bo = app.author("bo-kim", "Bo Kim").await;
     let harbour = app.tag("harbour", "Harbour").await;
     let weather = app.tag("weather", "Weather").await;
-    let photo = app.photo("crane.svg", "The crane at dawn", "Mara Quist / Northwind Wire").await;
+    let photo = app
+        .photo(
+            "crane.svg",
+            "The crane at dawn",
+            "Mara Quist / Northwind Wire",
+        )
+        .await;
     let now = Utc::now();
     let oldest = app
         .article(ArticleSpec {
@@ -86,7 +92,14 @@ async fn fixture() -> Fixture {
         ..Default::default()
     })
     .await;
-    Fixture { app, ann, bo, harbour, weather, visible: vec![newest, tricky, oldest] }
+    Fixture {
+        app,
+        ann,
+        bo,
+        harbour,
+        weather,
+        visible: vec![newest, tricky, oldest],
+    }
 }
 
 const FORMATS: [(&str, &str); 3] = [
@@ -101,7 +114,9 @@ async fn fetch_feed(app: &TestApp, path: &str, content_type: &str) -> feed_rs::m
     assert_eq!(res.status(), 200, "{path}");
     assert_eq!(res.headers()["content-type"], content_type, "{path}");
     assert!(
-        res.headers()["cache-control"].to_str().is_ok_and(|v| v.contains("max-age=")),
+        res.headers()["cache-control"]
+            .to_str()
+            .is_ok_and(|v| v.contains("max-age=")),
         "{path} has no cache-control"
     );
     let body = res.bytes().await.expect("body");
@@ -109,7 +124,15 @@ async fn fetch_feed(app: &TestApp, path: &str, content_type: &str) -> feed_rs::m
 }
 
 fn titles(feed: &feed_rs::model::Feed) -> Vec<String> {
-    feed.entries.iter().map(|e| e.title.as_ref().map(|t| t.content.clone()).unwrap_or_default()).collect()
+    feed.entries
+        .iter()
+        .map(|e| {
+            e.title
+                .as_ref()
+                .map(|t| t.content.clone())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 fn headlines(articles: &[&Article]) -> Vec<String> {
@@ -126,17 +149,39 @@ async fn site_feeds_in_every_format_carry_visible_articles_newest_first() {
         for (entry, article) in feed.entries.iter().zip(&expected) {
             let url = f.app.url(&format!("/articles/{}", article.slug));
             assert_eq!(entry.id, url, "{file}: id is the permalink");
-            assert_eq!(entry.links.first().map(|l| l.href.as_str()), Some(url.as_str()), "{file}");
+            assert_eq!(
+                entry.links.first().map(|l| l.href.as_str()),
+                Some(url.as_str()),
+                "{file}"
+            );
             // Feeds carry whole seconds.
-            assert_eq!(entry.published.map(|t| t.timestamp()), article.published_at.map(|t| t.timestamp()), "{file}: published");
+            assert_eq!(
+                entry.published.map(|t| t.timestamp()),
+                article.published_at.map(|t| t.timestamp()),
+                "{file}: published"
+            );
             assert!(entry.updated.is_some(), "{file}: updated");
-            assert!(entry.content.as_ref().and_then(|c| c.body.as_deref()).is_some_and(|b| b.contains("pier four")), "{file}: full content");
+            assert!(
+                entry
+                    .content
+                    .as_ref()
+                    .and_then(|c| c.body.as_deref())
+                    .is_some_and(|b| b.contains("pier four")),
+                "{file}: full content"
+            );
             assert!(entry.summary.is_some(), "{file}: summary");
         }
-        assert_eq!(feed.title.as_ref().map(|t| t.content.as_str()), Some("Test Desk"), "{file}");
+        assert_eq!(
+            feed.title.as_ref().map(|t| t.content.as_str()),
+            Some("Test Desk"),
+            "{file}"
+        );
         assert_eq!(feed.language.as_deref(), Some("en"), "{file}");
         // JSON Feed has no feed-level date; RSS (lastBuildDate) and Atom do.
-        assert!(feed.updated.is_some() || file == "feed.json", "{file}: feed updated");
+        assert!(
+            feed.updated.is_some() || file == "feed.json",
+            "{file}: feed updated"
+        );
     }
 }
 
@@ -145,9 +190,21 @@ async fn headline_with_ampersand_and_angle_brackets_survives_every_format() {
     let f = fixture().await;
     for (file, ct) in FORMATS {
         let feed = fetch_feed(&f.app, &format!("/{file}"), ct).await;
-        assert!(titles(&feed).iter().any(|t| t == TRICKY), "{file}: {:?}", titles(&feed));
-        let entry = feed.entries.iter().find(|e| e.id.ends_with("/rates-and-taxes-rise")).expect("entry");
-        assert_eq!(entry.summary.as_ref().map(|s| s.content.as_str()), Some("Councils blame <costs> & inflation."), "{file}");
+        assert!(
+            titles(&feed).iter().any(|t| t == TRICKY),
+            "{file}: {:?}",
+            titles(&feed)
+        );
+        let entry = feed
+            .entries
+            .iter()
+            .find(|e| e.id.ends_with("/rates-and-taxes-rise"))
+            .expect("entry");
+        assert_eq!(
+            entry.summary.as_ref().map(|s| s.content.as_str()),
+            Some("Councils blame <costs> & inflation."),
+            "{file}"
+        );
     }
 }
 
@@ -155,42 +212,103 @@ async fn headline_with_ampersand_and_angle_brackets_survives_every_format() {
 async fn rss_and_atom_declare_self_links_and_carry_authors_tags_and_image() {
     let f = fixture().await;
     let rss = f.app.get_text("/feed.xml").await.1;
-    assert!(rss.contains(&format!(r#"<atom:link href="{}" rel="self""#, f.app.url("/feed.xml"))), "{rss}");
+    assert!(
+        rss.contains(&format!(
+            r#"<atom:link href="{}" rel="self""#,
+            f.app.url("/feed.xml")
+        )),
+        "{rss}"
+    );
     let size = SAMPLE_SVG.len();
-    assert!(rss.contains(&format!(r#"<enclosure url="{}" length="{size}" type="image/svg+xml"/>"#, f.app.url("/uploads/crane.svg"))), "{rss}");
+    assert!(
+        rss.contains(&format!(
+            r#"<enclosure url="{}" length="{size}" type="image/svg+xml"/>"#,
+            f.app.url("/uploads/crane.svg")
+        )),
+        "{rss}"
+    );
 
     for (file, ct) in FORMATS {
         let feed = fetch_feed(&f.app, &format!("/{file}"), ct).await;
         let newest = &feed.entries[0];
         let names: Vec<_> = newest.authors.iter().map(|a| a.name.clone()).collect();
-        assert!(names.iter().any(|n| n.as_deref() == Some("Ann Lee")) && names.iter().any(|n| n.as_deref() == Some("Bo Kim")), "{file}: {names:?}");
-        let cats: Vec<_> = newest.categories.iter().map(|c| c.label.clone().unwrap_or_else(|| c.term.clone())).collect();
+        assert!(
+            names.iter().any(|n| n.as_deref() == Some("Ann Lee"))
+                && names.iter().any(|n| n.as_deref() == Some("Bo Kim")),
+            "{file}: {names:?}"
+        );
+        let cats: Vec<_> = newest
+            .categories
+            .iter()
+            .map(|c| c.label.clone().unwrap_or_else(|| c.term.clone()))
+            .collect();
         assert_eq!(cats, ["Harbour", "Weather"], "{file}");
-        let crane = feed.entries.iter().find(|e| e.id.ends_with("/harbour-crane-repaired")).expect("crane");
+        let crane = feed
+            .entries
+            .iter()
+            .find(|e| e.id.ends_with("/harbour-crane-repaired"))
+            .expect("crane");
         let image_url = f.app.url("/uploads/crane.svg");
-        let has_image = crane.media.iter().flat_map(|m| m.content.iter()).any(|c| c.url.as_ref().is_some_and(|u| u.as_str() == image_url))
-            || crane.links.iter().any(|l| l.rel.as_deref() == Some("enclosure") && l.href == image_url)
-            || crane.media.iter().flat_map(|m| m.thumbnails.iter()).any(|t| t.image.uri == image_url);
+        let has_image = crane
+            .media
+            .iter()
+            .flat_map(|m| m.content.iter())
+            .any(|c| c.url.as_ref().is_some_and(|u| u.as_str() == image_url))
+            || crane
+                .links
+                .iter()
+                .any(|l| l.rel.as_deref() == Some("enclosure") && l.href == image_url)
+            || crane
+                .media
+                .iter()
+                .flat_map(|m| m.thumbnails.iter())
+                .any(|t| t.image.uri == image_url);
         // feed-rs does not read JSON Feed's `image`; that format is checked on the raw JSON below.
-        assert!(has_image || file == "feed.json", "{file}: lead image missing: {:?} {:?}", crane.media, crane.links);
+        assert!(
+            has_image || file == "feed.json",
+            "{file}: lead image missing: {:?} {:?}",
+            crane.media,
+            crane.links
+        );
     }
-    let json: serde_json::Value = serde_json::from_str(&f.app.get_text("/feed.json").await.1).expect("json");
-    let crane = json["items"].as_array().and_then(|items| items.iter().find(|i| i["id"].as_str().is_some_and(|id| id.ends_with("/harbour-crane-repaired"))));
-    assert_eq!(crane.map(|c| c["image"].clone()), Some(serde_json::Value::String(f.app.url("/uploads/crane.svg"))));
+    let json: serde_json::Value =
+        serde_json::from_str(&f.app.get_text("/feed.json").await.1).expect("json");
+    let crane = json["items"].as_array().and_then(|items| {
+        items.iter().find(|i| {
+            i["id"]
+                .as_str()
+                .is_some_and(|id| id.ends_with("/harbour-crane-repaired"))
+        })
+    });
+    assert_eq!(
+        crane.map(|c| c["image"].clone()),
+        Some(serde_json::Value::String(f.app.url("/uploads/crane.svg")))
+    );
 }
 
 #[tokio::test]
 async fn tag_feeds_carry_only_that_tags_articles() {
     let f = fixture().await;
-    for (tag, want) in [(&f.harbour, ["Storm closes the harbour", "Harbour crane repaired after storm"].as_slice()), (&f.weather, [
-        "Storm closes the harbour",
-        TRICKY,
-    ]
-    .as_slice())] {
+    for (tag, want) in [
+        (
+            &f.harbour,
+            [
+                "Storm closes the harbour",
+                "Harbour crane repaired after storm",
+            ]
+            .as_slice(),
+        ),
+        (&f.weather, ["Storm closes the harbour", TRICKY].as_slice()),
+    ] {
         for (file, ct) in FORMATS {
             let feed = fetch_feed(&f.app, &format!("/tags/{}/{file}", tag.slug), ct).await;
             assert_eq!(titles(&feed), want, "{} {file}", tag.slug);
-            assert!(feed.title.as_ref().is_some_and(|t| t.content.contains(&tag.name)), "{file}");
+            assert!(
+                feed.title
+                    .as_ref()
+                    .is_some_and(|t| t.content.contains(&tag.name)),
+                "{file}"
+            );
         }
     }
 }
@@ -198,11 +316,17 @@ async fn tag_feeds_carry_only_that_tags_articles() {
 #[tokio::test]
 async fn author_feeds_carry_only_that_authors_articles() {
     let f = fixture().await;
-    for (author, want) in [(&f.ann, ["Storm closes the harbour", "Harbour crane repaired after storm"].as_slice()), (&f.bo, [
-        "Storm closes the harbour",
-        TRICKY,
-    ]
-    .as_slice())] {
+    for (author, want) in [
+        (
+            &f.ann,
+            [
+                "Storm closes the harbour",
+                "Harbour crane repaired after storm",
+            ]
+            .as_slice(),
+        ),
+        (&f.bo, ["Storm closes the harbour", TRICKY].as_slice()),
+    ] {
         for (file, ct) in FORMATS {
             let feed = fetch_feed(&f.app, &format!("/authors/{}/{file}", author.slug), ct).await;
             assert_eq!(titles(&feed), want, "{} {file}", author.slug);
@@ -213,7 +337,14 @@ async fn author_feeds_carry_only_that_authors_articles() {
 #[tokio::test]
 async fn feeds_of_unknown_tags_and_authors_are_404() {
     let f = fixture().await;
-    for path in ["/tags/no-such-tag/feed.xml", "/tags/no-such-tag/atom.xml", "/tags/no-such-tag/feed.json", "/authors/nobody/feed.xml", "/authors/nobody/feed.json", "/tags/Not%20A%20Slug/feed.xml"] {
+    for path in [
+        "/tags/no-such-tag/feed.xml",
+        "/tags/no-such-tag/atom.xml",
+        "/tags/no-such-tag/feed.json",
+        "/authors/nobody/feed.xml",
+        "/authors/nobody/feed.json",
+        "/tags/Not%20A%20Slug/feed.xml",
+    ] {
         assert_eq!(f.app.get(path).await.status(), 404, "{path}");
     }
 }
@@ -223,7 +354,14 @@ async fn feed_answers_304_to_its_own_etag() {
     let f = fixture().await;
     let first = f.app.get("/feed.xml").await;
     let etag = first.headers()["etag"].clone();
-    let again = f.app.client.get(f.app.url("/feed.xml")).header("if-none-match", etag).send().await.expect("request");
+    let again = f
+        .app
+        .client
+        .get(f.app.url("/feed.xml"))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .expect("request");
     assert_eq!(again.status(), 304);
 }
 
@@ -244,7 +382,10 @@ fn element_texts(xml: &str) -> Vec<(String, String)> {
                 Some(c) => text.push(c),
                 None => {
                     let name = r.decode().expect("utf-8");
-                    text.push_str(quick_xml::escape::resolve_predefined_entity(&name).expect("predefined entity"));
+                    text.push_str(
+                        quick_xml::escape::resolve_predefined_entity(&name)
+                            .expect("predefined entity"),
+                    );
                 }
             },
             Event::End(_) => {
@@ -259,7 +400,11 @@ fn element_texts(xml: &str) -> Vec<(String, String)> {
 }
 
 fn texts_of(xml: &str, name: &str) -> Vec<String> {
-    element_texts(xml).into_iter().filter(|(n, _)| n == name).map(|(_, t)| t).collect()
+    element_texts(xml)
+        .into_iter()
+        .filter(|(n, _)| n == name)
+        .map(|(_, t)| t)
+        .collect()
 }
 
 #[tokio::test]
@@ -267,16 +412,36 @@ async fn sitemap_lists_home_tags_authors_and_only_visible_articles() {
     let f = fixture().await;
     let res = f.app.get("/sitemap.xml").await;
     assert_eq!(res.status(), 200);
-    assert_eq!(res.headers()["content-type"], "application/xml; charset=utf-8");
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/xml; charset=utf-8"
+    );
     let xml = res.text().await.expect("body");
     let locs = texts_of(&xml, "loc");
-    let mut want: Vec<String> = ["/", "/tags/harbour", "/tags/weather", "/authors/ann-lee", "/authors/bo-kim"].iter().map(|p| f.app.url(p)).collect();
-    want.extend(f.visible.iter().map(|a| f.app.url(&format!("/articles/{}", a.slug))));
+    let mut want: Vec<String> = [
+        "/",
+        "/tags/harbour",
+        "/tags/weather",
+        "/authors/ann-lee",
+        "/authors/bo-kim",
+    ]
+    .iter()
+    .map(|p| f.app.url(p))
+    .collect();
+    want.extend(
+        f.visible
+            .iter()
+            .map(|a| f.app.url(&format!("/articles/{}", a.slug))),
+    );
     let mut got = locs.clone();
     got.sort();
     want.sort();
     assert_eq!(got, want);
-    assert_eq!(texts_of(&xml, "lastmod").len(), locs.len(), "every URL has a lastmod here");
+    assert_eq!(
+        texts_of(&xml, "lastmod").len(),
+        locs.len(),
+        "every URL has a lastmod here"
+    );
 }
 
 #[tokio::test]
@@ -288,7 +453,12 @@ async fn split_sitemap_files_exist_and_bad_names_are_404() {
     let (status, articles) = f.app.get_text("/sitemaps/articles-1.xml").await;
     assert_eq!(status, 200);
     assert_eq!(texts_of(&articles, "loc").len(), 3);
-    for bad in ["/sitemaps/articles-0.xml", "/sitemaps/articles-2.xml", "/sitemaps/articles-x.xml", "/sitemaps/other.xml"] {
+    for bad in [
+        "/sitemaps/articles-0.xml",
+        "/sitemaps/articles-2.xml",
+        "/sitemaps/articles-x.xml",
+        "/sitemaps/other.xml",
+    ] {
         assert_eq!(f.app.get(bad).await.status(), 404, "{bad}");
     }
 }
@@ -308,9 +478,19 @@ async fn news_sitemap_has_articles_of_the_last_two_days_only() {
     let (status, xml) = f.app.get_text("/news-sitemap.xml").await;
     assert_eq!(status, 200);
     let locs = texts_of(&xml, "loc");
-    assert!(locs.contains(&f.app.url("/articles/storm-closes-harbour")), "{xml}");
-    assert!(!locs.contains(&f.app.url("/articles/three-days-old")), "{xml}");
-    assert!(!locs.iter().any(|l| l.contains("draft-story") || l.contains("scheduled-story")));
+    assert!(
+        locs.contains(&f.app.url("/articles/storm-closes-harbour")),
+        "{xml}"
+    );
+    assert!(
+        !locs.contains(&f.app.url("/articles/three-days-old")),
+        "{xml}"
+    );
+    assert!(
+        !locs
+            .iter()
+            .any(|l| l.contains("draft-story") || l.contains("scheduled-story"))
+    );
     assert_eq!(locs.len(), 3);
     assert!(texts_of(&xml, "news:title").contains(&TRICKY.to_owned()));
     assert!(texts_of(&xml, "news:name").iter().all(|n| n == "Test Desk"));
@@ -325,7 +505,10 @@ async fn robots_txt_allows_all_but_the_api_and_names_the_sitemaps() {
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "text/plain; charset=utf-8");
     let body = res.text().await.expect("body");
-    assert!(body.contains("User-agent: *\nAllow: /\nDisallow: /api/\n"), "{body}");
+    assert!(
+        body.contains("User-agent: *\nAllow: /\nDisallow: /api/\n"),
+        "{body}"
+    );
     assert!(body.contains(&format!("Sitemap: {}\n", app.url("/sitemap.xml"))));
     assert!(body.contains(&format!("Sitemap: {}\n", app.url("/news-sitemap.xml"))));
 }
