@@ -248,6 +248,17 @@ fn given(v: Option<String>) -> Option<String> {
     v.filter(|s| !s.is_empty())
 }
 
+/// An unencoded `+` in `since=...T12:00:00+02:00` arrives as a space; put it back, since that is
+/// what the client meant and the most common way to get this parameter wrong.
+fn restore_offset_plus(s: &str) -> String {
+    let mut chars: Vec<char> = s.chars().collect();
+    let n = chars.len();
+    if n >= 6 && chars[n - 6] == ' ' && chars[n - 3] == ':' {
+        chars[n - 6] = '+';
+    }
+    chars.into_iter().collect()
+}
+
 fn parse_list_query(p: ListParams, now: DateTime<Utc>) -> Result<ArticleQuery, ApiError> {
     let mut q = ArticleQuery::visible_at(now);
     if let Some(t) = given(p.tag) {
@@ -257,7 +268,7 @@ fn parse_list_query(p: ListParams, now: DateTime<Utc>) -> Result<ArticleQuery, A
         q.author = Some(Slug::parse(&a).map_err(|e| bad(format!("author: {e}")))?);
     }
     if let Some(s) = given(p.since) {
-        let t = DateTime::parse_from_rfc3339(&s).map_err(|_| {
+        let t = DateTime::parse_from_rfc3339(&restore_offset_plus(&s)).map_err(|_| {
             bad(format!(
                 "since: {s:?} is not an RFC 3339 date-time, e.g. 2026-03-01T12:00:00Z"
             ))
@@ -437,5 +448,14 @@ mod tests {
         );
         assert_eq!(q.before.map(|b| b.id), Some(7));
         assert_eq!(q.author.map(|a| a.to_string()), Some("ann-lee".into()));
+        let q = parse_list_query(
+            params(|p| p.since = Some("2026-03-01T12:00:00 02:00".into())),
+            Utc::now(),
+        )
+        .expect("unencoded plus is accepted");
+        assert_eq!(
+            q.since.map(|s| s.to_rfc3339()),
+            Some("2026-03-01T10:00:00+00:00".into())
+        );
     }
 }
