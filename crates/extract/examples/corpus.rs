@@ -18,14 +18,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         tool = args.get(p + 1).cloned().ok_or("--tool needs a value")?;
         args.drain(p..p + 2);
     }
-    let [input, output] = <[String; 2]>::try_from(args).map_err(|_| "usage: corpus [--tool T] IN_DIR OUT_DIR")?;
+    let [input, output] =
+        <[String; 2]>::try_from(args).map_err(|_| "usage: corpus [--tool T] IN_DIR OUT_DIR")?;
     std::fs::create_dir_all(&output)?;
     let mut pages = Vec::new();
     let mut entries: Vec<_> = std::fs::read_dir(&input)?.collect::<Result<_, _>>()?;
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
         let name = e.file_name().to_string_lossy().to_string();
-        let Some(id) = name.strip_suffix(".html.gz").or_else(|| name.strip_suffix(".html")) else {
+        let Some(id) = name
+            .strip_suffix(".html.gz")
+            .or_else(|| name.strip_suffix(".html"))
+        else {
             continue;
         };
         let raw = std::fs::read(e.path())?;
@@ -81,7 +85,10 @@ fn smoothie(bytes: &[u8]) -> String {
         ..Default::default()
     };
     match dom_smoothie::Readability::new(html.as_ref(), None, Some(cfg)) {
-        Ok(mut r) => r.parse().map(|a| a.text_content.to_string()).unwrap_or_default(),
+        Ok(mut r) => r
+            .parse()
+            .map(|a| a.text_content.to_string())
+            .unwrap_or_default(),
         Err(_) => String::new(),
     }
 }

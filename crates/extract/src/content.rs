@@ -124,7 +124,10 @@ fn always_drop(tag: &str) -> bool {
 
 /// Structural elements that are junk unless a page misuses them as wrappers.
 fn structural_drop(tag: &str) -> bool {
-    matches!(tag, "nav" | "footer" | "aside" | "form" | "header" | "iframe")
+    matches!(
+        tag,
+        "nav" | "footer" | "aside" | "form" | "header" | "iframe"
+    )
 }
 
 fn role_drop(role: &str) -> bool {
@@ -264,7 +267,9 @@ const NEG_WEAK_SUB: &[&str] = &[
     "disclaimer",
 ];
 
-const MAYBE_CONTENT: &[&str] = &["article", "body", "column", "content", "main", "entry", "post", "story"];
+const MAYBE_CONTENT: &[&str] = &[
+    "article", "body", "column", "content", "main", "entry", "post", "story",
+];
 
 const NEG_TOKENS: &[&str] = &[
     "ad",
@@ -326,12 +331,22 @@ fn class_hint(dom: &Dom, id: NodeId) -> Hint {
             return Hint::Negative;
         }
         for part in tok.split('-') {
-            if matches!(part, "ad" | "ads" | "share") || (!maybe_content && matches!(part, "nav" | "tags" | "meta" | "menu")) {
+            if matches!(part, "ad" | "ads" | "share")
+                || (!maybe_content && matches!(part, "nav" | "tags" | "meta" | "menu"))
+            {
                 return Hint::Negative;
             }
             if matches!(
                 part,
-                "article" | "content" | "entry" | "post" | "story" | "main" | "body" | "text" | "blog"
+                "article"
+                    | "content"
+                    | "entry"
+                    | "post"
+                    | "story"
+                    | "main"
+                    | "body"
+                    | "text"
+                    | "blog"
             ) {
                 positive = true;
             }
@@ -667,12 +682,22 @@ fn readability_body(dom: &Dom, an: &Analysis, hint_text: Option<&str>) -> Vec<No
         if !top_class.is_empty() && el.attr("class") == Some(top_class) {
             bonus += top_s * 0.2;
         }
-        let s = if score[si].is_nan() { 0.0 } else { final_score(sib) };
+        let s = if score[si].is_nan() {
+            0.0
+        } else {
+            final_score(sib)
+        };
         let ld = an.link_density(sib);
         let len = an.text[si];
         let keep = s + bonus >= threshold
-            || (matches!(&*el.name, "p" | "ul" | "ol" | "blockquote" | "h2" | "h3" | "h4" | "figure" | "table" | "pre")
-                && ((len > 80 && ld < 0.25) || (len > 0 && ld == 0.0 && len <= 80 && matches!(&*el.name, "h2" | "h3" | "h4" | "p"))));
+            || (matches!(
+                &*el.name,
+                "p" | "ul" | "ol" | "blockquote" | "h2" | "h3" | "h4" | "figure" | "table" | "pre"
+            ) && ((len > 80 && ld < 0.25)
+                || (len > 0
+                    && ld == 0.0
+                    && len <= 80
+                    && matches!(&*el.name, "h2" | "h3" | "h4" | "p"))));
         if keep {
             out.push(sib);
         }
@@ -693,7 +718,9 @@ fn best_subtree(dom: &Dom, an: &Analysis) -> NodeId {
             continue;
         }
         let good = an.para[i] as f32;
-        let other = an.text[i].saturating_sub(an.para[i]).saturating_sub(an.link[i]) as f32;
+        let other = an.text[i]
+            .saturating_sub(an.para[i])
+            .saturating_sub(an.link[i]) as f32;
         let f = good - B1 * an.link[i] as f32 - B2 * other;
         if f > best.0 {
             best = (f, id);
@@ -710,7 +737,10 @@ fn choose(dom: &Dom, an: &Analysis, readability: Vec<NodeId>, gb: NodeId) -> Vec
     if readability.is_empty() {
         return vec![gb];
     }
-    if !readability.iter().all(|&r| r == gb || is_ancestor(dom, gb, r)) {
+    if !readability
+        .iter()
+        .all(|&r| r == gb || is_ancestor(dom, gb, r))
+    {
         // Readability chose elsewhere (or above): trust the larger paragraph mass.
         let rp: u32 = readability.iter().map(|&r| an.para[r as usize]).sum();
         if rp as f32 >= an.para[gb as usize] as f32 * ratio {
@@ -732,7 +762,12 @@ fn is_ancestor(dom: &Dom, anc: NodeId, id: NodeId) -> bool {
 
 /// With a JSON-LD `articleBody`, prefer the best-ranked candidate whose text
 /// covers it well without carrying much more.
-fn agree_with_hint(dom: &Dom, an: &Analysis, ranked: &[(NodeId, f32)], hint: &str) -> Option<NodeId> {
+fn agree_with_hint(
+    dom: &Dom,
+    an: &Analysis,
+    ranked: &[(NodeId, f32)],
+    hint: &str,
+) -> Option<NodeId> {
     let hint_words = text::word_set(hint);
     if hint_words.len() < 50 {
         return None;
@@ -829,7 +864,13 @@ struct Emitter<'a> {
     base_url: Option<&'a str>,
 }
 
-pub fn emit(dom: &Dom, an: &Analysis, roots: &[NodeId], title: Option<&str>, base_url: Option<&str>) -> Vec<Block> {
+pub fn emit(
+    dom: &Dom,
+    an: &Analysis,
+    roots: &[NodeId],
+    title: Option<&str>,
+    base_url: Option<&str>,
+) -> Vec<Block> {
     let mut em = Emitter {
         dom,
         an,
@@ -926,7 +967,10 @@ impl Emitter<'_> {
             "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
                 self.flush();
                 let t = block_text(dom, self.an, id).replace('\n', " ");
-                if !t.is_empty() && text::key(&t) != self.title_key && self.an.link_density(id) < 0.5 {
+                if !t.is_empty()
+                    && text::key(&t) != self.title_key
+                    && self.an.link_density(id) < 0.5
+                {
                     let level = tag.as_bytes()[1] - b'0';
                     self.blocks.push(Block::Heading { level, text: t });
                 }
@@ -959,7 +1003,9 @@ impl Emitter<'_> {
                 self.flush();
                 let t = self.dom.text_of(id);
                 if !t.trim().is_empty() {
-                    self.blocks.push(Block::Preformatted { text: pre_text(dom, id) });
+                    self.blocks.push(Block::Preformatted {
+                        text: pre_text(dom, id),
+                    });
                 }
                 false
             }
@@ -1049,10 +1095,21 @@ impl Emitter<'_> {
 
     fn quote(&mut self, id: NodeId) {
         let dom = self.dom;
-        let class = dom.element(id).and_then(|e| e.attr("class")).unwrap_or("").to_ascii_lowercase();
-        let provider = ["twitter-tweet", "instagram-media", "tiktok-embed", "reddit-embed", "bluesky-embed", "fb-xfbml"]
-            .iter()
-            .find(|p| class.contains(*p));
+        let class = dom
+            .element(id)
+            .and_then(|e| e.attr("class"))
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let provider = [
+            "twitter-tweet",
+            "instagram-media",
+            "tiktok-embed",
+            "reddit-embed",
+            "bluesky-embed",
+            "fb-xfbml",
+        ]
+        .iter()
+        .find(|p| class.contains(*p));
         if let Some(p) = provider {
             let url = last_link(dom, id);
             let provider = p.split('-').next().unwrap_or(p).to_string();
@@ -1073,7 +1130,10 @@ impl Emitter<'_> {
                 && (t == "cite" || t == "footer")
             {
                 let a = dom.text_of(c);
-                let a = a.trim_start_matches(['—', '–', '-', ' ']).trim().to_string();
+                let a = a
+                    .trim_start_matches(['—', '–', '-', ' '])
+                    .trim()
+                    .to_string();
                 if !a.is_empty() {
                     attribution = Some(a);
                 }
@@ -1086,78 +1146,28 @@ impl Emitter<'_> {
             return;
         }
         let t = t.replace('\n', "\n\n");
-        self.blocks.push(Block::Quote { text: t, attribution });
+        self.blocks.push(Block::Quote {
+            text: t,
+            attribution,
+        });
     }
 
     fn figure(&mut self, id: NodeId) -> Option<Block> {
-        let dom = self.dom;
-        let mut src = None;
-        let mut caption = None;
-        let mut credit = None;
-        let mut cur = Some(id);
-        while let Some(c) = cur {
-            let mut skip = false;
-            if let Some(el) = dom.element(c) {
-                match &*el.name {
-                    "img" if src.is_none() => src = image_src(el, self.base_url),
-                    "figcaption" => {
-                        let mut cap = String::new();
-                        // Credits often sit in their own span inside the caption.
-                        let mut cc = dom.next_in(c, c, false);
-                        let mut credit_ids = Vec::new();
-                        while let Some(x) = cc {
-                            if let Some(e) = dom.element(x) {
-                                let cls = format!("{} {}", e.attr("class").unwrap_or(""), e.attr("itemprop").unwrap_or(""))
-                                    .to_ascii_lowercase();
-                                if cls.contains("credit") || cls.contains("copyright") || cls.contains("author") {
-                                    credit_ids.push(x);
-                                    cc = dom.next_in(c, x, true);
-                                    continue;
-                                }
-                            }
-                            if let NodeData::Text(t) = &dom.node(x).data {
-                                crate::dom::push_collapsed(&mut cap, t);
-                            }
-                            cc = dom.next_in(c, x, false);
-                        }
-                        for x in credit_ids {
-                            let t = dom.text_of(x);
-                            if !t.is_empty() {
-                                credit = Some(t);
-                            }
-                        }
-                        let cap = cap.trim().to_string();
-                        if !cap.is_empty() {
-                            caption = Some(cap);
-                        }
-                        skip = true;
-                    }
-                    _ => {}
+        match figure_parts(self.dom, id, self.base_url) {
+            Some((image, caption, credit)) => Some(Block::Figure {
+                image,
+                caption,
+                credit,
+            }),
+            None => {
+                let t = block_text(self.dom, self.an, id);
+                if t.is_empty() {
+                    None
+                } else {
+                    Some(Block::Paragraph { text: t })
                 }
             }
-            cur = dom.next_in(id, c, skip);
         }
-        if caption.is_none() && credit.is_none() && src.is_none() {
-            let t = block_text(dom, self.an, id);
-            if !t.is_empty() {
-                return Some(Block::Paragraph { text: t });
-            }
-            return None;
-        }
-        if credit.is_none()
-            && let Some(cap) = &caption
-        {
-            let (c, cr) = text::split_credit(cap);
-            if cr.is_some() {
-                caption = Some(c);
-                credit = cr;
-            }
-        }
-        Some(Block::Figure {
-            image: src,
-            caption,
-            credit,
-        })
     }
 
     fn layout_table(&self, id: NodeId) -> bool {
@@ -1322,17 +1332,26 @@ pub fn dump(dom: &Dom, an: &Analysis, root: NodeId, max_depth: usize) -> String 
                 "{}{} .{} #{} text={} link={} inline={}{}\n",
                 "  ".repeat(d),
                 el.name,
-                el.attr("class").unwrap_or("").chars().take(80).collect::<String>(),
+                el.attr("class")
+                    .unwrap_or("")
+                    .chars()
+                    .take(80)
+                    .collect::<String>(),
                 el.attr("id").unwrap_or(""),
                 an.text[i],
                 an.link[i],
                 an.inline[i],
-                if an.drop[i] { format!(" DROPPED {:?}", class_hint(dom, id)) } else { String::new() }
+                if an.drop[i] {
+                    format!(" DROPPED {:?}", class_hint(dom, id))
+                } else {
+                    String::new()
+                }
             ));
             if d < max_depth && !an.drop[i] {
                 let kids: Vec<NodeId> = dom.children(id).collect();
                 for k in kids.into_iter().rev() {
-                    if dom.element(k).is_some() && (an.text[k as usize] > 0 || an.drop[k as usize]) {
+                    if dom.element(k).is_some() && (an.text[k as usize] > 0 || an.drop[k as usize])
+                    {
                         stack.push((k, d + 1));
                     }
                 }
@@ -1340,4 +1359,99 @@ pub fn dump(dom: &Dom, an: &Analysis, root: NodeId, max_depth: usize) -> String 
         }
     }
     out
+}
+
+/// Every `<figure>` with an image in the page, dropped or not: the lead
+/// image's visible caption often sits above the body proper.
+pub fn all_figures(dom: &Dom, base: Option<&str>) -> Vec<Image> {
+    let mut out = Vec::new();
+    let mut cur = Some(Dom::ROOT);
+    while let Some(c) = cur {
+        let mut skip = false;
+        if dom.tag(c) == Some("figure") {
+            skip = true;
+            if let Some((Some(url), caption, credit)) = figure_parts(dom, c, base) {
+                out.push(Image {
+                    url,
+                    alt: None,
+                    caption,
+                    credit,
+                });
+            }
+            if out.len() >= 20 {
+                break;
+            }
+        }
+        cur = dom.next_in(Dom::ROOT, c, skip);
+    }
+    out
+}
+
+type FigureParts = (Option<String>, Option<String>, Option<String>);
+
+/// Image source, caption and credit of a `<figure>`; `None` when it has none
+/// of the three.
+fn figure_parts(dom: &Dom, id: NodeId, base: Option<&str>) -> Option<FigureParts> {
+    let mut src = None;
+    let mut caption = None;
+    let mut credit = None;
+    let mut cur = Some(id);
+    while let Some(c) = cur {
+        let mut skip = false;
+        if let Some(el) = dom.element(c) {
+            match &*el.name {
+                "img" if src.is_none() => src = image_src(el, base),
+                "figcaption" => {
+                    let mut cap = String::new();
+                    // Credits often sit in their own span inside the caption.
+                    let mut cc = dom.next_in(c, c, false);
+                    while let Some(x) = cc {
+                        if let Some(e) = dom.element(x) {
+                            let cls = format!(
+                                "{} {}",
+                                e.attr("class").unwrap_or(""),
+                                e.attr("itemprop").unwrap_or("")
+                            )
+                            .to_ascii_lowercase();
+                            if cls.contains("credit")
+                                || cls.contains("copyright")
+                                || cls.contains("author")
+                            {
+                                let t = dom.text_of(x);
+                                if !t.is_empty() {
+                                    credit = Some(t);
+                                }
+                                cc = dom.next_in(c, x, true);
+                                continue;
+                            }
+                        }
+                        if let NodeData::Text(t) = &dom.node(x).data {
+                            crate::dom::push_collapsed(&mut cap, t);
+                        }
+                        cc = dom.next_in(c, x, false);
+                    }
+                    let cap = cap.trim().to_string();
+                    if !cap.is_empty() {
+                        caption = Some(cap);
+                    }
+                    skip = true;
+                }
+                _ => {}
+            }
+        }
+        cur = dom.next_in(id, c, skip);
+    }
+    if caption.is_none() && credit.is_none() && src.is_none() {
+        return None;
+    }
+    if credit.is_none()
+        && let Some(cap) = &caption
+    {
+        let (c, cr) = text::split_credit(cap);
+        if cr.is_some() {
+            caption = Some(c);
+            credit = cr;
+        }
+    }
+    Some((src, caption, credit))
 }

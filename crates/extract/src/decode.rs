@@ -9,7 +9,10 @@ use crate::ExtractError;
 
 /// Decodes `bytes` to text, choosing the charset from (in order) a byte-order
 /// mark, the HTTP Content-Type header, a `<meta>` declaration, then detection.
-pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Result<(String, &'static Encoding), ExtractError> {
+pub fn decode(
+    bytes: &[u8],
+    content_type: Option<&str>,
+) -> Result<(String, &'static Encoding), ExtractError> {
     if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
         let (text, _) = enc.decode_without_bom_handling(&bytes[bom_len..]);
         if !looks_like_html(&text) {
@@ -25,7 +28,9 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Result<(String, &'sta
     let enc = match declared {
         // Pages that declare a legacy charset but are valid UTF-8 with
         // non-ASCII text are far more often mislabelled than not.
-        Some(enc) if enc != UTF_8 && utf8_ok && !bytes.is_ascii() && enc.is_ascii_compatible() => UTF_8,
+        Some(enc) if enc != UTF_8 && utf8_ok && !bytes.is_ascii() && enc.is_ascii_compatible() => {
+            UTF_8
+        }
         Some(enc) => enc,
         None if utf8_ok => UTF_8,
         None => {
@@ -35,7 +40,11 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Result<(String, &'sta
         }
     };
     // UTF-16 declared in a meta tag is impossible for ASCII-compatible bytes.
-    let enc = if enc.is_ascii_compatible() { enc } else { UTF_8 };
+    let enc = if enc.is_ascii_compatible() {
+        enc
+    } else {
+        UTF_8
+    };
     let (text, _) = enc.decode_without_bom_handling(bytes);
     let text = text.into_owned();
     if !looks_like_html(&text) {
@@ -91,7 +100,9 @@ fn charset_from_content_type(ct: &str) -> Option<&'static Encoding> {
     let lower = ct.to_ascii_lowercase();
     let pos = lower.find("charset=")?;
     let rest = lower[pos + 8..].trim_start_matches(['"', '\'']);
-    let end = rest.find(|c: char| c == ';' || c == '"' || c == '\'' || c.is_whitespace()).unwrap_or(rest.len());
+    let end = rest
+        .find(|c: char| c == ';' || c == '"' || c == '\'' || c.is_whitespace())
+        .unwrap_or(rest.len());
     Encoding::for_label(rest[..end].as_bytes())
 }
 
@@ -107,7 +118,9 @@ fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
         let tag = String::from_utf8_lossy(&head[p..end]).to_ascii_lowercase();
         if let Some(pos) = tag.find("charset") {
             let rest = tag[pos + 7..].trim_start();
-            let Some(rest) = rest.strip_prefix('=') else { continue };
+            let Some(rest) = rest.strip_prefix('=') else {
+                continue;
+            };
             let rest = rest.trim_start().trim_start_matches(['"', '\'']);
             let stop = rest
                 .find(|c: char| c == '"' || c == '\'' || c == ';' || c == '/' || c.is_whitespace())
@@ -150,15 +163,66 @@ fn find_bytes(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
     None
 }
 
+/// Deepest element nesting passed to the tree builder.
+pub const MAX_DEPTH: usize = 2000;
+
+/// Elements that never nest (void) or whose end tag is usually omitted.
+fn is_void_or_optional(name: &[u8]) -> bool {
+    const NAMES: &[&[u8]] = &[
+        b"area",
+        b"base",
+        b"br",
+        b"col",
+        b"embed",
+        b"hr",
+        b"img",
+        b"input",
+        b"link",
+        b"meta",
+        b"param",
+        b"source",
+        b"track",
+        b"wbr",
+        b"p",
+        b"li",
+        b"dt",
+        b"dd",
+        b"tr",
+        b"td",
+        b"th",
+        b"tbody",
+        b"thead",
+        b"tfoot",
+        b"option",
+        b"optgroup",
+        b"colgroup",
+        b"rb",
+        b"rt",
+        b"rp",
+        b"html",
+        b"head",
+        b"body",
+    ];
+    NAMES.iter().any(|n| name.eq_ignore_ascii_case(n))
+}
+
 /// Removes comments and the contents of `script` (except JSON-LD), `style`,
 /// `noscript`, `template` and `svg` elements. They hold no article text, and
 /// skipping them here is several times cheaper than tokenizing them.
 pub fn prestrip(s: &str) -> String {
-    const RAW: &[&[u8]] = &[b"script", b"style", b"noscript", b"template", b"svg", b"iframe"];
+    const RAW: &[&[u8]] = &[
+        b"script",
+        b"style",
+        b"noscript",
+        b"template",
+        b"svg",
+        b"iframe",
+    ];
     let b = s.as_bytes();
     let mut out = String::with_capacity(s.len() / 2);
     let mut last = 0;
     let mut i = 0;
+    let mut depth = 0usize;
     'scan: while let Some(p) = memchr(b'<', &b[i..]) {
         let p = i + p;
         let rest = &b[p + 1..];
@@ -168,6 +232,44 @@ pub fn prestrip(s: &str) -> String {
             last = end;
             i = end;
             continue;
+        }
+        // Cap nesting: the HTML5 tree builder scans its stack of open
+        // elements for many tags, which is quadratic on absurdly deep pages.
+        // Beyond MAX_DEPTH, start and end tags are dropped (their text stays).
+        if let Some(&c) = rest.first() {
+            let closing = c == b'/';
+            let name_start = if closing { 1 } else { 0 };
+            let name_len = rest[name_start..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric())
+                .count();
+            if name_len > 0 && (closing || c.is_ascii_alphabetic()) {
+                let name = &rest[name_start..name_start + name_len];
+                let counted =
+                    !is_void_or_optional(name) && !RAW.iter().any(|r| name.eq_ignore_ascii_case(r));
+                let tag_end = memchr(b'>', &b[p..]).map_or(b.len(), |e| p + e + 1);
+                let self_closing = tag_end >= 2 && b[tag_end - 2] == b'/';
+                if counted && !self_closing {
+                    if closing {
+                        let over = depth > MAX_DEPTH;
+                        depth = depth.saturating_sub(1);
+                        if over {
+                            out.push_str(&s[last..p]);
+                            last = tag_end;
+                            i = tag_end;
+                            continue;
+                        }
+                    } else {
+                        depth += 1;
+                        if depth > MAX_DEPTH {
+                            out.push_str(&s[last..p]);
+                            last = tag_end;
+                            i = tag_end;
+                            continue;
+                        }
+                    }
+                }
+            }
         }
         for name in RAW {
             if starts_with_ci(rest, name)
@@ -221,7 +323,8 @@ mod tests {
 
     #[test]
     fn charset_from_meta_tag_is_used() {
-        let bytes = b"<html><head><meta charset=\"iso-8859-1\"></head><body><p>caf\xe9</p></body></html>";
+        let bytes =
+            b"<html><head><meta charset=\"iso-8859-1\"></head><body><p>caf\xe9</p></body></html>";
         let (text, enc) = decode(bytes, None).expect("decodes");
         assert_eq!(enc.name(), "windows-1252");
         assert!(text.contains("café"));
@@ -246,8 +349,17 @@ mod tests {
 
     #[test]
     fn binary_input_is_not_html() {
-        assert!(matches!(decode(b"\x89PNG\r\n\x1a\n\0\0", None), Err(ExtractError::NotHtml(_))));
-        assert!(matches!(decode(&[0u8, 1, 2, 3, 4, 5, 6, 7, 8], None), Err(ExtractError::NotHtml(_))));
-        assert!(matches!(decode(b"just some words", None), Err(ExtractError::NotHtml(_))));
+        assert!(matches!(
+            decode(b"\x89PNG\r\n\x1a\n\0\0", None),
+            Err(ExtractError::NotHtml(_))
+        ));
+        assert!(matches!(
+            decode(&[0u8, 1, 2, 3, 4, 5, 6, 7, 8], None),
+            Err(ExtractError::NotHtml(_))
+        ));
+        assert!(matches!(
+            decode(b"just some words", None),
+            Err(ExtractError::NotHtml(_))
+        ));
     }
 }

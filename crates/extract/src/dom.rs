@@ -314,14 +314,16 @@ impl TreeSink for Sink {
         }
     }
 
-    fn create_element(&self, name: QualName, attrs: Vec<Attribute>, _flags: ElementFlags) -> Handle {
+    fn create_element(
+        &self,
+        name: QualName,
+        attrs: Vec<Attribute>,
+        _flags: ElementFlags,
+    ) -> Handle {
         let el = Element {
             name: name.local.clone(),
             foreign: name.ns != ns!(html),
-            attrs: attrs
-                .into_iter()
-                .map(|a| (a.name.local, a.value))
-                .collect(),
+            attrs: attrs.into_iter().map(|a| (a.name.local, a.value)).collect(),
         };
         let id = self.push(NodeData::Element(el));
         Handle {

@@ -100,9 +100,9 @@ impl Block {
     /// caption and credit are kept in the block, and players).
     pub fn plain_text(&self) -> Option<String> {
         match self {
-            Block::Paragraph { text } | Block::Heading { text, .. } | Block::Preformatted { text } => {
-                Some(text.clone())
-            }
+            Block::Paragraph { text }
+            | Block::Heading { text, .. }
+            | Block::Preformatted { text } => Some(text.clone()),
             Block::List { items, .. } => Some(
                 items
                     .iter()
@@ -160,7 +160,11 @@ pub struct Article {
 /// Extracts the article from a page's raw bytes. `url` is where the page came
 /// from (used to resolve links and as a date/site fallback); `content_type`
 /// is the HTTP header, if any, for its charset.
-pub fn extract(bytes: &[u8], url: Option<&str>, content_type: Option<&str>) -> Result<Article, ExtractError> {
+pub fn extract(
+    bytes: &[u8],
+    url: Option<&str>,
+    content_type: Option<&str>,
+) -> Result<Article, ExtractError> {
     if bytes.is_empty() {
         return Err(ExtractError::Empty);
     }
@@ -185,7 +189,9 @@ pub fn extract(bytes: &[u8], url: Option<&str>, content_type: Option<&str>) -> R
             .split("\n\n")
             .map(str::trim)
             .filter(|p| !p.is_empty())
-            .map(|p| Block::Paragraph { text: p.to_string() })
+            .map(|p| Block::Paragraph {
+                text: p.to_string(),
+            })
             .collect();
     }
     let text = blocks
@@ -196,7 +202,7 @@ pub fn extract(bytes: &[u8], url: Option<&str>, content_type: Option<&str>) -> R
         .join("\n\n");
     let word_count = text::word_count(&text);
 
-    let lead_image = lead_image(&meta, &blocks);
+    let lead_image = lead_image(&meta, &blocks, &content::all_figures(&dom, base));
     let language = language(&meta, &text);
     let (kind, reason) = classify(&meta, &blocks, word_count, url);
     Ok(Article {
@@ -225,7 +231,7 @@ fn file_stem(u: &str) -> &str {
     name.split('.').next().unwrap_or(name)
 }
 
-fn lead_image(meta: &meta::Meta, blocks: &[Block]) -> Option<Image> {
+fn lead_image(meta: &meta::Meta, blocks: &[Block], figures: &[Image]) -> Option<Image> {
     let first = content::first_figure(blocks);
     match &meta.image {
         Some(url) => {
@@ -237,8 +243,9 @@ fn lead_image(meta: &meta::Meta, blocks: &[Block]) -> Option<Image> {
             };
             // The same picture shown in the body carries the visible caption.
             if let Some(f) = first
-                && file_stem(&f.url) == file_stem(url)
-                && !file_stem(url).is_empty()
+                .into_iter()
+                .chain(figures.iter().cloned())
+                .find(|f| file_stem(&f.url) == file_stem(url) && !file_stem(url).is_empty())
             {
                 img.caption = f.caption.or(img.caption);
                 img.credit = f.credit.or(img.credit);
@@ -251,7 +258,12 @@ fn lead_image(meta: &meta::Meta, blocks: &[Block]) -> Option<Image> {
 
 fn language(meta: &meta::Meta, text: &str) -> Option<String> {
     if let Some(l) = &meta.declared_language {
-        let primary = l.split(['-', '_']).next().unwrap_or("").trim().to_ascii_lowercase();
+        let primary = l
+            .split(['-', '_'])
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         if (2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_alphabetic()) {
             return Some(primary);
         }
@@ -301,7 +313,12 @@ fn iso639_1(l: whatlang::Lang) -> &'static str {
     }
 }
 
-fn classify(meta: &meta::Meta, blocks: &[Block], words: usize, url: Option<&str>) -> (PageKind, Option<String>) {
+fn classify(
+    meta: &meta::Meta,
+    blocks: &[Block],
+    words: usize,
+    url: Option<&str>,
+) -> (PageKind, Option<String>) {
     let og = meta.og_type.as_deref().unwrap_or("");
     let para_words: usize = blocks
         .iter()
@@ -313,7 +330,9 @@ fn classify(meta: &meta::Meta, blocks: &[Block], words: usize, url: Option<&str>
     let list_words: usize = blocks
         .iter()
         .filter_map(|b| match b {
-            Block::List { items, .. } => Some(items.iter().map(|i| text::word_count(i)).sum::<usize>()),
+            Block::List { items, .. } => {
+                Some(items.iter().map(|i| text::word_count(i)).sum::<usize>())
+            }
             _ => None,
         })
         .sum();
@@ -353,7 +372,11 @@ pub fn debug_body(bytes: &[u8]) -> String {
     let an = content::Analysis::new(&dom);
     let meta = meta::collect(&dom, &an.order, None);
     let body = content::find_body(&dom, &an, meta.article_body.as_deref());
-    let mut out = format!("title={:?} ldbody={}\n", meta.title, meta.article_body.as_ref().map_or(0, |b| b.len()));
+    let mut out = format!(
+        "title={:?} ldbody={}\n",
+        meta.title,
+        meta.article_body.as_ref().map_or(0, |b| b.len())
+    );
     for b in body {
         out.push_str(&content::describe(&dom, b));
         out.push('\n');

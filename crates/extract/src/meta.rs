@@ -106,7 +106,10 @@ pub fn collect(dom: &Dom, order: &[NodeId], url: Option<&str>) -> Meta {
                 }
             }
             "script" => {
-                if el.attr("type").is_some_and(|t| t.to_ascii_lowercase().contains("ld+json")) {
+                if el
+                    .attr("type")
+                    .is_some_and(|t| t.to_ascii_lowercase().contains("ld+json"))
+                {
                     let raw = script_text(dom, id);
                     if let Some(v) = parse_json_lenient(&raw) {
                         read_ld(&v, &mut ld, 0);
@@ -120,7 +123,10 @@ pub fn collect(dom: &Dom, order: &[NodeId], url: Option<&str>) -> Meta {
                 }
             }
             "time" => {
-                let v = el.attr("datetime").map(str::to_string).unwrap_or_else(|| dom.text_of(id));
+                let v = el
+                    .attr("datetime")
+                    .map(str::to_string)
+                    .unwrap_or_else(|| dom.text_of(id));
                 let ctx = format!(
                     "{} {} {}",
                     el.attr("itemprop").unwrap_or(""),
@@ -128,7 +134,8 @@ pub fn collect(dom: &Dom, order: &[NodeId], url: Option<&str>) -> Meta {
                     el.attr("pubdate").map_or("", |_| "published")
                 )
                 .to_ascii_lowercase();
-                let published = ctx.contains("publish") || ctx.contains("created") || ctx.contains("posted");
+                let published =
+                    ctx.contains("publish") || ctx.contains("created") || ctx.contains("posted");
                 let modified = ctx.contains("modif") || ctx.contains("updated");
                 times.push((v, published, modified));
             }
@@ -161,16 +168,30 @@ pub fn collect(dom: &Dom, order: &[NodeId], url: Option<&str>) -> Meta {
     let title_tag = title_tag.map(|t| clean_title(&t));
     m.title = match (&m.h1, &meta_title) {
         (Some((_, h)), Some(mt)) if similar(h, mt) => Some(h.clone()),
-        (Some((_, h)), None) if title_tag.as_deref().is_some_and(|t| similar(h, t)) => Some(h.clone()),
+        (Some((_, h)), None) if title_tag.as_deref().is_some_and(|t| similar(h, t)) => {
+            Some(h.clone())
+        }
         (_, Some(mt)) => Some(clean_title(mt)),
-        (Some((_, h)), None) => Some(title_tag.clone().filter(|t| t.len() > h.len() + 40).unwrap_or_else(|| h.clone())),
+        (Some((_, h)), None) => Some(
+            title_tag
+                .clone()
+                .filter(|t| t.len() > h.len() + 40)
+                .unwrap_or_else(|| h.clone()),
+        ),
         (None, None) => title_tag,
     };
 
     // Authors.
     let mut authors = ld.authors.clone();
     if authors.is_empty() {
-        for k in ["author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "byl"] {
+        for k in [
+            "author",
+            "article:author",
+            "parsely-author",
+            "sailthru.author",
+            "dc.creator",
+            "byl",
+        ] {
             for (mk, v) in &metas {
                 if mk == k && !v.contains("://") {
                     authors.extend(split_authors(v));
@@ -255,13 +276,20 @@ pub fn collect(dom: &Dom, order: &[NodeId], url: Option<&str>) -> Meta {
     if m.canonical_url.is_none() {
         m.canonical_url = get(&["og:url"]);
     }
-    m.description = get(&["og:description", "description", "twitter:description"]).or(ld.description.clone());
+    m.description =
+        get(&["og:description", "description", "twitter:description"]).or(ld.description.clone());
     if let Some((img, cap, credit)) = ld.image.clone() {
         m.image = Some(text::resolve_url(url, &img));
         m.image_caption = cap;
         m.image_credit = credit;
     }
-    if let Some(img) = get(&["og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src"]) {
+    if let Some(img) = get(&[
+        "og:image",
+        "og:image:url",
+        "og:image:secure_url",
+        "twitter:image",
+        "twitter:image:src",
+    ]) {
         m.image = Some(text::resolve_url(url, &img));
     }
     m.image_alt = get(&["og:image:alt", "twitter:image:alt"]);
@@ -272,14 +300,23 @@ pub fn collect(dom: &Dom, order: &[NodeId], url: Option<&str>) -> Meta {
 }
 
 fn is_byline(el: &crate::dom::Element) -> bool {
-    if el.attr("rel").is_some_and(|r| r.eq_ignore_ascii_case("author")) {
+    if el
+        .attr("rel")
+        .is_some_and(|r| r.eq_ignore_ascii_case("author"))
+    {
         return true;
     }
-    if el.attr("itemprop").is_some_and(|r| r.eq_ignore_ascii_case("author")) {
+    if el
+        .attr("itemprop")
+        .is_some_and(|r| r.eq_ignore_ascii_case("author"))
+    {
         return true;
     }
     let c = el.attr("class").unwrap_or("").to_ascii_lowercase();
-    c.contains("byline") || c.contains("author-name") || c.contains("authorname") || c.split_whitespace().any(|t| t == "author")
+    c.contains("byline")
+        || c.contains("author-name")
+        || c.contains("authorname")
+        || c.split_whitespace().any(|t| t == "author")
 }
 
 fn script_text(dom: &Dom, id: NodeId) -> String {
@@ -300,7 +337,10 @@ fn parse_json_lenient(raw: &str) -> Option<Value> {
         return Some(v);
     }
     // Raw control characters inside strings are a common publisher mistake.
-    let cleaned: String = t.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let cleaned: String = t
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     serde_json::from_str(&cleaned).ok()
 }
 
@@ -308,7 +348,11 @@ fn str_of(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => {
             let s = s.trim();
-            if s.is_empty() { None } else { Some(decode_entities(s)) }
+            if s.is_empty() {
+                None
+            } else {
+                Some(decode_entities(s))
+            }
         }
         Value::Array(a) => a.iter().find_map(str_of),
         Value::Object(o) => o.get("name").or_else(|| o.get("@value")).and_then(str_of),
@@ -385,7 +429,10 @@ fn read_ld(v: &Value, ld: &mut Ld, depth: usize) {
                 }
             }
             if ld.published.is_none() {
-                ld.published = o.get("datePublished").or_else(|| o.get("dateCreated")).and_then(str_of);
+                ld.published = o
+                    .get("datePublished")
+                    .or_else(|| o.get("dateCreated"))
+                    .and_then(str_of);
             }
             if ld.modified.is_none() {
                 ld.modified = o.get("dateModified").and_then(str_of);
@@ -417,11 +464,14 @@ fn image_of(v: &Value) -> Option<(String, Option<String>, Option<String>)> {
         Value::String(s) if !s.trim().is_empty() => Some((s.trim().to_string(), None, None)),
         Value::Array(a) => a.iter().find_map(image_of),
         Value::Object(o) => {
-            let url = o.get("url").or_else(|| o.get("contentUrl")).and_then(|u| match u {
-                Value::String(s) => Some(s.trim().to_string()),
-                Value::Array(a) => a.iter().find_map(|x| x.as_str().map(str::to_string)),
-                _ => None,
-            })?;
+            let url = o
+                .get("url")
+                .or_else(|| o.get("contentUrl"))
+                .and_then(|u| match u {
+                    Value::String(s) => Some(s.trim().to_string()),
+                    Value::Array(a) => a.iter().find_map(|x| x.as_str().map(str::to_string)),
+                    _ => None,
+                })?;
             let caption = o.get("caption").and_then(str_of);
             let credit = o
                 .get("creditText")
@@ -442,7 +492,9 @@ pub fn split_authors(s: &str) -> Vec<String> {
     let s = s.split(['|', '\n']).next().unwrap_or(s);
     let mut out = Vec::new();
     for part in s.split([',', ';', '&']).flat_map(|p| p.split(" and ")) {
-        let p = part.trim().trim_matches(|c: char| !c.is_alphanumeric() && c != '.');
+        let p = part
+            .trim()
+            .trim_matches(|c: char| !c.is_alphanumeric() && c != '.');
         let words = p.split_whitespace().count();
         if words == 0 || words > 5 || p.chars().count() > 60 {
             continue;
@@ -451,7 +503,11 @@ pub fn split_authors(s: &str) -> Vec<String> {
             continue;
         }
         let pl = p.to_lowercase();
-        if matches!(pl.as_str(), "staff" | "admin" | "editor" | "updated" | "published") || pl.starts_with("updated") {
+        if matches!(
+            pl.as_str(),
+            "staff" | "admin" | "editor" | "updated" | "published"
+        ) || pl.starts_with("updated")
+        {
             continue;
         }
         out.push(p.to_string());
@@ -496,12 +552,18 @@ mod tests {
 
     #[test]
     fn bylines_split_into_names() {
-        assert_eq!(split_authors("By Jane Roe and John Doe"), vec!["Jane Roe", "John Doe"]);
+        assert_eq!(
+            split_authors("By Jane Roe and John Doe"),
+            vec!["Jane Roe", "John Doe"]
+        );
         assert_eq!(split_authors("Ann Lee, Bo Kim"), vec!["Ann Lee", "Bo Kim"]);
     }
 
     #[test]
     fn site_suffix_is_cut_from_title_tag() {
-        assert_eq!(clean_title("Council votes to reopen the pier | Harbour Times"), "Council votes to reopen the pier");
+        assert_eq!(
+            clean_title("Council votes to reopen the pier | Harbour Times"),
+            "Council votes to reopen the pier"
+        );
     }
 }

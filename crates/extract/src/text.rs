@@ -6,7 +6,10 @@ use std::collections::HashSet;
 /// heading with the title regardless of punctuation and spacing.
 pub fn key(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for w in s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+    for w in s
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
         if !out.is_empty() {
             out.push(' ');
         }
@@ -124,27 +127,70 @@ pub fn is_boilerplate_line(t: &str) -> bool {
         "this article was originally published",
     ];
     let words = k.split(' ').count();
-    let short = t.chars().count() < 80 && words <= 8 && !t.trim_end().ends_with(['.', '!', '?', ':']);
-    PREFIX.iter().any(|p| k.starts_with(p) && (short || p.len() > 10)) || (short && looks_like_date_line(&k))
+    let short =
+        t.chars().count() < 80 && words <= 8 && !t.trim_end().ends_with(['.', '!', '?', ':']);
+    PREFIX
+        .iter()
+        .any(|p| k.starts_with(p) && (short || p.len() > 10))
+        || (short && looks_like_date_line(&k))
 }
 
 fn looks_like_date_line(k: &str) -> bool {
     const MONTHS: &[&str] = &[
-        "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
-        "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
     ];
     let words: Vec<&str> = k.split(' ').collect();
     if words.len() > 8 {
         return false;
     }
     let has_month = words.iter().any(|w| MONTHS.contains(w));
-    let has_year = words.iter().any(|w| w.len() == 4 && w.starts_with("20") && w.bytes().all(|b| b.is_ascii_digit()));
+    let has_year = words
+        .iter()
+        .any(|w| w.len() == 4 && w.starts_with("20") && w.bytes().all(|b| b.is_ascii_digit()));
     let other = words
         .iter()
         .filter(|w| {
             !MONTHS.contains(w)
                 && !w.bytes().all(|b| b.is_ascii_digit())
-                && !matches!(**w, "am" | "pm" | "et" | "est" | "edt" | "gmt" | "utc" | "pt" | "at" | "on" | "st" | "nd" | "rd" | "th")
+                && !matches!(
+                    **w,
+                    "am" | "pm"
+                        | "et"
+                        | "est"
+                        | "edt"
+                        | "gmt"
+                        | "utc"
+                        | "pt"
+                        | "at"
+                        | "on"
+                        | "st"
+                        | "nd"
+                        | "rd"
+                        | "th"
+                )
         })
         .count();
     has_month && has_year && other <= 1
@@ -178,7 +224,12 @@ pub fn split_credit(caption: &str) -> (String, Option<String>) {
     match best {
         Some(p) if p > 0 => {
             let cap = caption[..p].trim().to_string();
-            let credit = caption[p..].trim().trim_start_matches('(').trim_end_matches(')').trim().to_string();
+            let credit = caption[p..]
+                .trim()
+                .trim_start_matches('(')
+                .trim_end_matches(')')
+                .trim()
+                .to_string();
             (cap, Some(credit))
         }
         _ => (caption.to_string(), None),
@@ -355,9 +406,16 @@ pub fn textual_date(s: &str) -> Option<String> {
     }
     // DD.MM.YYYY
     for w in s.split_whitespace() {
-        let parts: Vec<&str> = w.trim_matches(|c: char| !c.is_ascii_digit()).split('.').collect();
+        let parts: Vec<&str> = w
+            .trim_matches(|c: char| !c.is_ascii_digit())
+            .split('.')
+            .collect();
         if parts.len() == 3
-            && let (Ok(d), Ok(m), Ok(y)) = (parts[0].parse::<u32>(), parts[1].parse::<u32>(), parts[2].parse::<u32>())
+            && let (Ok(d), Ok(m), Ok(y)) = (
+                parts[0].parse::<u32>(),
+                parts[1].parse::<u32>(),
+                parts[2].parse::<u32>(),
+            )
             && valid_ymd(y, m, d)
         {
             return Some(format!("{y:04}-{m:02}-{d:02}"));
@@ -373,7 +431,11 @@ pub fn date_from_url(url: &str) -> Option<String> {
         if w[0].len() == 4
             && w[1].len() == 2
             && w[2].len() >= 2
-            && let (Ok(y), Ok(m), Ok(d)) = (w[0].parse::<u32>(), w[1].parse::<u32>(), w[2][..2].parse::<u32>())
+            && let (Ok(y), Ok(m), Ok(d)) = (
+                w[0].parse::<u32>(),
+                w[1].parse::<u32>(),
+                w[2][..2].parse::<u32>(),
+            )
             && (w[2].len() == 2 || !w[2].as_bytes()[2].is_ascii_digit())
             && valid_ymd(y, m, d)
         {
@@ -389,15 +451,27 @@ mod tests {
 
     #[test]
     fn dates_in_many_shapes_normalise() {
-        assert_eq!(normalize_date("2024-05-03T10:00:00+02:00").as_deref(), Some("2024-05-03T10:00:00+02:00"));
+        assert_eq!(
+            normalize_date("2024-05-03T10:00:00+02:00").as_deref(),
+            Some("2024-05-03T10:00:00+02:00")
+        );
         assert_eq!(normalize_date("2024-05-03").as_deref(), Some("2024-05-03"));
         assert_eq!(normalize_date("May 3, 2024").as_deref(), Some("2024-05-03"));
-        assert_eq!(normalize_date("Published 3rd May 2024").as_deref(), Some("2024-05-03"));
+        assert_eq!(
+            normalize_date("Published 3rd May 2024").as_deref(),
+            Some("2024-05-03")
+        );
         assert_eq!(normalize_date("03.05.2024").as_deref(), Some("2024-05-03"));
         assert_eq!(normalize_date("1714730400").as_deref(), Some("2024-05-03"));
         assert_eq!(normalize_date("yesterday"), None);
-        assert_eq!(date_from_url("https://x.org/news/2023/11/07/story-slug").as_deref(), Some("2023-11-07"));
-        assert_eq!(date_from_url("https://x.org/story-2023-11-07.html").as_deref(), Some("2023-11-07"));
+        assert_eq!(
+            date_from_url("https://x.org/news/2023/11/07/story-slug").as_deref(),
+            Some("2023-11-07")
+        );
+        assert_eq!(
+            date_from_url("https://x.org/story-2023-11-07.html").as_deref(),
+            Some("2023-11-07")
+        );
         assert_eq!(date_from_url("https://x.org/news/12345"), None);
     }
 
@@ -411,9 +485,15 @@ mod tests {
     #[test]
     fn urls_resolve_against_base() {
         let b = Some("https://example.org/news/story.html?x=1");
-        assert_eq!(resolve_url(b, "/img/a.jpg"), "https://example.org/img/a.jpg");
+        assert_eq!(
+            resolve_url(b, "/img/a.jpg"),
+            "https://example.org/img/a.jpg"
+        );
         assert_eq!(resolve_url(b, "a.jpg"), "https://example.org/news/a.jpg");
-        assert_eq!(resolve_url(b, "//cdn.example.org/a.jpg"), "https://cdn.example.org/a.jpg");
+        assert_eq!(
+            resolve_url(b, "//cdn.example.org/a.jpg"),
+            "https://cdn.example.org/a.jpg"
+        );
         assert_eq!(host("https://www.example.org:8080/x"), Some("example.org"));
     }
 
@@ -423,6 +503,8 @@ mod tests {
         assert!(is_boilerplate_line("Share this article"));
         assert!(is_boilerplate_line("By Jane Roe"));
         assert!(is_boilerplate_line("March 3, 2024 at 10:00 am"));
-        assert!(!is_boilerplate_line("By the end of the week, the river had risen two metres."));
+        assert!(!is_boilerplate_line(
+            "By the end of the week, the river had risen two metres."
+        ));
     }
 }

@@ -1,0 +1,451 @@
+//! Behaviour of the extractor on small pages of our own writing: each kind of
+//! junk is dropped, each metadata source is read, odd inputs fail cleanly,
+//! and the JSON of a few fixture pages is pinned by snapshots.
+
+use std::time::{Duration, Instant};
+
+use newsdesk_extract::{Block, ExtractError, PageKind, extract};
+use proptest::prelude::*;
+
+const STORY: &str = "<p>The river rose two metres overnight and flooded the lower town, where shops along the quay \
+    had been stacking sandbags since Tuesday afternoon.</p>\
+    <p>By dawn the water had reached the steps of the town hall, and the mayor asked people living near the bridge \
+    to move their cars to higher ground before the next tide.</p>\
+    <p>Forecasters expect the rain to ease on Sunday, although the river is likely to stay high for several more \
+    days as water drains from the hills upstream.</p>";
+
+fn page(body: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html><head><title>River floods lower town</title></head><body>{body}</body></html>"
+    )
+}
+
+fn text_of(html: &str) -> String {
+    extract(html.as_bytes(), Some("https://news.example/story"), None)
+        .expect("extracts")
+        .text
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn assert_junk_dropped(junk: &str, marker: &str) {
+    let html = page(&format!("<article>{STORY}{junk}</article>"));
+    let text = text_of(&html);
+    assert!(
+        text.contains("The river rose two metres"),
+        "story kept: {text}"
+    );
+    assert!(
+        text.contains("water drains from the hills"),
+        "story kept: {text}"
+    );
+    assert!(
+        !text.contains(marker),
+        "{marker:?} should be dropped from: {text}"
+    );
+}
+
+#[test]
+fn newsletter_box_is_dropped() {
+    assert_junk_dropped(
+        "<div class=\"newsletter-box\"><p>Want to get worth reading articles in your email? Join our list today.</p></div>",
+        "worth reading articles",
+    );
+}
+
+#[test]
+fn related_list_is_dropped() {
+    assert_junk_dropped(
+        "<div class=\"related-posts\"><h3>You may also like</h3><ul><li><a href=\"/1\">Council approves the new budget for \
+         roads</a></li><li><a href=\"/2\">Ferry times change next month on the island</a></li></ul></div>",
+        "Council approves",
+    );
+}
+
+#[test]
+fn author_bio_is_dropped() {
+    assert_junk_dropped(
+        "<div class=\"about-author\"><h4>About Author</h4><p>Sam writes about weather and rivers for this paper and \
+         lives near the estuary with two dogs.</p></div>",
+        "lives near the estuary",
+    );
+}
+
+#[test]
+fn comments_are_dropped() {
+    assert_junk_dropped(
+        "<section id=\"comments\"><div class=\"comment\"><p>This happens every single year and nobody in the council \
+         ever does anything about the drains.</p></div></section>",
+        "nobody in the council",
+    );
+}
+
+#[test]
+fn share_bar_is_dropped() {
+    assert_junk_dropped(
+        "<div class=\"social-share\"><span>Share this story with your friends and family</span> <a href=\"#\">Facebook</a></div>",
+        "Share this story",
+    );
+}
+
+#[test]
+fn cookie_banner_is_dropped() {
+    let html = page(&format!(
+        "<div id=\"cookie-consent\"><p>We use cookies to give you the best experience on our website. By continuing \
+         you agree to our use of cookies.</p></div><article>{STORY}</article>"
+    ));
+    let text = text_of(&html);
+    assert!(!text.contains("cookies"), "{text}");
+    assert!(text.contains("The river rose"));
+}
+
+#[test]
+fn navigation_and_footer_are_dropped() {
+    let html = page(&format!(
+        "<nav><a href=\"/\">Home</a> <a href=\"/news\">News</a> <a href=\"/sport\">Sport section</a></nav>\
+         <article>{STORY}</article><footer><p>Copyright 2024 The Example Gazette, registered in the county of \
+         Examples, all rights reserved worldwide.</p></footer>"
+    ));
+    let text = text_of(&html);
+    assert!(!text.contains("Sport section"), "{text}");
+    assert!(!text.contains("registered in the county"), "{text}");
+}
+
+#[test]
+fn hidden_elements_are_dropped() {
+    assert_junk_dropped(
+        "<div style=\"display: none\"><p>Secret text that no reader would ever see on the page itself.</p></div>",
+        "Secret text",
+    );
+}
+
+#[test]
+fn link_list_inside_the_body_is_dropped() {
+    assert_junk_dropped(
+        "<ul><li><a href=\"/x\">Flood warnings in place across the county</a></li><li><a href=\"/y\">How to claim \
+         on your insurance after a flood</a></li></ul>",
+        "claim on your insurance",
+    );
+}
+
+#[test]
+fn seed_style_page_keeps_story_and_drops_boxes() {
+    let text = String::from_utf8(fixture("news_story.html")).expect("utf8");
+    let a = extract(text.as_bytes(), None, None).expect("extracts");
+    for kept in [
+        "The old pier reopened",
+        "forty of the iron piles",
+        "braced for the worst",
+        "fishing platform",
+        "new railings",
+    ] {
+        assert!(a.text.contains(kept), "missing {kept:?} in {}", a.text);
+    }
+    for junk in [
+        "Sign up for our free",
+        "covers the coast",
+        "Lifeboat crew",
+        "I used to fish",
+        "cookies",
+        "All rights reserved",
+        "Share on",
+    ] {
+        assert!(!a.text.contains(junk), "kept {junk:?} in {}", a.text);
+    }
+}
+
+#[test]
+fn metadata_from_json_ld() {
+    let a = extract(&fixture("news_story.html"), None, None).expect("extracts");
+    assert_eq!(
+        a.title.as_deref(),
+        Some("Harbour pier reopens after two-year repair")
+    );
+    assert_eq!(a.authors, vec!["Mara Lind", "Tomas Reed"]);
+    assert_eq!(a.published.as_deref(), Some("2024-05-03T09:30:00+01:00"));
+    assert_eq!(a.modified.as_deref(), Some("2024-05-03T12:05:00+01:00"));
+}
+
+#[test]
+fn metadata_from_meta_tags() {
+    let a = extract(&fixture("news_story.html"), None, None).expect("extracts");
+    assert_eq!(a.site_name.as_deref(), Some("The Harbour Times"));
+    assert_eq!(
+        a.canonical_url.as_deref(),
+        Some("https://harbour.example/news/2024/05/03/pier-reopens")
+    );
+    assert_eq!(a.language.as_deref(), Some("en"));
+    let img = a.lead_image.expect("lead image");
+    assert_eq!(img.url, "https://harbour.example/img/pier-wide.jpg");
+    assert_eq!(
+        img.caption.as_deref(),
+        Some("Walkers returned to the pier at dawn on Friday.")
+    );
+    assert_eq!(img.credit.as_deref(), Some("Photo: Ana Costa"));
+
+    let b = extract(&fixture("blog_post.html"), None, None).expect("extracts");
+    assert_eq!(b.authors, vec!["Jo Baker"]);
+    assert_eq!(b.published.as_deref(), Some("2023-11-07"));
+}
+
+#[test]
+fn published_from_time_element() {
+    let html = page(&format!(
+        "<article><time class=\"published\" datetime=\"2021-06-30T08:00:00Z\">30 June</time>{STORY}</article>"
+    ));
+    let a = extract(html.as_bytes(), None, None).expect("extracts");
+    assert_eq!(a.published.as_deref(), Some("2021-06-30T08:00:00Z"));
+}
+
+#[test]
+fn published_from_visible_byline() {
+    let html = page(&format!(
+        "<article><div class=\"byline\">By Kim Novak, March 4, 2020</div>{STORY}</article>"
+    ));
+    let a = extract(html.as_bytes(), None, None).expect("extracts");
+    assert_eq!(a.published.as_deref(), Some("2020-03-04"));
+    assert_eq!(a.authors, vec!["Kim Novak"]);
+}
+
+#[test]
+fn published_from_url() {
+    let html = page(&format!("<article>{STORY}</article>"));
+    let a = extract(
+        html.as_bytes(),
+        Some("https://news.example/2019/12/24/flood"),
+        None,
+    )
+    .expect("extracts");
+    assert_eq!(a.published.as_deref(), Some("2019-12-24"));
+    assert_eq!(a.site_name.as_deref(), Some("news.example"));
+}
+
+#[test]
+fn language_detected_when_undeclared() {
+    let html = page(
+        "<article><p>Der Fluss stieg über Nacht um zwei Meter und überflutete die Unterstadt, wo die Geschäfte am Kai \
+         seit Dienstag Sandsäcke gestapelt hatten.</p><p>Im Morgengrauen hatte das Wasser die Stufen des Rathauses \
+         erreicht, und der Bürgermeister bat die Anwohner, ihre Autos wegzufahren.</p></article>",
+    );
+    let a = extract(html.as_bytes(), None, None).expect("extracts");
+    assert_eq!(a.language.as_deref(), Some("de"));
+}
+
+#[test]
+fn blocks_are_typed() {
+    let a = extract(&fixture("news_story.html"), None, None).expect("extracts");
+    assert!(a.blocks.iter().any(
+        |b| matches!(b, Block::Heading { level: 2, text } if text == "A cheaper plan than expected")
+    ));
+    assert!(
+        a.blocks
+            .iter()
+            .any(|b| matches!(b, Block::List { ordered: false, items } if items.len() == 3))
+    );
+    assert!(a.blocks.iter().any(|b| matches!(b, Block::Quote { attribution: Some(who), .. } if who.starts_with("Ruth Okafor"))));
+    assert!(
+        a.blocks
+            .iter()
+            .any(|b| matches!(b, Block::Figure { credit: Some(c), .. } if c == "Photo: Ana Costa"))
+    );
+    // The headline is metadata, not a body heading.
+    assert!(!a.text.starts_with("Harbour pier reopens"));
+}
+
+#[test]
+fn embedded_posts_become_embed_blocks() {
+    let a = extract(&fixture("embeds_latin1.html"), None, None).expect("extracts");
+    assert!(
+        a.blocks
+            .iter()
+            .any(|b| matches!(b, Block::Embed { provider, .. } if provider == "twitter"))
+    );
+    assert!(
+        a.blocks
+            .iter()
+            .any(|b| matches!(b, Block::Embed { provider, .. } if provider == "youtube"))
+    );
+}
+
+#[test]
+fn latin1_page_is_decoded_from_meta_charset() {
+    let a = extract(&fixture("embeds_latin1.html"), None, None).expect("extracts");
+    assert!(a.text.contains("the café owner"), "{}", a.text);
+    assert_eq!(a.encoding, "windows-1252");
+}
+
+#[test]
+fn content_type_header_sets_the_charset() {
+    let mut bytes = page(&format!("<article>{STORY}</article>")).into_bytes();
+    bytes.extend_from_slice(b"<p>na\xefve</p>");
+    let a = extract(&bytes, None, Some("text/html; charset=windows-1252")).expect("extracts");
+    assert_eq!(a.encoding, "windows-1252");
+}
+
+#[test]
+fn home_page_is_not_an_article() {
+    let a = extract(
+        &fixture("home_page.html"),
+        Some("https://valley.example/"),
+        None,
+    )
+    .expect("extracts");
+    assert_eq!(a.kind, PageKind::NotArticle);
+    assert!(a.not_article_reason.is_some());
+}
+
+#[test]
+fn article_is_an_article() {
+    let a = extract(&fixture("news_story.html"), None, None).expect("extracts");
+    assert_eq!(a.kind, PageKind::Article);
+    assert!(a.word_count > 100);
+}
+
+#[test]
+fn binary_input_is_a_clear_error() {
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01";
+    assert!(matches!(
+        extract(png, None, None),
+        Err(ExtractError::NotHtml(_))
+    ));
+    let junk: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    let err = extract(&junk, None, None).expect_err("junk is not html");
+    assert!(err.to_string().starts_with("not HTML"), "{err}");
+    assert_eq!(extract(b"", None, None), Err(ExtractError::Empty));
+}
+
+#[test]
+fn nesting_100k_deep_does_not_overflow() {
+    let depth = 100_000;
+    let mut html = String::with_capacity(depth * 11 + 1000);
+    html.push_str("<html><body>");
+    for _ in 0..depth {
+        html.push_str("<div>");
+    }
+    html.push_str(STORY);
+    for _ in 0..depth {
+        html.push_str("</div>");
+    }
+    html.push_str("</body></html>");
+    let start = Instant::now();
+    let a = extract(html.as_bytes(), None, None).expect("extracts");
+    assert!(a.text.contains("The river rose"));
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn nested_inline_elements_100k_deep() {
+    let depth = 100_000;
+    let html = format!(
+        "<p>{}deep text{}</p>",
+        "<b><i>".repeat(depth / 2),
+        "</i></b>".repeat(depth / 2)
+    );
+    assert!(extract(html.as_bytes(), None, None).is_ok());
+}
+
+#[test]
+fn fifty_megabyte_page_in_bounded_time() {
+    let mut html = String::from("<html><body><article>");
+    let para = "<p>Paragraph text about the flood, the river, and the town, repeated to make a very large page.</p>\n";
+    while html.len() < 50 * 1024 * 1024 {
+        html.push_str(para);
+    }
+    html.push_str("</article></body></html>");
+    let start = Instant::now();
+    let a = extract(html.as_bytes(), None, None).expect("extracts");
+    assert!(a.word_count > 1_000_000);
+    assert!(
+        start.elapsed() < Duration::from_secs(60),
+        "took {:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn malformed_html_still_extracts() {
+    let html = format!(
+        "<html><body><div><p>unclosed <b>bold <i>both</b> still</p><table><p>{STORY}</div></td></body>"
+    );
+    let text = text_of(&html);
+    assert!(text.contains("The river rose"), "{text}");
+}
+
+#[test]
+fn snapshot_news_story() {
+    let a = extract(
+        &fixture("news_story.html"),
+        Some("https://harbour.example/news/2024/05/03/pier-reopens"),
+        None,
+    )
+    .expect("extracts");
+    insta::assert_json_snapshot!(a);
+}
+
+#[test]
+fn snapshot_blog_post() {
+    let a = extract(
+        &fixture("blog_post.html"),
+        Some("https://crumb.example/why-sourdough-stopped-rising/"),
+        None,
+    )
+    .expect("extracts");
+    insta::assert_json_snapshot!(a);
+}
+
+#[test]
+fn snapshot_home_page() {
+    let a = extract(
+        &fixture("home_page.html"),
+        Some("https://valley.example/"),
+        None,
+    )
+    .expect("extracts");
+    insta::assert_json_snapshot!(a);
+}
+
+#[test]
+fn snapshot_embeds_latin1() {
+    let a = extract(&fixture("embeds_latin1.html"), None, None).expect("extracts");
+    insta::assert_json_snapshot!(a);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
+        let _ = extract(&bytes, None, None);
+    }
+
+    #[test]
+    fn arbitrary_markup_never_panics(
+        parts in proptest::collection::vec(
+            prop_oneof![
+                Just("<div>".to_string()), Just("</div>".to_string()), Just("<p>".to_string()),
+                Just("<table><tr><td>".to_string()), Just("<script>".to_string()), Just("</script>".to_string()),
+                Just("<!--".to_string()), Just("-->".to_string()), Just("<a href=x>".to_string()),
+                Just("<br>".to_string()), Just("<ul><li>".to_string()), Just("<figure><figcaption>".to_string()),
+                Just("<blockquote class=twitter-tweet>".to_string()), Just("<h2>".to_string()),
+                Just("<script type=application/ld+json>{\"@type\":\"NewsArticle\",\"author\":".to_string()),
+                "[ -~]{0,40}".prop_map(|s| s),
+                "\\PC{0,20}".prop_map(|s| s),
+            ],
+            0..64,
+        ),
+        ct in proptest::option::of("[ -~]{0,30}"),
+        url in proptest::option::of("[ -~]{0,30}"),
+    ) {
+        let html = parts.concat();
+        let _ = extract(html.as_bytes(), url.as_deref(), ct.as_deref());
+    }
+}
