@@ -132,7 +132,9 @@ fn rss_item(e: &FeedEntry) -> rss::Item {
     rss::Item {
         title: Some(e.title.clone()),
         link: Some(e.url.clone()),
-        description: Some(e.summary.clone()),
+        // Readers treat an RSS description as HTML; the standfirst is plain text, so a `<` in it
+        // must arrive as `&lt;`, not as the start of a tag.
+        description: Some(super::escape(&e.summary)),
         categories: e
             .categories
             .iter()
@@ -403,6 +405,12 @@ mod tests {
             .expect("content");
         assert_eq!(body, "<p>Body with ]]> inside &amp; an entity</p>");
         assert_eq!(e.authors[0].name.as_deref(), Some("Ann & Bo"));
+        let summary = e.summary.as_ref().map(|s| s.content.as_str());
+        assert_eq!(
+            summary,
+            Some("Up &lt;a lot&gt; &amp; more"),
+            "plain text, HTML-escaped"
+        );
         assert_eq!(e.categories[0].term, "Economy & <Money>");
         assert_eq!(
             e.updated.map(|t| t.to_rfc3339()),
