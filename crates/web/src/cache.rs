@@ -129,13 +129,13 @@ impl PageCache {
             return Ok(hit);
         }
         let fresh = Arc::new(render().await?);
-        if !self.ttl.is_zero() {
-            if let Ok(mut map) = self.inner.write() {
-                if map.len() >= MAX_ENTRIES {
-                    map.clear();
-                }
-                map.insert(key.to_owned(), fresh.clone());
+        if !self.ttl.is_zero()
+            && let Ok(mut map) = self.inner.write()
+        {
+            if map.len() >= MAX_ENTRIES {
+                map.clear();
             }
+            map.insert(key.to_owned(), fresh.clone());
         }
         Ok(fresh)
     }

@@ -43,7 +43,11 @@ fn layers(app: Router, site: Arc<SiteSettings>) -> Router {
             .layer(
                 TraceLayer::new_for_http()
                     .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
-                    .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(LatencyUnit::Micros)),
+                    .on_response(
+                        DefaultOnResponse::new()
+                            .level(Level::INFO)
+                            .latency_unit(LatencyUnit::Micros),
+                    ),
             )
             // `if_not_present`: uploads set a stricter CSP of their own for SVG files.
             .layer(SetResponseHeaderLayer::if_not_present(
@@ -64,14 +68,20 @@ fn layers(app: Router, site: Arc<SiteSettings>) -> Router {
             ))
             // Cached pages arrive with Content-Encoding already set; this layer leaves them alone.
             .layer(CompressionLayer::new())
-            .layer(axum::middleware::map_response_with_state(site, render_error_pages))
+            .layer(axum::middleware::map_response_with_state(
+                site,
+                render_error_pages,
+            ))
             .layer(CatchPanicLayer::custom(panic_response))
             .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY)),
     )
 }
 
 /// Replaces the empty body of an [`ErrorPage`] response with the site's error page.
-async fn render_error_pages<B>(State(site): State<Arc<SiteSettings>>, res: Response<B>) -> Response<Body>
+async fn render_error_pages<B>(
+    State(site): State<Arc<SiteSettings>>,
+    res: Response<B>,
+) -> Response<Body>
 where
     B: axum::body::HttpBody<Data = bytes::Bytes> + Send + 'static,
     B::Error: Into<axum::BoxError>,
@@ -97,7 +107,11 @@ where
         Ok(html) => html,
         Err(e) => {
             tracing::error!(error = %e, "rendering the error page failed");
-            format!("<!doctype html><title>Error {}</title><h1>Error {}</h1>", page.status.as_u16(), page.status.as_u16())
+            format!(
+                "<!doctype html><title>Error {}</title><h1>Error {}</h1>",
+                page.status.as_u16(),
+                page.status.as_u16()
+            )
         }
     };
     // A missing page may be cached briefly (crawlers hammer them); failures never are.
@@ -109,8 +123,14 @@ where
     let mut out = (
         page.status,
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
-            (header::CACHE_CONTROL, HeaderValue::from_static(cache_control)),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static(cache_control),
+            ),
         ],
         body,
     )
@@ -148,7 +168,9 @@ mod tests {
         let r = Router::new()
             .route(
                 "/internal",
-                get(|| async { crate::error::AppError::Internal(anyhow::anyhow!("db on fire: secret detail")) }),
+                get(|| async {
+                    crate::error::AppError::Internal(anyhow::anyhow!("db on fire: secret detail"))
+                }),
             )
             .route(
                 "/panic",
@@ -165,12 +187,20 @@ mod tests {
     }
 
     async fn get_page(path: &str) -> (StatusCode, axum::http::HeaderMap, String) {
-        let req = axum::http::Request::get(path).body(Body::empty()).expect("request");
+        let req = axum::http::Request::get(path)
+            .body(Body::empty())
+            .expect("request");
         let res = app().oneshot(req).await.expect("response");
         let status = res.status();
         let headers = res.headers().clone();
-        let bytes = axum::body::to_bytes(res.into_body(), 1 << 20).await.expect("body");
-        (status, headers, String::from_utf8_lossy(&bytes).into_owned())
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        (
+            status,
+            headers,
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )
     }
 
     #[tokio::test]
@@ -180,7 +210,12 @@ mod tests {
         assert!(body.contains("<h1>Something went wrong</h1>"), "{body}");
         assert!(!body.contains("secret detail"));
         assert_eq!(headers[header::CACHE_CONTROL], "no-store");
-        assert!(headers[header::CONTENT_TYPE].to_str().unwrap_or("").starts_with("text/html"));
+        assert!(
+            headers[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap_or("")
+                .starts_with("text/html")
+        );
     }
 
     #[tokio::test]
@@ -205,7 +240,10 @@ mod tests {
             let (_, h, _) = get_page(path).await;
             assert_eq!(h[header::CONTENT_SECURITY_POLICY], CSP, "{path}");
             assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
-            assert_eq!(h[header::REFERRER_POLICY], "strict-origin-when-cross-origin");
+            assert_eq!(
+                h[header::REFERRER_POLICY],
+                "strict-origin-when-cross-origin"
+            );
             assert_eq!(h[header::X_FRAME_OPTIONS], "DENY");
         }
     }

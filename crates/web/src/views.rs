@@ -9,6 +9,30 @@ use newsdesk_core::{Article, Author, Photo, Tag};
 
 use crate::routes::assets;
 
+/// Escapes text for HTML text and attribute values (all our attributes are double-quoted).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HtmlEscaper;
+
+impl askama::filters::Escaper for HtmlEscaper {
+    fn write_escaped_str<W: std::fmt::Write>(&self, mut dest: W, s: &str) -> std::fmt::Result {
+        let mut last = 0;
+        for (i, b) in s.bytes().enumerate() {
+            let entity = match b {
+                b'<' => "&lt;",
+                b'>' => "&gt;",
+                b'&' => "&amp;",
+                b'"' => "&quot;",
+                b'\'' => "&#39;",
+                _ => continue,
+            };
+            dest.write_str(&s[last..i])?;
+            dest.write_str(entity)?;
+            last = i + 1;
+        }
+        dest.write_str(&s[last..])
+    }
+}
+
 /// The `Cache-Control` of public pages: short for browsers, long stale-while-revalidate so a CDN
 /// keeps answering while it refreshes.
 pub const PAGE_CACHE_CONTROL: &str = "public, max-age=60, stale-while-revalidate=600";
@@ -78,7 +102,11 @@ impl Layout {
             css_url: assets::css_url(),
             icon_url: assets::icon_url(),
             og_type: "website",
-            og_title: if title.is_empty() { site.title.clone() } else { title.to_owned() },
+            og_title: if title.is_empty() {
+                site.title.clone()
+            } else {
+                title.to_owned()
+            },
             og_image: None,
             og_image_alt: None,
             feeds: site_feeds(site),
@@ -405,7 +433,13 @@ pub fn news_article_jsonld(site: &SiteSettings, a: &Article, canonical: &str) ->
         v["articleSection"] = serde_json::Value::String(s.name.clone());
     }
     if !a.tags.is_empty() {
-        v["keywords"] = a.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ").into();
+        v["keywords"] = a
+            .tags
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+            .into();
     }
     script_safe_json(&v)
 }
@@ -413,6 +447,21 @@ pub fn news_article_jsonld(site: &SiteSettings, a: &Article, canonical: &str) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn html_escaper_uses_named_entities() {
+        let mut out = String::new();
+        askama::filters::Escaper::write_escaped_str(
+            &HtmlEscaper,
+            &mut out,
+            "<a href=\"x\">Tom & Jerry's</a>é",
+        )
+        .expect("write");
+        assert_eq!(
+            out,
+            "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;é"
+        );
+    }
 
     #[test]
     fn script_safe_json_cannot_close_the_script_element() {

@@ -44,8 +44,10 @@ impl Asset {
     }
 }
 
-static CSS: LazyLock<Asset> = LazyLock::new(|| Asset::new("site", "css", "text/css; charset=utf-8", SITE_CSS));
-static ICON: LazyLock<Asset> = LazyLock::new(|| Asset::new("icon", "svg", "image/svg+xml", ICON_SVG));
+static CSS: LazyLock<Asset> =
+    LazyLock::new(|| Asset::new("site", "css", "text/css; charset=utf-8", SITE_CSS));
+static ICON: LazyLock<Asset> =
+    LazyLock::new(|| Asset::new("icon", "svg", "image/svg+xml", ICON_SVG));
 
 /// The stylesheet's fingerprinted URL, for `<link rel="stylesheet">`.
 pub fn css_url() -> &'static str {
@@ -62,7 +64,10 @@ pub fn router(_state: &AppState) -> Router<AppState> {
         .route("/uploads/{*path}", get(upload))
 }
 
-async fn static_asset(UrlPath(file): UrlPath<String>, headers: HeaderMap) -> Result<Response, AppError> {
+async fn static_asset(
+    UrlPath(file): UrlPath<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     let requested = format!("/static/{file}");
     for asset in [&*CSS, &*ICON] {
         if asset.url == requested {
@@ -134,10 +139,19 @@ async fn upload(
     }
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(UPLOAD_CACHE_CONTROL));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(UPLOAD_CACHE_CONTROL),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     if content_type == "image/svg+xml" {
-        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(SVG_CSP));
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(SVG_CSP),
+        );
     }
     Ok(res.into_response())
 }
@@ -148,8 +162,21 @@ mod tests {
 
     #[test]
     fn only_plain_relative_paths_are_accepted() {
-        assert_eq!(safe_relative("2026/a.svg"), Some(PathBuf::from("2026/a.svg")));
-        for bad in ["../x", "a/../b", "/etc/passwd", "a//b", ".env", "a/.hidden", "c:/x", "a\\..\\b", ""] {
+        assert_eq!(
+            safe_relative("2026/a.svg"),
+            Some(PathBuf::from("2026/a.svg"))
+        );
+        for bad in [
+            "../x",
+            "a/../b",
+            "/etc/passwd",
+            "a//b",
+            ".env",
+            "a/.hidden",
+            "c:/x",
+            "a\\..\\b",
+            "",
+        ] {
             assert_eq!(safe_relative(bad), None, "{bad} accepted");
         }
     }

@@ -94,8 +94,17 @@ async fn sign_up(
     }
 }
 
-fn page(state: &AppState, status: StatusCode, done: bool, newsletter: NewsletterForm) -> Result<Response, AppError> {
-    let heading = if done { "Check your inbox to confirm" } else { "Sign up for our newsletter" };
+fn page(
+    state: &AppState,
+    status: StatusCode,
+    done: bool,
+    newsletter: NewsletterForm,
+) -> Result<Response, AppError> {
+    let heading = if done {
+        "Check your inbox to confirm"
+    } else {
+        "Sign up for our newsletter"
+    };
     let mut layout = Layout::new(&state.site, heading, "/newsletter");
     layout.noindex = true;
     let view = NewsletterPage {
@@ -106,7 +115,10 @@ fn page(state: &AppState, status: StatusCode, done: bool, newsletter: Newsletter
     };
     // An answer to one visitor's form: never cached (the compression layer still applies).
     let headers = [
-        (header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
+        (
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        ),
         (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
     ];
     Ok((status, headers, render(&view)?).into_response())

@@ -51,7 +51,9 @@ pub struct PageParams {
 /// The `?before=` cursor, if any; a malformed one is a client error, not "first page".
 fn cursor(params: Result<Query<PageParams>, QueryRejection>) -> Result<Option<Cursor>, AppError> {
     let Ok(Query(params)) = params else {
-        return Err(AppError::BadRequest("That page address is not valid.".into()));
+        return Err(AppError::BadRequest(
+            "That page address is not valid.".into(),
+        ));
     };
     match params.before.as_deref() {
         None | Some("") => Ok(None),
@@ -77,8 +79,17 @@ pub(crate) fn render<T: Template>(page: &T) -> Result<String, AppError> {
     page.render().map_err(|e| AppError::Internal(e.into()))
 }
 
-fn html<T: Template>(status: StatusCode, cache_control: &'static str, page: &T) -> Result<CachedResponse, AppError> {
-    Ok(CachedResponse::new(status, "text/html; charset=utf-8", cache_control, render(page)?))
+fn html<T: Template>(
+    status: StatusCode,
+    cache_control: &'static str,
+    page: &T,
+) -> Result<CachedResponse, AppError> {
+    Ok(CachedResponse::new(
+        status,
+        "text/html; charset=utf-8",
+        cache_control,
+        render(page)?,
+    ))
 }
 
 async fn home(
@@ -117,13 +128,19 @@ async fn render_home(state: &AppState, before: Option<Cursor>) -> Result<CachedR
     let top_ids: HashSet<Id> = top.iter().map(|a| a.id).collect();
     let next_url = latest.next.map(|c| with_cursor("/", Some(&c)));
     let path = with_cursor("/", before.as_ref());
-    let mut layout = Layout::new(site, if first_page { "" } else { "Older stories" }, &path).with_nav(&tags, None);
+    let mut layout = Layout::new(site, if first_page { "" } else { "Older stories" }, &path)
+        .with_nav(&tags, None);
     layout.next_url = next_url.clone();
     let page = HomePage {
         layout,
         heading: format!("{}: {}", site.title, site.description),
         top: top.iter().map(Card::of).collect(),
-        latest: latest.items.iter().filter(|a| !top_ids.contains(&a.id)).map(Card::of).collect(),
+        latest: latest
+            .items
+            .iter()
+            .filter(|a| !top_ids.contains(&a.id))
+            .map(Card::of)
+            .collect(),
         first_page,
         next_url,
         newsletter: NewsletterForm::default(),
@@ -148,14 +165,22 @@ async fn article(
 async fn render_article(state: &AppState, slug: Slug) -> Result<CachedResponse, AppError> {
     let now = Utc::now();
     let store = &state.store;
-    let a = store.visible_article_by_slug(&slug, now).await?.ok_or(AppError::NotFound)?;
+    let a = store
+        .visible_article_by_slug(&slug, now)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let related = store.related_articles(&a, now, RELATED).await?;
     let tags = store.list_tags().await?;
     let page = article_page(state, &a, &related, &tags);
     html(StatusCode::OK, PAGE_CACHE_CONTROL, &page)
 }
 
-fn article_page(state: &AppState, a: &Article, related: &[Article], nav_tags: &[newsdesk_core::Tag]) -> ArticlePage {
+fn article_page(
+    state: &AppState,
+    a: &Article,
+    related: &[Article],
+    nav_tags: &[newsdesk_core::Tag],
+) -> ArticlePage {
     let site = &state.site;
     let path = article_url(a);
     let canonical = a
@@ -164,7 +189,8 @@ fn article_page(state: &AppState, a: &Article, related: &[Article], nav_tags: &[
         .filter(|u| is_safe_link(u) && !u.starts_with("mailto:"))
         .unwrap_or_else(|| site.url(&path));
     let published = a.published_at.unwrap_or(a.created_at);
-    let updated = (a.updated_at > published + Duration::minutes(UPDATE_GRACE_MINUTES)).then_some(a.updated_at);
+    let updated = (a.updated_at > published + Duration::minutes(UPDATE_GRACE_MINUTES))
+        .then_some(a.updated_at);
     let mut layout = Layout::new(site, &a.headline, &path)
         .with_nav(nav_tags, a.section.as_ref().map(|t| t.slug.as_str()))
         .with_description(&a.standfirst);
@@ -178,7 +204,11 @@ fn article_page(state: &AppState, a: &Article, related: &[Article], nav_tags: &[
         modified_time: iso(a.updated_at.max(published)),
         section: a.section.as_ref().map(|t| t.name.clone()),
         tags: a.tags.iter().map(|t| t.name.clone()).collect(),
-        authors: a.authors.iter().map(|au| site.url(&author_url(au))).collect(),
+        authors: a
+            .authors
+            .iter()
+            .map(|au| site.url(&author_url(au)))
+            .collect(),
     });
     ArticlePage {
         layout,
@@ -206,7 +236,11 @@ fn article_page(state: &AppState, a: &Article, related: &[Article], nav_tags: &[
         body_html: a.body_html.clone(),
         source: a.source.as_ref().map(|s| LinkView {
             name: s.agency.clone(),
-            href: if is_safe_link(&s.original_url) { s.original_url.clone() } else { String::new() },
+            href: if is_safe_link(&s.original_url) {
+                s.original_url.clone()
+            } else {
+                String::new()
+            },
         }),
         tags: a
             .tags
@@ -238,11 +272,18 @@ async fn author(
     Ok(page.respond(&headers))
 }
 
-async fn render_author(state: &AppState, slug: Slug, before: Option<Cursor>) -> Result<CachedResponse, AppError> {
+async fn render_author(
+    state: &AppState,
+    slug: Slug,
+    before: Option<Cursor>,
+) -> Result<CachedResponse, AppError> {
     let now = Utc::now();
     let store = &state.store;
     let site = &state.site;
-    let author = store.author_by_slug(&slug).await?.ok_or(AppError::NotFound)?;
+    let author = store
+        .author_by_slug(&slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let tags = store.list_tags().await?;
     let mut q = ArticleQuery::visible_at(now);
     q.author = Some(slug);
@@ -291,7 +332,11 @@ async fn tag(
     Ok(page.respond(&headers))
 }
 
-async fn render_tag(state: &AppState, slug: Slug, before: Option<Cursor>) -> Result<CachedResponse, AppError> {
+async fn render_tag(
+    state: &AppState,
+    slug: Slug,
+    before: Option<Cursor>,
+) -> Result<CachedResponse, AppError> {
     let now = Utc::now();
     let store = &state.store;
     let site = &state.site;

@@ -3,3 +3,5 @@
 mod common;
 mod feeds;
 mod api;
+mod http;
+mod site;
