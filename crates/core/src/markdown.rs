@@ -69,14 +69,13 @@ fn attribute_quotes(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
     let mut out = Vec::with_capacity(events.len());
     let mut i = 0;
     while i < events.len() {
-        if matches!(events[i], Event::Start(Tag::BlockQuote(_))) {
-            if let Some(end) = matching_end(&events, i) {
-                if let Some(rewritten) = rewrite_quote(&events[i..=end]) {
-                    out.extend(rewritten);
-                    i = end + 1;
-                    continue;
-                }
-            }
+        if matches!(events[i], Event::Start(Tag::BlockQuote(_)))
+            && let Some(end) = matching_end(&events, i)
+            && let Some(rewritten) = rewrite_quote(&events[i..=end])
+        {
+            out.extend(rewritten);
+            i = end + 1;
+            continue;
         }
         out.push(events[i].clone());
         i += 1;

@@ -22,6 +22,8 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        // reqwest is built without a bundled TLS provider (to avoid aws-lc); pick ring once.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("newsdesk.sqlite");
         let store = newsdesk_store::open(&format!("sqlite://{}", db.display()))
