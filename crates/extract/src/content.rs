@@ -936,7 +936,7 @@ impl Emitter<'_> {
                 && let Some(b) = embed_from_iframe(el.attr("src").unwrap_or(""))
             {
                 self.flush();
-                self.blocks.push(b);
+                self.push(b);
             }
             return false;
         }
@@ -967,12 +967,12 @@ impl Emitter<'_> {
             "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
                 self.flush();
                 let t = block_text(dom, self.an, id).replace('\n', " ");
-                if !t.is_empty()
-                    && text::key(&t) != self.title_key
-                    && self.an.link_density(id) < 0.5
-                {
-                    let level = tag.as_bytes()[1] - b'0';
-                    self.blocks.push(Block::Heading { level, text: t });
+                let level = tag.as_bytes()[1] - b'0';
+                if text::is_junk_heading(&t) {
+                    return false;
+                }
+                if !t.is_empty() && text::key(&t) != self.title_key && self.an.link_density(id) < 0.5 {
+                    self.push(Block::Heading { level, text: t });
                 }
                 false
             }
@@ -995,7 +995,7 @@ impl Emitter<'_> {
             "figure" => {
                 self.flush();
                 if let Some(b) = self.figure(id) {
-                    self.blocks.push(b);
+                    self.push(b);
                 }
                 false
             }
@@ -1003,7 +1003,7 @@ impl Emitter<'_> {
                 self.flush();
                 let t = self.dom.text_of(id);
                 if !t.trim().is_empty() {
-                    self.blocks.push(Block::Preformatted {
+                    self.push(Block::Preformatted {
                         text: pre_text(dom, id),
                     });
                 }
@@ -1034,6 +1034,10 @@ impl Emitter<'_> {
                 self.flush();
             }
         }
+    }
+
+    fn push(&mut self, b: Block) {
+        self.blocks.push(b);
     }
 
     fn flush(&mut self) {
@@ -1069,7 +1073,7 @@ impl Emitter<'_> {
         if text::key(&t) == self.title_key {
             return;
         }
-        self.blocks.push(Block::Paragraph { text: t });
+        self.push(Block::Paragraph { text: t });
     }
 
     fn list(&mut self, id: NodeId, ordered: bool) {
@@ -1090,7 +1094,7 @@ impl Emitter<'_> {
         if items.is_empty() {
             return;
         }
-        self.blocks.push(Block::List { ordered, items });
+        self.push(Block::List { ordered, items });
     }
 
     fn quote(&mut self, id: NodeId) {
@@ -1114,7 +1118,7 @@ impl Emitter<'_> {
             let url = last_link(dom, id);
             let provider = p.split('-').next().unwrap_or(p).to_string();
             let text = block_text(dom, self.an, id);
-            self.blocks.push(Block::Embed {
+            self.push(Block::Embed {
                 provider,
                 url,
                 text: if text.is_empty() { None } else { Some(text) },
@@ -1146,7 +1150,7 @@ impl Emitter<'_> {
             return;
         }
         let t = t.replace('\n', "\n\n");
-        self.blocks.push(Block::Quote {
+        self.push(Block::Quote {
             text: t,
             attribution,
         });
@@ -1210,7 +1214,7 @@ impl Emitter<'_> {
             cur = dom.next_in(id, c, skip);
         }
         if !rows.is_empty() {
-            self.blocks.push(Block::Table { rows });
+            self.push(Block::Table { rows });
         }
     }
 }

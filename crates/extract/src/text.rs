@@ -93,6 +93,21 @@ pub fn is_boilerplate_line(t: &str) -> bool {
         "story continues below advertisement",
         "article continues below advertisement",
         "scroll to continue with content",
+        "by",
+        "posted by",
+        "posted on",
+        "written by",
+        "credit",
+        "source",
+        "author",
+        "share article",
+        "share post",
+        "save",
+        "print article",
+        "jump to",
+        "jump to recipe",
+        "in this article",
+        "contents",
     ];
     if EXACT.contains(&k.as_str()) {
         return true;
@@ -124,6 +139,8 @@ pub fn is_boilerplate_line(t: &str) -> bool {
         "photo by",
         "image by",
         "image credit",
+        "credit ",
+        "source ",
         "this article was originally published",
     ];
     let words = k.split(' ').count();
@@ -507,4 +524,53 @@ mod tests {
             "By the end of the week, the river had risen two metres."
         ));
     }
+}
+
+/// Headings that open a block of page furniture rather than more story
+/// ("Related posts", "You may also like", "About the author").
+pub fn is_junk_heading(t: &str) -> bool {
+    let k = key(t);
+    if k.split(' ').count() > 8 {
+        return false;
+    }
+    const STARTS: &[&str] = &[
+        "related",
+        "you may also",
+        "you might also",
+        "read next",
+        "read this next",
+        "read more",
+        "more stories",
+        "more from",
+        "more news",
+        "also in the news",
+        "also read",
+        "recommended",
+        "popular",
+        "most popular",
+        "most read",
+        "latest posts",
+        "latest news",
+        "recent posts",
+        "trending",
+        "comments",
+        "leave a reply",
+        "leave a comment",
+        "share this",
+        "about the author",
+        "about author",
+        "tags",
+        "subscribe",
+        "sign up",
+        "newsletter",
+        "follow us",
+        "don t miss",
+        "keep reading",
+        "further reading",
+        "similar posts",
+        "other articles",
+        "join our",
+        "get our",
+    ];
+    STARTS.iter().any(|p| k.starts_with(p))
 }
