@@ -2,10 +2,13 @@
 //! and the pure services built on them (Markdown rendering, demo content, ...).
 //! Nothing here speaks HTTP or SQL: `newsdesk-web` adapts it to HTTP, `newsdesk-store` to SQL.
 
+pub mod accounts;
 pub mod demo;
 pub mod domain;
+pub mod ingest;
 pub mod markdown;
 pub mod model;
+pub mod newsletter;
 pub mod site;
 pub mod store;
 

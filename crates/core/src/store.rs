@@ -27,7 +27,18 @@ pub enum StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+/// Everything newsdesk keeps. Content (authors, tags, photos, articles) is declared here; each
+/// other area has its own trait, in the module named after it, that every backend also implements.
+/// Their methods need the area's trait in scope, e.g. `use newsdesk_core::accounts::AccountStore`.
+pub trait Store:
+    crate::accounts::AccountStore
+    + crate::ingest::IngestStore
+    + crate::newsletter::NewsletterStore
+    + Send
+    + Sync
+    + std::fmt::Debug
+    + 'static
+{
     /// "sqlite" or "postgres".
     fn backend(&self) -> &'static str;
 

@@ -44,7 +44,10 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("data_dir", &self.data_dir)
             .field("listen", &self.listen)
-            .field("database_url", &newsdesk_store::redact_url(&self.database_url))
+            .field(
+                "database_url",
+                &newsdesk_store::redact_url(&self.database_url),
+            )
             .field("demo", &self.demo)
             .field("page_cache_seconds", &self.page_cache_seconds)
             .field("site", &self.site)
@@ -55,7 +58,10 @@ impl std::fmt::Debug for Config {
 impl Config {
     pub fn database_url(&self) -> String {
         if self.database_url.is_empty() {
-            format!("sqlite://{}", self.data_dir.join("newsdesk.sqlite").display())
+            format!(
+                "sqlite://{}",
+                self.data_dir.join("newsdesk.sqlite").display()
+            )
         } else {
             self.database_url.clone()
         }
@@ -102,7 +108,11 @@ const ENV_IGNORED: &[&str] = &["CONFIG", "LOG", "TEST_DATABASE_URL"];
 /// given, else `newsdesk.toml` in the data directory when it exists.
 pub fn load(config_file: Option<&Path>, overrides: &Overrides) -> anyhow::Result<Config> {
     let env = Env::prefixed("NEWSDESK_")
-        .filter(|k| !ENV_IGNORED.iter().any(|i| k.as_str().eq_ignore_ascii_case(i)))
+        .filter(|k| {
+            !ENV_IGNORED
+                .iter()
+                .any(|i| k.as_str().eq_ignore_ascii_case(i))
+        })
         .map(|k| {
             let upper = k.as_str().to_ascii_uppercase();
             match ENV_NAMES.iter().find(|(name, _)| *name == upper) {
@@ -126,7 +136,10 @@ pub fn load(config_file: Option<&Path>, overrides: &Overrides) -> anyhow::Result
     if let Some(file) = file {
         fig = fig.merge(Toml::file(file));
     }
-    let config: Config = fig.merge(env).merge(Serialized::defaults(overrides)).extract()?;
+    let config: Config = fig
+        .merge(env)
+        .merge(Serialized::defaults(overrides))
+        .extract()?;
     Ok(config)
 }
 
@@ -152,7 +165,8 @@ mod tests {
             assert!(!c.demo, "file value kept where nothing overrides it");
             assert_eq!(c.site.title, "From file");
             assert_eq!(c.site.base_url, "https://news.example.org");
-            let env_only = load(Some(Path::new("nd.toml")), &Overrides::default()).map_err(|e| e.to_string())?;
+            let env_only = load(Some(Path::new("nd.toml")), &Overrides::default())
+                .map_err(|e| e.to_string())?;
             assert_eq!(env_only.listen.port(), 9100, "env wins over file");
             Ok(())
         });

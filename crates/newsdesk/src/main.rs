@@ -64,7 +64,10 @@ fn main() -> ExitCode {
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("NEWSDESK_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -91,7 +94,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 Ok(())
             })
         }
-        Command::BenchFixture { articles, seed, database_url } => {
+        Command::BenchFixture {
+            articles,
+            seed,
+            database_url,
+        } => {
             overrides.database_url = database_url;
             let config = config::load(cli.config.as_deref(), &overrides)?;
             runtime()?.block_on(async {
@@ -120,17 +127,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }
 
 /// Creates the data directory if needed and opens (and migrates) the configured store.
-pub(crate) async fn open_store(config: &Config) -> anyhow::Result<std::sync::Arc<dyn newsdesk_core::Store>> {
+pub(crate) async fn open_store(
+    config: &Config,
+) -> anyhow::Result<std::sync::Arc<dyn newsdesk_core::Store>> {
     std::fs::create_dir_all(config.uploads_dir()).map_err(|e| {
-        anyhow::anyhow!("cannot create data directory {}: {e}", config.data_dir.display())
+        anyhow::anyhow!(
+            "cannot create data directory {}: {e}",
+            config.data_dir.display()
+        )
     })?;
     let url = config.database_url();
-    let store = newsdesk_store::open(&url)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", newsdesk_store::redact_url(&url)))?;
+    let store = newsdesk_store::open(&url).await.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot open database {}: {e}",
+            newsdesk_store::redact_url(&url)
+        )
+    })?;
     Ok(store)
 }

@@ -39,8 +39,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let store = crate::open_store(&config).await?;
     if config.demo && store.count_articles().await? == 0 {
         let summary =
-            newsdesk_core::demo::load(store.as_ref(), &config.uploads_dir(), chrono::Utc::now()).await?;
-        tracing::info!(articles = summary.articles, authors = summary.authors, "loaded demo content");
+            newsdesk_core::demo::load(store.as_ref(), &config.uploads_dir(), chrono::Utc::now())
+                .await?;
+        tracing::info!(
+            articles = summary.articles,
+            authors = summary.authors,
+            "loaded demo content"
+        );
     }
     let mut state = AppState::new(store, config.site.clone(), config.uploads_dir());
     state.cache = PageCache::new(Duration::from_secs(config.page_cache_seconds));

@@ -1,5 +1,9 @@
 //! The PostgreSQL backend: a connection pool, TIMESTAMPTZ times, JSONB author links.
 
+mod accounts;
+mod ingest;
+mod newsletter;
+
 use std::str::FromStr as _;
 use std::time::Duration;
 

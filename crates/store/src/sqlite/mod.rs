@@ -4,6 +4,10 @@
 //! writers queue in-process instead of failing with `SQLITE_BUSY`, while WAL lets the readers
 //! carry on during a write. `busy_timeout` covers a second process (the CLI while `serve` runs).
 
+mod accounts;
+mod ingest;
+mod newsletter;
+
 use std::path::{Path, PathBuf};
 use std::str::FromStr as _;
 use std::time::Duration;
