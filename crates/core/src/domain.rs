@@ -17,7 +17,8 @@ impl Slug {
     pub fn parse(s: &str) -> Result<Self, InvalidInput> {
         let ok = !s.is_empty()
             && s.len() <= 120
-            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !s.starts_with('-')
             && !s.ends_with('-')
             && !s.contains("--");
@@ -99,7 +100,8 @@ pub struct EmailAddress(String);
 impl EmailAddress {
     pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
         let s = raw.trim();
-        let bad = || InvalidInput("Please enter a valid e-mail address, like name@example.org.".into());
+        let bad =
+            || InvalidInput("Please enter a valid e-mail address, like name@example.org.".into());
         if s.is_empty() || s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(bad());
         }
@@ -110,7 +112,9 @@ impl EmailAddress {
             && !local.starts_with('.')
             && !local.ends_with('.')
             && !local.contains("..")
-            && local.chars().all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+            && local
+                .chars()
+                .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
         let labels: Vec<&str> = domain.split('.').collect();
         let domain_ok = labels.len() >= 2
             && labels.iter().all(|l| {
@@ -120,7 +124,9 @@ impl EmailAddress {
                     && !l.ends_with('-')
                     && l.chars().all(|c| c.is_alphanumeric() || c == '-')
             })
-            && labels.last().is_some_and(|tld| tld.len() >= 2 && !tld.chars().all(|c| c.is_ascii_digit()));
+            && labels
+                .last()
+                .is_some_and(|tld| tld.len() >= 2 && !tld.chars().all(|c| c.is_ascii_digit()));
         if !(local_ok && domain_ok) {
             return Err(bad());
         }
@@ -178,7 +184,18 @@ mod tests {
 
     #[test]
     fn email_rejects_common_mistakes() {
-        for bad in ["", "ann", "ann@", "@example.org", "ann@example", "ann@@example.org", "a b@example.org", "ann@exa_mple.org", "ann..lee@example.org", "<script>@x.org"] {
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@example.org",
+            "ann@example",
+            "ann@@example.org",
+            "a b@example.org",
+            "ann@exa_mple.org",
+            "ann..lee@example.org",
+            "<script>@x.org",
+        ] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad} accepted");
         }
     }

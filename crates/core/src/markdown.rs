@@ -61,8 +61,20 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
 }
 
 const SOCIAL_HINTS: &[&str] = &[
-    "telegram", "post on x", " on x", "twitter", "tweet", "facebook", "instagram", "mastodon",
-    "bluesky", "threads", "tiktok", "youtube", "vk", "social media",
+    "telegram",
+    "post on x",
+    " on x",
+    "twitter",
+    "tweet",
+    "facebook",
+    "instagram",
+    "mastodon",
+    "bluesky",
+    "threads",
+    "tiktok",
+    "youtube",
+    "vk",
+    "social media",
 ];
 
 fn attribute_quotes(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
@@ -151,14 +163,20 @@ fn rewrite_quote<'a>(quote: &[Event<'a>]) -> Option<Vec<Event<'a>>> {
     };
     let lower = rest.to_lowercase();
     let social = SOCIAL_HINTS.iter().any(|h| lower.contains(h));
-    let class = if social { "quote quote-social" } else { "quote" };
+    let class = if social {
+        "quote quote-social"
+    } else {
+        "quote"
+    };
     let mut caption = format!("— <cite>{}</cite>", escape(who));
     if let Some(place) = place {
         caption.push_str(", ");
         caption.push_str(&escape(place));
     }
     let mut out = Vec::with_capacity(p + 4);
-    out.push(Event::Html(CowStr::from(format!("<figure class=\"{class}\"><blockquote>\n"))));
+    out.push(Event::Html(CowStr::from(format!(
+        "<figure class=\"{class}\"><blockquote>\n"
+    ))));
     out.extend(inner[..p].iter().cloned());
     out.push(Event::Html(CowStr::from(format!(
         "</blockquote><figcaption>{caption}</figcaption></figure>\n"
@@ -189,15 +207,29 @@ mod tests {
     #[test]
     fn attributed_quote_becomes_figure_with_cite() {
         let html = render("> We will rebuild the bridge.\n>\n> — Ada Morel, mayor of Linden\n");
-        assert!(html.contains("<figure class=\"quote\"><blockquote>"), "{html}");
-        assert!(html.contains("<p>We will rebuild the bridge.</p>"), "{html}");
-        assert!(html.contains("<figcaption>— <cite>Ada Morel</cite>, mayor of Linden</figcaption></figure>"), "{html}");
+        assert!(
+            html.contains("<figure class=\"quote\"><blockquote>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<p>We will rebuild the bridge.</p>"),
+            "{html}"
+        );
+        assert!(
+            html.contains(
+                "<figcaption>— <cite>Ada Morel</cite>, mayor of Linden</figcaption></figure>"
+            ),
+            "{html}"
+        );
     }
 
     #[test]
     fn quoted_social_post_is_marked_as_such() {
         let html = render("> Three fire emojis.\n>\n> -- Jon Vale, on his Telegram channel\n");
-        assert!(html.contains("<figure class=\"quote quote-social\">"), "{html}");
+        assert!(
+            html.contains("<figure class=\"quote quote-social\">"),
+            "{html}"
+        );
     }
 
     #[test]
@@ -209,7 +241,9 @@ mod tests {
 
     #[test]
     fn scripts_and_handlers_are_removed() {
-        let html = render("Hello <script>alert(1)</script> <img src=x onerror=alert(2)> [x](javascript:alert(3))\n\n> hi\n>\n> — <b onclick=x>Eve</b>\n");
+        let html = render(
+            "Hello <script>alert(1)</script> <img src=x onerror=alert(2)> [x](javascript:alert(3))\n\n> hi\n>\n> — <b onclick=x>Eve</b>\n",
+        );
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("onerror"), "{html}");
         assert!(!html.contains("onclick"), "{html}");

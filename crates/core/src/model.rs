@@ -176,7 +176,9 @@ impl Cursor {
 
     pub fn decode(token: &str) -> Option<Cursor> {
         use base64::Engine as _;
-        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token).ok()?;
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(token)
+            .ok()?;
         let raw = std::str::from_utf8(&raw).ok()?;
         let (ts, id) = raw.split_once('.')?;
         Some(Cursor {

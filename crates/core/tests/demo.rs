@@ -13,7 +13,9 @@ async fn sqlite_store(dir: &tempfile::TempDir) -> Arc<dyn Store> {
 }
 
 fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-05-04T09:30:00Z").expect("valid time").with_timezone(&Utc)
+    DateTime::parse_from_rfc3339("2026-05-04T09:30:00Z")
+        .expect("valid time")
+        .with_timezone(&Utc)
 }
 
 /// All visible articles, following cursors.
@@ -38,7 +40,9 @@ async fn demo_loads_into_sqlite_with_ten_visible_articles() {
     let uploads = dir.path().join("uploads");
     let now = now();
 
-    let summary = demo::load(store.as_ref(), &uploads, now).await.expect("demo loads");
+    let summary = demo::load(store.as_ref(), &uploads, now)
+        .await
+        .expect("demo loads");
     assert_eq!(summary.authors, 3);
     assert_eq!(summary.articles, 12);
     assert!(summary.tags >= 20, "{summary:?}");
@@ -50,7 +54,12 @@ async fn demo_loads_into_sqlite_with_ten_visible_articles() {
     let visible = all_visible(store.as_ref(), now).await;
     assert_eq!(visible.len(), 10, "draft and scheduled are not listed");
     assert!(visible.iter().all(|a| a.status == ArticleStatus::Published));
-    assert!(visible.windows(2).all(|w| w[0].published_at >= w[1].published_at), "newest first");
+    assert!(
+        visible
+            .windows(2)
+            .all(|w| w[0].published_at >= w[1].published_at),
+        "newest first"
+    );
     assert_eq!(visible.iter().filter(|a| a.important).count(), 4);
     assert!(visible.iter().filter(|a| a.source.is_some()).count() >= 2);
     for a in &visible {
@@ -65,7 +74,10 @@ async fn demo_loads_into_sqlite_with_ten_visible_articles() {
             assert!(!p.alt.is_empty() && !p.caption.is_empty() && p.credit.contains(" / "));
         }
     }
-    let author = store.author_by_slug(&Slug::parse("elena-marsh").expect("slug")).await.expect("author");
+    let author = store
+        .author_by_slug(&Slug::parse("elena-marsh").expect("slug"))
+        .await
+        .expect("author");
     assert!(author.is_some_and(|a| a.photo.is_some() && !a.links.is_empty()));
 
     // The scheduled story appears once it is due; the draft never does.
@@ -75,7 +87,10 @@ async fn demo_loads_into_sqlite_with_ten_visible_articles() {
 
     // Related stories share tags.
     let first = &visible[0];
-    let related = store.related_articles(first, now, 4).await.expect("related");
+    let related = store
+        .related_articles(first, now, 4)
+        .await
+        .expect("related");
     assert!(!related.is_empty(), "{} has related stories", first.slug);
 
     // A second load refuses to run over existing content.
@@ -90,18 +105,28 @@ async fn generate_adds_the_requested_number_of_visible_articles() {
     let uploads = dir.path().join("uploads");
     let now = now();
 
-    let summary = demo::generate(store.as_ref(), &uploads, 200, 7, now).await.expect("generate");
+    let summary = demo::generate(store.as_ref(), &uploads, 200, 7, now)
+        .await
+        .expect("generate");
     assert_eq!(summary.articles, 200);
     assert!(summary.authors > 0 && summary.tags > 0 && summary.photos > 0);
     let visible = all_visible(store.as_ref(), now).await;
     assert_eq!(visible.len(), 200);
     let important = visible.iter().filter(|a| a.important).count();
-    assert!((1..=30).contains(&important), "{important} important of 200");
+    assert!(
+        (1..=30).contains(&important),
+        "{important} important of 200"
+    );
     let oldest = visible.last().and_then(|a| a.published_at).expect("dated");
-    assert!(oldest < now - Duration::days(365), "spread over years, oldest {oldest}");
+    assert!(
+        oldest < now - Duration::days(365),
+        "spread over years, oldest {oldest}"
+    );
 
     // On top of the demo, a second seed reuses the tags and authors it finds.
-    let more = demo::generate(store.as_ref(), &uploads, 10, 8, now).await.expect("generate again");
+    let more = demo::generate(store.as_ref(), &uploads, 10, 8, now)
+        .await
+        .expect("generate again");
     assert_eq!((more.articles, more.authors, more.tags), (10, 0, 0));
     assert_eq!(store.count_articles().await.expect("count"), 210);
 }
@@ -112,10 +137,18 @@ async fn generate_adds_the_requested_number_of_visible_articles() {
 async fn generate_10k_timing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = sqlite_store(&dir).await;
-    let n = std::env::var("DEMO_N").ok().and_then(|s| s.parse().ok()).unwrap_or(10_000);
+    let n = std::env::var("DEMO_N")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10_000);
     let started = Instant::now();
-    let summary = demo::generate(store.as_ref(), &dir.path().join("uploads"), n, 1, now()).await.expect("generate");
+    let summary = demo::generate(store.as_ref(), &dir.path().join("uploads"), n, 1, now())
+        .await
+        .expect("generate");
     let took = started.elapsed();
-    println!("generate({n}) on SQLite: {took:?} ({:.0} articles/s)", n as f64 / took.as_secs_f64());
+    println!(
+        "generate({n}) on SQLite: {took:?} ({:.0} articles/s)",
+        n as f64 / took.as_secs_f64()
+    );
     assert_eq!(summary.articles, n);
 }

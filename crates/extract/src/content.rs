@@ -31,6 +31,10 @@ pub struct Analysis {
     pub para: Vec<u32>,
     /// Nodes in document (pre-)order.
     pub order: Vec<NodeId>,
+    /// Class/id hint of each element, computed once.
+    hints: Vec<Hint>,
+    /// Non-whitespace characters and commas of each text node.
+    own: Vec<(u32, u32)>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -416,11 +420,18 @@ impl Analysis {
             commas: vec![0; n],
             para: vec![0; n],
             order: Vec::with_capacity(n),
+            hints: vec![Hint::None; n],
+            own: vec![(0, 0); n],
         };
         // Pass 1: document order, and the tags that are never text.
         let mut cur = Some(Dom::ROOT);
         while let Some(c) = cur {
             an.order.push(c);
+            match &dom.node(c).data {
+                NodeData::Text(t) => an.own[c as usize] = count_text(t),
+                NodeData::Element(_) => an.hints[c as usize] = class_hint(dom, c),
+                _ => {}
+            }
             let mut skip = false;
             if let Some(el) = dom.element(c)
                 && (el.foreign || always_drop(&el.name))
@@ -451,7 +462,7 @@ impl Analysis {
             }
             let share = an.para[id as usize] as f32 / total;
             let hard = hidden(dom, id);
-            let hint = class_hint(dom, id);
+            let hint = an.hints[id as usize];
             let structural = structural_drop(&el.name);
             let drop = match hint {
                 Hint::Strong => share < 0.9,
@@ -496,7 +507,8 @@ impl Analysis {
             let node = dom.node(id);
             match &node.data {
                 NodeData::Text(t) => {
-                    let (n, c) = count_text(t);
+                    let _ = t;
+                    let (n, c) = self.own[i];
                     self.text[i] = n;
                     self.inline[i] = n;
                     self.commas[i] = c;
@@ -594,7 +606,7 @@ fn readability_body(dom: &Dom, an: &Analysis, hint_text: Option<&str>) -> Vec<No
             let ti = t as usize;
             if score[ti].is_nan() {
                 let tag = dom.tag(t).unwrap_or("");
-                let hint = match class_hint(dom, t) {
+                let hint = match an.hints[ti] {
                     Hint::Positive => 25.0,
                     Hint::Negative | Hint::Strong => -25.0,
                     Hint::None => 0.0,
