@@ -1,6 +1,7 @@
 //! The newsdesk binary: the command line and the wiring between the library crates.
 
 mod config;
+mod extract_cmd;
 mod serve;
 
 use std::path::PathBuf;
@@ -36,6 +37,8 @@ enum Command {
         #[arg(long, env = "NEWSDESK_DATABASE_URL", value_name = "URL")]
         database_url: Option<String>,
     },
+    /// Extract articles from saved web pages (files, .gz, or - for stdin) as JSON Lines.
+    Extract(extract_cmd::ExtractArgs),
     /// Fill the data directory with N generated articles (for benchmarks).
     BenchFixture {
         /// How many articles to generate.
@@ -85,6 +88,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             runtime()?.block_on(serve::serve(config))
         }
+        Command::Extract(args) => extract_cmd::run(args),
         Command::Migrate { database_url } => {
             overrides.database_url = database_url;
             let config = config::load(cli.config.as_deref(), &overrides)?;
