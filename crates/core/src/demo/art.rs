@@ -531,7 +531,7 @@ fn wind_farm(c: &mut Canvas, light: Light) {
         let base = 600 + c.rng.range(-20, 40);
         let h = c.rng.range(260, 340);
         let top = base - h;
-        let blade = h * 3 / 5;
+        let blade = h * 2 / 5;
         c.stroke(&format!("M{x} {base}L{x} {top}"), "#f4f6f7", 10);
         let angle = c.rng.range(0, 119) as f64;
         let mut d = String::new();
