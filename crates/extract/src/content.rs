@@ -303,6 +303,47 @@ const NEG_TOKENS: &[&str] = &[
     "crumbs",
 ];
 
+/// One automaton over every hint list; bit flags say which lists matched.
+struct HintMatcher {
+    ac: aho_corasick::AhoCorasick,
+    /// For each pattern, the list it came from.
+    kinds: Vec<u8>,
+}
+
+const K_POS_STRONG: u8 = 1;
+const K_NEG_STRONG: u8 = 2;
+const K_NEG: u8 = 4;
+const K_NEG_WEAK: u8 = 8;
+const K_MAYBE: u8 = 16;
+
+fn hint_matcher() -> Option<&'static HintMatcher> {
+    static M: std::sync::OnceLock<Option<HintMatcher>> = std::sync::OnceLock::new();
+    M.get_or_init(|| {
+        let mut pats: Vec<&str> = Vec::new();
+        let mut kinds = Vec::new();
+        for (list, k) in [
+            (POSITIVE_STRONG, K_POS_STRONG),
+            (NEG_STRONG_SUB, K_NEG_STRONG),
+            (NEG_SUB, K_NEG),
+            (NEG_WEAK_SUB, K_NEG_WEAK),
+            (MAYBE_CONTENT, K_MAYBE),
+        ] {
+            for p in list {
+                // Short needles must stand as whole words: checked by token.
+                if k == K_NEG && p.len() <= 4 {
+                    continue;
+                }
+                pats.push(p);
+                kinds.push(k);
+            }
+        }
+        aho_corasick::AhoCorasick::new(&pats)
+            .ok()
+            .map(|ac| HintMatcher { ac, kinds })
+    })
+    .as_ref()
+}
+
 fn class_hint(dom: &Dom, id: NodeId) -> Hint {
     let Some(el) = dom.element(id) else {
         return Hint::None;
@@ -313,17 +354,23 @@ fn class_hint(dom: &Dom, id: NodeId) -> Hint {
         return Hint::None;
     }
     let s = format!("{class} {idv}").to_ascii_lowercase();
-    if POSITIVE_STRONG.iter().any(|p| s.contains(p)) {
+    let mut found = 0u8;
+    if let Some(m) = hint_matcher() {
+        for mat in m.ac.find_overlapping_iter(&s) {
+            found |= m.kinds[mat.pattern().as_usize()];
+        }
+    }
+    if found & K_POS_STRONG != 0 {
         return Hint::Positive;
     }
-    if NEG_STRONG_SUB.iter().any(|p| s.contains(p)) {
+    if found & K_NEG_STRONG != 0 {
         return Hint::Strong;
     }
-    if NEG_SUB.iter().any(|p| contains_word_part(&s, p)) {
+    if found & K_NEG != 0 || NEG_SUB.iter().any(|p| p.len() <= 4 && contains_word_part(&s, p)) {
         return Hint::Negative;
     }
-    let maybe_content = MAYBE_CONTENT.iter().any(|p| s.contains(p));
-    if !maybe_content && NEG_WEAK_SUB.iter().any(|p| s.contains(p)) {
+    let maybe_content = found & K_MAYBE != 0;
+    if !maybe_content && found & K_NEG_WEAK != 0 {
         return Hint::Negative;
     }
     let mut positive = false;
@@ -342,15 +389,7 @@ fn class_hint(dom: &Dom, id: NodeId) -> Hint {
             }
             if matches!(
                 part,
-                "article"
-                    | "content"
-                    | "entry"
-                    | "post"
-                    | "story"
-                    | "main"
-                    | "body"
-                    | "text"
-                    | "blog"
+                "article" | "content" | "entry" | "post" | "story" | "main" | "body" | "text" | "blog"
             ) {
                 positive = true;
             }

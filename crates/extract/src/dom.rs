@@ -6,7 +6,6 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::rc::Rc;
 
 use html5ever::interface::tree_builder::{ElementFlags, NodeOrText, QuirksMode, TreeSink};
 use html5ever::tendril::{StrTendril, TendrilSink};
@@ -208,7 +207,7 @@ fn new_node(data: NodeData) -> Node {
 #[derive(Clone)]
 struct Handle {
     id: NodeId,
-    name: Option<Rc<QualName>>,
+    name: Option<QualName>,
 }
 
 struct Sink {
@@ -328,7 +327,7 @@ impl TreeSink for Sink {
         let id = self.push(NodeData::Element(el));
         Handle {
             id,
-            name: Some(Rc::new(name)),
+            name: Some(name),
         }
     }
 
