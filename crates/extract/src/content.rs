@@ -366,7 +366,11 @@ fn class_hint(dom: &Dom, id: NodeId) -> Hint {
     if found & K_NEG_STRONG != 0 {
         return Hint::Strong;
     }
-    if found & K_NEG != 0 || NEG_SUB.iter().any(|p| p.len() <= 4 && contains_word_part(&s, p)) {
+    if found & K_NEG != 0
+        || NEG_SUB
+            .iter()
+            .any(|p| p.len() <= 4 && contains_word_part(&s, p))
+    {
         return Hint::Negative;
     }
     let maybe_content = found & K_MAYBE != 0;
@@ -389,7 +393,15 @@ fn class_hint(dom: &Dom, id: NodeId) -> Hint {
             }
             if matches!(
                 part,
-                "article" | "content" | "entry" | "post" | "story" | "main" | "body" | "text" | "blog"
+                "article"
+                    | "content"
+                    | "entry"
+                    | "post"
+                    | "story"
+                    | "main"
+                    | "body"
+                    | "text"
+                    | "blog"
             ) {
                 positive = true;
             }
@@ -552,11 +564,9 @@ impl Analysis {
                     self.inline[i] = n;
                     self.commas[i] = c;
                 }
-                NodeData::Element(el) => {
-                    if &*el.name == "a" {
-                        self.link[i] = self.text[i];
-                        self.inline_link[i] = self.inline[i];
-                    }
+                NodeData::Element(el) if &*el.name == "a" => {
+                    self.link[i] = self.text[i];
+                    self.inline_link[i] = self.inline[i];
                 }
                 _ => {}
             }
@@ -628,9 +638,8 @@ fn readability_body(dom: &Dom, an: &Analysis, hint_text: Option<&str>) -> Vec<No
         if matches!(&*el.name, "div" | "section" | "article" | "td") {
             targets.push((id, 1.0f32));
         }
-        let mut level = 0;
-        for anc in dom.ancestors(id) {
-            if level >= 5 || dom.element(anc).is_none() {
+        for (level, anc) in dom.ancestors(id).take(5).enumerate() {
+            if dom.element(anc).is_none() {
                 break;
             }
             let div = match level {
@@ -639,7 +648,6 @@ fn readability_body(dom: &Dom, an: &Analysis, hint_text: Option<&str>) -> Vec<No
                 l => l as f32 * 3.0,
             };
             targets.push((anc, div));
-            level += 1;
         }
         for (t, div) in targets {
             let ti = t as usize;
@@ -865,12 +873,13 @@ fn block_text(dom: &Dom, an: &Analysis, root: NodeId) -> String {
         if !skip {
             match &dom.node(c).data {
                 NodeData::Text(t) => crate::dom::push_collapsed(&mut out, t),
-                NodeData::Element(e) => {
-                    if &*e.name == "br" || (c != root && is_block(&e.name) && !out.is_empty()) {
-                        trim_end_spaces(&mut out);
-                        if !out.ends_with('\n') && !out.is_empty() {
-                            out.push('\n');
-                        }
+                NodeData::Element(e)
+                    if (&*e.name == "br"
+                        || (c != root && is_block(&e.name) && !out.is_empty())) =>
+                {
+                    trim_end_spaces(&mut out);
+                    if !out.ends_with('\n') && !out.is_empty() {
+                        out.push('\n');
                     }
                 }
                 _ => {}
@@ -1022,7 +1031,10 @@ impl Emitter<'_> {
                 if text::is_junk_heading(&t) {
                     return false;
                 }
-                if !t.is_empty() && text::key(&t) != self.title_key && self.an.link_density(id) < 0.5 {
+                if !t.is_empty()
+                    && text::key(&t) != self.title_key
+                    && self.an.link_density(id) < 0.5
+                {
                     self.push(Block::Heading { level, text: t });
                 }
                 false

@@ -103,7 +103,7 @@ fn charset_from_content_type(ct: &str) -> Option<&'static Encoding> {
     let end = rest
         .find(|c: char| c == ';' || c == '"' || c == '\'' || c.is_whitespace())
         .unwrap_or(rest.len());
-    Encoding::for_label(rest[..end].as_bytes())
+    Encoding::for_label(&rest.as_bytes()[..end])
 }
 
 fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
@@ -125,7 +125,7 @@ fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
             let stop = rest
                 .find(|c: char| c == '"' || c == '\'' || c == ';' || c == '/' || c.is_whitespace())
                 .unwrap_or(rest.len());
-            if let Some(enc) = Encoding::for_label(rest[..stop].as_bytes()) {
+            if let Some(enc) = Encoding::for_label(&rest.as_bytes()[..stop]) {
                 return Some(enc);
             }
         }

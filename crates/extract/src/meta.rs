@@ -105,15 +105,14 @@ pub fn collect(dom: &Dom, order: &[NodeId], url: Option<&str>) -> Meta {
                     m.canonical_url = Some(text::resolve_url(url, h));
                 }
             }
-            "script" => {
+            "script"
                 if el
                     .attr("type")
-                    .is_some_and(|t| t.to_ascii_lowercase().contains("ld+json"))
-                {
-                    let raw = script_text(dom, id);
-                    if let Some(v) = parse_json_lenient(&raw) {
-                        read_ld(&v, &mut ld, 0);
-                    }
+                    .is_some_and(|t| t.to_ascii_lowercase().contains("ld+json")) =>
+            {
+                let raw = script_text(dom, id);
+                if let Some(v) = parse_json_lenient(&raw) {
+                    read_ld(&v, &mut ld, 0);
                 }
             }
             "h1" if m.h1.is_none() => {

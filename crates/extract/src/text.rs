@@ -462,6 +462,55 @@ pub fn date_from_url(url: &str) -> Option<String> {
     None
 }
 
+/// Headings that open a block of page furniture rather than more story
+/// ("Related posts", "You may also like", "About the author").
+pub fn is_junk_heading(t: &str) -> bool {
+    let k = key(t);
+    if k.split(' ').count() > 8 {
+        return false;
+    }
+    const STARTS: &[&str] = &[
+        "related",
+        "you may also",
+        "you might also",
+        "read next",
+        "read this next",
+        "read more",
+        "more stories",
+        "more from",
+        "more news",
+        "also in the news",
+        "also read",
+        "recommended",
+        "popular",
+        "most popular",
+        "most read",
+        "latest posts",
+        "latest news",
+        "recent posts",
+        "trending",
+        "comments",
+        "leave a reply",
+        "leave a comment",
+        "share this",
+        "about the author",
+        "about author",
+        "tags",
+        "subscribe",
+        "sign up",
+        "newsletter",
+        "follow us",
+        "don t miss",
+        "keep reading",
+        "further reading",
+        "similar posts",
+        "other articles",
+        "join our",
+        "get our",
+    ];
+    STARTS.iter().any(|p| k.starts_with(p))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -524,53 +573,4 @@ mod tests {
             "By the end of the week, the river had risen two metres."
         ));
     }
-}
-
-/// Headings that open a block of page furniture rather than more story
-/// ("Related posts", "You may also like", "About the author").
-pub fn is_junk_heading(t: &str) -> bool {
-    let k = key(t);
-    if k.split(' ').count() > 8 {
-        return false;
-    }
-    const STARTS: &[&str] = &[
-        "related",
-        "you may also",
-        "you might also",
-        "read next",
-        "read this next",
-        "read more",
-        "more stories",
-        "more from",
-        "more news",
-        "also in the news",
-        "also read",
-        "recommended",
-        "popular",
-        "most popular",
-        "most read",
-        "latest posts",
-        "latest news",
-        "recent posts",
-        "trending",
-        "comments",
-        "leave a reply",
-        "leave a comment",
-        "share this",
-        "about the author",
-        "about author",
-        "tags",
-        "subscribe",
-        "sign up",
-        "newsletter",
-        "follow us",
-        "don t miss",
-        "keep reading",
-        "further reading",
-        "similar posts",
-        "other articles",
-        "join our",
-        "get our",
-    ];
-    STARTS.iter().any(|p| k.starts_with(p))
 }
