@@ -33,6 +33,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub trait Store:
     crate::accounts::AccountStore
     + crate::ingest::IngestStore
+    + crate::jobs::JobStore
     + crate::newsletter::NewsletterStore
     + Send
     + Sync

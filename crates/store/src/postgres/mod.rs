@@ -2,6 +2,7 @@
 
 mod accounts;
 mod ingest;
+mod jobs;
 mod newsletter;
 
 use std::str::FromStr as _;

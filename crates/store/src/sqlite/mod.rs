@@ -6,6 +6,7 @@
 
 mod accounts;
 mod ingest;
+mod jobs;
 mod newsletter;
 
 use std::path::{Path, PathBuf};

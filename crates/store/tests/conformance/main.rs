@@ -12,8 +12,15 @@
 #![allow(clippy::unwrap_used)]
 
 mod cases;
+mod jobs;
 mod sqlite_only;
 mod support;
+
+/// Every area's cases, so that the macro can name each one `crate::all::NAME`.
+mod all {
+    pub use crate::cases::*;
+    pub use crate::jobs::*;
+}
 
 /// Instantiates every case for both backends: `sqlite::<case>` and `postgres::<case>`.
 /// `store:` cases take the store; `raw:` cases also get a back door to the database.
@@ -25,14 +32,14 @@ macro_rules! conformance {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $case() {
                     let db = SqliteDb::new().await;
-                    crate::cases::$case(db.store()).await;
+                    crate::all::$case(db.store()).await;
                 }
             )*
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $raw() {
                     let db = SqliteDb::new().await;
-                    crate::cases::$raw(&db).await;
+                    crate::all::$raw(&db).await;
                 }
             )*
         }
@@ -42,14 +49,14 @@ macro_rules! conformance {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $case() {
                     let Some(db) = PgDb::new(stringify!($case)).await else { return };
-                    crate::cases::$case(db.store()).await;
+                    crate::all::$case(db.store()).await;
                 }
             )*
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $raw() {
                     let Some(db) = PgDb::new(stringify!($raw)).await else { return };
-                    crate::cases::$raw(&db).await;
+                    crate::all::$raw(&db).await;
                 }
             )*
         }
@@ -78,6 +85,18 @@ conformance! {
         subscribing_twice_keeps_one_pending_row,
         subscriber_addresses_match_regardless_of_case,
         concurrent_writes_from_many_tasks_all_succeed,
+        jobs_round_trip_with_every_field,
+        jobs_are_claimed_oldest_due_first_and_only_from_the_named_queues,
+        jobs_due_later_are_not_claimed_before_their_time,
+        dedupe_key_allows_one_live_job_per_queue_and_key,
+        expired_lease_lets_another_worker_reclaim_and_the_old_one_loses,
+        failed_jobs_retry_at_their_time_then_die_after_max_attempts,
+        permanent_failure_is_dead_at_once,
+        job_whose_lease_expires_on_its_last_attempt_is_dead,
+        dead_jobs_are_listed_newest_first_and_can_be_requeued,
+        job_counts_are_per_queue_and_state,
+        prune_done_deletes_only_done_jobs_finished_before_the_cutoff,
+        concurrent_claimers_never_share_a_job_and_together_claim_all,
     ],
     raw: [
         corrupt_slug_is_reported,
