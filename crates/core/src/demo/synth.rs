@@ -327,6 +327,22 @@ const SENTENCES: &[&str] = &[
     "Talks are due to resume next {weekday}, according to people familiar with them.",
     "The figures do not include the {place2} district, which reports separately.",
     "A report commissioned last {month} found that {pct} percent of households were affected.",
+    "Residents of {place} were invited to a second meeting on {weekday} evening at the town hall.",
+    "The {object} was first proposed in {year} but shelved after a change of government.",
+    "Union representatives said they would study the details before taking a position.",
+    "Traffic on the main road into {place} was slowed for most of the morning.",
+    "A smaller version of the plan was rejected by the same body last {month}.",
+    "Documents seen by newsdesk suggest the estimate has risen twice since the spring.",
+    "Officials in {place2} said they had not been consulted.",
+    "The next vote on the {object} is expected before the end of {month}.",
+    "Some {thousands} people live within a kilometre of the site.",
+    "Observers said the tone of the debate had been unusually sharp.",
+    "The proposal includes a review clause after {n} years.",
+    "Campaigners gathered outside the building from early on {weekday}, holding handmade signs.",
+    "A legal challenge has not been ruled out, according to lawyers for one of the groups.",
+    "The regional statistics office will publish updated figures in {month}.",
+    "Neither side would say how long the talks were expected to last.",
+    "Shopkeepers on the high street said trade had already fallen by about {pct} percent.",
 ];
 
 const QUOTES: &[&str] = &[
@@ -393,6 +409,8 @@ struct Ctx {
     place2: &'static str,
     subject: &'static str,
     object: &'static str,
+    /// The day the news broke, the same in standfirst and lead.
+    day: &'static str,
 }
 
 fn fill(template: &str, ctx: &Ctx, rng: &mut Rng) -> String {
@@ -410,6 +428,7 @@ fn fill(template: &str, ctx: &Ctx, rng: &mut Rng) -> String {
             "place2" => out.push_str(ctx.place2),
             "subject" => out.push_str(ctx.subject),
             "object" => out.push_str(ctx.object),
+            "day" => out.push_str(ctx.day),
             "complaint" => out.push_str(rng.pick(COMPLAINTS)),
             "weekday" => out.push_str(rng.pick(WEEKDAYS)),
             "month" => out.push_str(rng.pick(MONTHS)),
@@ -489,6 +508,7 @@ pub(crate) fn article(seed: u64, index: u64) -> Synthetic {
         place2,
         subject: rng.pick(section.subjects),
         object: rng.pick(section.objects),
+        day: rng.pick(WEEKDAYS),
     };
     let (verb, verb_past) = rng.pick(VERBS);
     let headline = match rng.below(3) {
@@ -517,7 +537,7 @@ pub(crate) fn article(seed: u64, index: u64) -> Synthetic {
     };
     let standfirst = fill(
         &format!(
-            "{} {verb_past} the {{object}} on {{weekday}}, a step that will shape life in {{place}} for years.",
+            "{} {verb_past} the {{object}} on {{day}}, a step that will shape life in {{place}} for years.",
             capitalise(ctx.subject)
         ),
         &ctx,
@@ -534,7 +554,7 @@ pub(crate) fn article(seed: u64, index: u64) -> Synthetic {
     };
     let lead = fill(
         &format!(
-            "{} — {} {verb_past} the {{object}} on {{weekday}}, ending weeks of uncertainty over {{complaint}} and the future of the plan.",
+            "{} — {} {verb_past} the {{object}} on {{day}}, ending weeks of uncertainty over {{complaint}} and the future of the plan.",
             place.to_uppercase(),
             capitalise(ctx.subject)
         ),
@@ -545,6 +565,12 @@ pub(crate) fn article(seed: u64, index: u64) -> Synthetic {
     let mut para = 1;
     let mut quoted_social = false;
     let mut subhead_done = false;
+    // Sentences are dealt from a shuffled deck so an article does not repeat itself.
+    let mut deck: Vec<usize> = (0..SENTENCES.len()).collect();
+    for i in (1..deck.len()).rev() {
+        deck.swap(i, rng.below(i as u64 + 1) as usize);
+    }
+    let mut dealt = 0usize;
     while words < target {
         match para {
             2 => {
@@ -591,7 +617,9 @@ pub(crate) fn article(seed: u64, index: u64) -> Synthetic {
                     if k > 0 {
                         p.push(' ');
                     }
-                    p.push_str(&fill(rng.pick(SENTENCES), &ctx, &mut rng));
+                    let template = SENTENCES[deck[dealt % deck.len()]];
+                    dealt += 1;
+                    p.push_str(&fill(template, &ctx, &mut rng));
                 }
                 push_para(&mut body, &mut words, &p);
             }
