@@ -156,11 +156,8 @@ impl Worker {
     /// only returns when asked to. (Dropping the returned future instead abandons running jobs;
     /// their leases expire and other workers take them over.)
     pub async fn run_until(&self, shutdown: impl Future<Output = ()> + Send) -> RunStats {
-        match self.run(Some(shutdown)).await {
-            Ok(stats) => stats,
-            // `run` with a shutdown future never gives up on store errors.
-            Err(_) => RunStats::default(),
-        }
+        // `run` with a shutdown future never gives up on store errors, so this is always Ok.
+        self.run(Some(shutdown)).await.unwrap_or_default()
     }
 
     async fn run<F: Future<Output = ()> + Send>(

@@ -200,11 +200,15 @@ impl JobStore for SqliteStore {
     }
 
     async fn job(&self, id: Id) -> StoreResult<Option<Job>> {
-        let row = sqlx::query(concat!("SELECT ", job_columns!(), " FROM jobs WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(&self.readers)
-            .await
-            .map_err(backend)?;
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            job_columns!(),
+            " FROM jobs WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(&self.readers)
+        .await
+        .map_err(backend)?;
         row.as_ref().map(job_row).transpose()
     }
 

@@ -25,7 +25,8 @@ async fn enqueue(store: &dyn Store, job: NewJob) -> i64 {
 }
 
 pub async fn jobs_round_trip_with_every_field(store: Arc<dyn Store>) {
-    let payload = json!({"url": "https://example.org/ä?x=1", "n": [1, 2.5, null], "deep": {"ok": true}});
+    let payload =
+        json!({"url": "https://example.org/ä?x=1", "n": [1, 2.5, null], "deep": {"ok": true}});
     let before = Utc::now() - secs(1);
     let id = enqueue(
         &*store,
@@ -67,7 +68,11 @@ pub async fn jobs_are_claimed_oldest_due_first_and_only_from_the_named_queues(
     let a = enqueue(&*store, NewJob::new("q", json!("a")).run_at(t0() - secs(3))).await;
     // Same time as `c`, enqueued later: the id breaks the tie.
     let d = enqueue(&*store, NewJob::new("q", json!("d")).run_at(t0() - secs(1))).await;
-    let other = enqueue(&*store, NewJob::new("other", json!("x")).run_at(t0() - secs(9))).await;
+    let other = enqueue(
+        &*store,
+        NewJob::new("other", json!("x")).run_at(t0() - secs(9)),
+    )
+    .await;
     let mut got = Vec::new();
     while let Some(job) = store.claim(&["q"], "w", LEASE, t0()).await.unwrap() {
         got.push(job.id);
@@ -119,13 +124,21 @@ pub async fn dedupe_key_allows_one_live_job_per_queue_and_key(store: Arc<dyn Sto
             .is_some()
     );
 
-    let claimed = store.claim(&["q"], "w", LEASE, t0()).await.unwrap().unwrap();
+    let claimed = store
+        .claim(&["q"], "w", LEASE, t0())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(Some(claimed.id), first);
     assert_eq!(store.enqueue(&job()).await.unwrap(), None, "running");
     // Back in the queue for a retry: still live.
     assert!(store.fail(claimed.id, "w", "boom", t0()).await.unwrap());
     assert_eq!(store.enqueue(&job()).await.unwrap(), None, "retrying");
-    let claimed = store.claim(&["q"], "w", LEASE, t0()).await.unwrap().unwrap();
+    let claimed = store
+        .claim(&["q"], "w", LEASE, t0())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(Some(claimed.id), first);
     assert!(store.complete(claimed.id, "w").await.unwrap());
     // Done: the key is free again.
@@ -138,18 +151,28 @@ pub async fn expired_lease_lets_another_worker_reclaim_and_the_old_one_loses(
     store: Arc<dyn Store>,
 ) {
     let id = enqueue(&*store, NewJob::new("q", json!(1)).run_at(t0())).await;
-    let first = store.claim(&["q"], "a", LEASE, t0()).await.unwrap().unwrap();
+    let first = store
+        .claim(&["q"], "a", LEASE, t0())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((first.id, first.attempts), (id, 1));
     // Still leased: nobody else gets it.
     assert_eq!(
-        store.claim(&["q"], "b", LEASE, t0() + secs(29)).await.unwrap(),
+        store
+            .claim(&["q"], "b", LEASE, t0() + secs(29))
+            .await
+            .unwrap(),
         None
     );
     // Extending the lease keeps it.
     assert!(store.extend_lease(id, "a", t0() + secs(60)).await.unwrap());
     assert!(!store.extend_lease(id, "b", t0() + secs(90)).await.unwrap());
     assert_eq!(
-        store.claim(&["q"], "b", LEASE, t0() + secs(59)).await.unwrap(),
+        store
+            .claim(&["q"], "b", LEASE, t0() + secs(59))
+            .await
+            .unwrap(),
         None
     );
     // `a` dies; once its lease ends, `b` takes over.
@@ -160,13 +183,20 @@ pub async fn expired_lease_lets_another_worker_reclaim_and_the_old_one_loses(
         .unwrap();
     assert_eq!((second.id, second.attempts), (id, 2));
     assert_eq!(second.state, JobState::Running);
-    assert!(second.last_error.is_some_and(|e| e.contains("lease expired")));
+    assert!(
+        second
+            .last_error
+            .is_some_and(|e| e.contains("lease expired"))
+    );
     // `a` comes back to life: it may not extend, complete or fail the job any more.
     assert!(!store.extend_lease(id, "a", t0() + secs(600)).await.unwrap());
     assert!(!store.complete(id, "a").await.unwrap());
     assert!(!store.fail(id, "a", "late", t0()).await.unwrap());
     assert!(!store.fail_permanently(id, "a", "late").await.unwrap());
-    assert_eq!(store.job(id).await.unwrap().unwrap().state, JobState::Running);
+    assert_eq!(
+        store.job(id).await.unwrap().unwrap().state,
+        JobState::Running
+    );
     assert!(store.complete(id, "b").await.unwrap());
     assert!(!store.complete(id, "b").await.unwrap(), "only once");
     assert_eq!(
@@ -189,7 +219,10 @@ pub async fn failed_jobs_retry_at_their_time_then_die_after_max_attempts(store: 
         let job = store.claim(&["q"], "w", LEASE, now).await.unwrap().unwrap();
         assert_eq!((job.id, job.attempts), (id, attempt));
         if attempt > 1 {
-            assert_eq!(job.last_error.as_deref(), Some(&*format!("boom {}", attempt - 1)));
+            assert_eq!(
+                job.last_error.as_deref(),
+                Some(&*format!("boom {}", attempt - 1))
+            );
             assert_eq!(job.run_at, now);
         }
         let retry_at = now + secs(30 * i64::from(attempt));
@@ -200,7 +233,10 @@ pub async fn failed_jobs_retry_at_their_time_then_die_after_max_attempts(store: 
                 .unwrap()
         );
         let stored = store.job(id).await.unwrap().unwrap();
-        assert_eq!(stored.last_error.as_deref(), Some(&*format!("boom {attempt}")));
+        assert_eq!(
+            stored.last_error.as_deref(),
+            Some(&*format!("boom {attempt}"))
+        );
         if attempt < 3 {
             assert_eq!(stored.state, JobState::Queued);
             assert_eq!(stored.run_at, retry_at);
@@ -213,7 +249,10 @@ pub async fn failed_jobs_retry_at_their_time_then_die_after_max_attempts(store: 
         }
     }
     assert_eq!(
-        store.claim(&["q"], "w", LEASE, now + secs(86_400)).await.unwrap(),
+        store
+            .claim(&["q"], "w", LEASE, now + secs(86_400))
+            .await
+            .unwrap(),
         None
     );
     let counts = store.job_counts("q").await.unwrap();
@@ -234,15 +273,27 @@ pub async fn failed_jobs_retry_at_their_time_then_die_after_max_attempts(store: 
 
 pub async fn permanent_failure_is_dead_at_once(store: Arc<dyn Store>) {
     let id = enqueue(&*store, NewJob::new("q", json!(1)).run_at(t0())).await;
-    store.claim(&["q"], "w", LEASE, t0()).await.unwrap().unwrap();
+    store
+        .claim(&["q"], "w", LEASE, t0())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(!store.fail_permanently(id, "other", "no").await.unwrap());
-    assert!(store.fail_permanently(id, "w", "404 Not Found").await.unwrap());
+    assert!(
+        store
+            .fail_permanently(id, "w", "404 Not Found")
+            .await
+            .unwrap()
+    );
     let job = store.job(id).await.unwrap().unwrap();
     assert_eq!(job.state, JobState::Dead);
     assert_eq!(job.attempts, 1);
     assert_eq!(job.last_error.as_deref(), Some("404 Not Found"));
     assert_eq!(
-        store.claim(&["q"], "w", LEASE, t0() + secs(86_400)).await.unwrap(),
+        store
+            .claim(&["q"], "w", LEASE, t0() + secs(86_400))
+            .await
+            .unwrap(),
         None
     );
 }
@@ -277,7 +328,11 @@ pub async fn dead_jobs_are_listed_newest_first_and_can_be_requeued(store: Arc<dy
                 .dedupe_key(format!("k{n}")),
         )
         .await;
-        store.claim(&["q"], "w", LEASE, t0()).await.unwrap().unwrap();
+        store
+            .claim(&["q"], "w", LEASE, t0())
+            .await
+            .unwrap()
+            .unwrap();
         assert!(store.fail(id, "w", "gone", t0()).await.unwrap());
         ids.push(id);
         // Distinct finishing times.
@@ -293,7 +348,10 @@ pub async fn dead_jobs_are_listed_newest_first_and_can_be_requeued(store: Arc<dy
     assert_eq!(dead, vec![ids[2], ids[1]]);
 
     assert!(store.requeue_dead(ids[0], t0() + secs(5)).await.unwrap());
-    assert!(!store.requeue_dead(ids[0], t0()).await.unwrap(), "not dead any more");
+    assert!(
+        !store.requeue_dead(ids[0], t0()).await.unwrap(),
+        "not dead any more"
+    );
     let job = store.job(ids[0]).await.unwrap().unwrap();
     assert_eq!(
         (job.state, job.run_at, job.attempts, job.max_attempts),
@@ -310,13 +368,20 @@ pub async fn dead_jobs_are_listed_newest_first_and_can_be_requeued(store: Arc<dy
     // A dead job whose key a newer live job holds stays dead.
     assert!(
         store
-            .enqueue(&NewJob::new("q", json!(1)).run_at(t0() + secs(60)).dedupe_key("k1"))
+            .enqueue(
+                &NewJob::new("q", json!(1))
+                    .run_at(t0() + secs(60))
+                    .dedupe_key("k1")
+            )
             .await
             .unwrap()
             .is_some()
     );
     assert!(!store.requeue_dead(ids[1], t0()).await.unwrap());
-    assert_eq!(store.job(ids[1]).await.unwrap().unwrap().state, JobState::Dead);
+    assert_eq!(
+        store.job(ids[1]).await.unwrap().unwrap().state,
+        JobState::Dead
+    );
 
     let job = store
         .claim(&["q"], "w", LEASE, t0() + secs(5))
@@ -331,13 +396,29 @@ pub async fn job_counts_are_per_queue_and_state(store: Arc<dyn Store>) {
     for n in 0..4 {
         enqueue(&*store, NewJob::new("q", json!(n)).run_at(t0())).await;
     }
-    enqueue(&*store, NewJob::new("q", json!(9)).run_at(t0() + secs(3600))).await;
+    enqueue(
+        &*store,
+        NewJob::new("q", json!(9)).run_at(t0() + secs(3600)),
+    )
+    .await;
     enqueue(&*store, NewJob::new("other", json!(0)).run_at(t0())).await;
-    let done = store.claim(&["q"], "w", LEASE, t0()).await.unwrap().unwrap();
+    let done = store
+        .claim(&["q"], "w", LEASE, t0())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(store.complete(done.id, "w").await.unwrap());
-    let dead = store.claim(&["q"], "w", LEASE, t0()).await.unwrap().unwrap();
+    let dead = store
+        .claim(&["q"], "w", LEASE, t0())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(store.fail_permanently(dead.id, "w", "x").await.unwrap());
-    store.claim(&["q"], "w", LEASE, t0()).await.unwrap().unwrap();
+    store
+        .claim(&["q"], "w", LEASE, t0())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         store.job_counts("q").await.unwrap(),
         JobCounts {
@@ -354,7 +435,10 @@ pub async fn job_counts_are_per_queue_and_state(store: Arc<dyn Store>) {
             ..JobCounts::default()
         }
     );
-    assert_eq!(store.job_counts("none").await.unwrap(), JobCounts::default());
+    assert_eq!(
+        store.job_counts("none").await.unwrap(),
+        JobCounts::default()
+    );
 }
 
 pub async fn prune_done_deletes_only_done_jobs_finished_before_the_cutoff(store: Arc<dyn Store>) {
@@ -363,10 +447,18 @@ pub async fn prune_done_deletes_only_done_jobs_finished_before_the_cutoff(store:
         ids.push(enqueue(&*store, NewJob::new("q", json!(n)).run_at(t0())).await);
     }
     for _ in 0..2 {
-        let job = store.claim(&["q"], "w", LEASE, t0()).await.unwrap().unwrap();
+        let job = store
+            .claim(&["q"], "w", LEASE, t0())
+            .await
+            .unwrap()
+            .unwrap();
         assert!(store.complete(job.id, "w").await.unwrap());
     }
-    let job = store.claim(&["q"], "w", LEASE, t0()).await.unwrap().unwrap();
+    let job = store
+        .claim(&["q"], "w", LEASE, t0())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(store.fail_permanently(job.id, "w", "x").await.unwrap());
     assert_eq!(
         store.prune_done(Utc::now() - secs(3600)).await.unwrap(),
@@ -387,9 +479,7 @@ pub async fn prune_done_deletes_only_done_jobs_finished_before_the_cutoff(store:
     assert!(next > ids[2]);
 }
 
-pub async fn concurrent_claimers_never_share_a_job_and_together_claim_all(
-    store: Arc<dyn Store>,
-) {
+pub async fn concurrent_claimers_never_share_a_job_and_together_claim_all(store: Arc<dyn Store>) {
     const JOBS: i64 = 200;
     let mut all = HashSet::new();
     for n in 0..JOBS {
