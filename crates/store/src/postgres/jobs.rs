@@ -94,18 +94,28 @@ impl JobStore for PgStore {
         .execute(&self.pool)
         .await
         .map_err(backend)?;
+        // One candidate per queue from the head of the due index (so a backlog costs nothing)
+        // plus the oldest expired lease, each locked with SKIP LOCKED so that concurrent
+        // claimers pass over one another's; the oldest candidate is taken. The others stay
+        // locked only until this statement ends.
         let row = sqlx::query(concat!(
-            "UPDATE jobs SET state = 'running', worker = $1, lease_until = $2,
+            "WITH candidates AS (
+                 SELECT l.id, l.run_at FROM (
+                     SELECT id, run_at FROM jobs
+                     WHERE state = 'running' AND lease_until <= $5 AND queue = ANY($4)
+                     ORDER BY run_at, id LIMIT 1
+                     FOR UPDATE SKIP LOCKED) l
+                 UNION ALL
+                 SELECT d.id, d.run_at FROM unnest($4::text[]) q (name) CROSS JOIN LATERAL (
+                     SELECT id, run_at FROM jobs
+                     WHERE state = 'queued' AND queue = q.name AND run_at <= $5
+                     ORDER BY run_at, id LIMIT 1
+                     FOR UPDATE SKIP LOCKED) d
+             )
+             UPDATE jobs SET state = 'running', worker = $1, lease_until = $2,
                  attempts = attempts + 1,
                  last_error = CASE WHEN state = 'running' THEN $3 ELSE last_error END
-             WHERE id = (
-                 SELECT id FROM jobs
-                 WHERE queue = ANY($4)
-                   AND ((state = 'queued' AND run_at <= $5)
-                     OR (state = 'running' AND lease_until <= $5))
-                 ORDER BY run_at, id
-                 LIMIT 1
-                 FOR UPDATE SKIP LOCKED)
+             WHERE id = (SELECT id FROM candidates ORDER BY run_at, id LIMIT 1)
              RETURNING ",
             job_columns!()
         ))
@@ -242,9 +252,17 @@ impl JobStore for PgStore {
         .bind(run_at)
         .bind(id)
         .execute(&self.pool)
-        .await
-        .map_err(backend)?;
-        Ok(done.rows_affected() == 1)
+        .await;
+        match done {
+            Ok(done) => Ok(done.rows_affected() == 1),
+            // A job with the same key was enqueued between the check and the update.
+            Err(sqlx::Error::Database(db))
+                if db.kind() == sqlx::error::ErrorKind::UniqueViolation =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(backend(err)),
+        }
     }
 
     async fn prune_done(&self, older_than: DateTime<Utc>) -> StoreResult<u64> {

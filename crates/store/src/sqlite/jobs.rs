@@ -110,11 +110,19 @@ impl JobStore for SqliteStore {
                  attempts = attempts + 1,
                  last_error = CASE WHEN state = 'running' THEN ?3 ELSE last_error END
              WHERE id = (
-                 SELECT id FROM jobs
-                 WHERE queue IN (SELECT value FROM json_each(?4))
-                   AND ((state = 'queued' AND run_at <= ?5)
-                     OR (state = 'running' AND lease_until <= ?5))
-                 ORDER BY run_at, id
+                 SELECT c.id FROM jobs c
+                 WHERE c.id IN (
+                     -- Per queue, the head of the due index: a backlog costs nothing...
+                     SELECT (SELECT id FROM jobs
+                             WHERE state = 'queued' AND queue = q.value AND run_at <= ?5
+                             ORDER BY run_at, id LIMIT 1)
+                     FROM json_each(?4) q
+                     UNION ALL
+                     -- ...and expired leases are few.
+                     SELECT id FROM jobs
+                     WHERE state = 'running' AND lease_until <= ?5
+                       AND queue IN (SELECT value FROM json_each(?4)))
+                 ORDER BY c.run_at, c.id
                  LIMIT 1)
              RETURNING ",
             job_columns!()
