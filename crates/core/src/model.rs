@@ -232,6 +232,8 @@ pub enum SubscriptionStatus {
     Pending,
     Confirmed,
     Unsubscribed,
+    /// A mail server refused the address for good; no more mail until they sign up again.
+    Bounced,
 }
 
 impl SubscriptionStatus {
@@ -240,6 +242,7 @@ impl SubscriptionStatus {
             SubscriptionStatus::Pending => "pending",
             SubscriptionStatus::Confirmed => "confirmed",
             SubscriptionStatus::Unsubscribed => "unsubscribed",
+            SubscriptionStatus::Bounced => "bounced",
         }
     }
 
@@ -248,6 +251,7 @@ impl SubscriptionStatus {
             "pending" => Some(SubscriptionStatus::Pending),
             "confirmed" => Some(SubscriptionStatus::Confirmed),
             "unsubscribed" => Some(SubscriptionStatus::Unsubscribed),
+            "bounced" => Some(SubscriptionStatus::Bounced),
             _ => None,
         }
     }

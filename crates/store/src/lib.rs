@@ -23,6 +23,7 @@ use std::sync::Arc;
 use newsdesk_core::Store;
 
 mod job_rows;
+mod newsletter_rows;
 mod postgres;
 mod rows;
 mod sqlite;

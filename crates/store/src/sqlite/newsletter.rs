@@ -1,9 +1,548 @@
 //! [`newsdesk_core::newsletter::NewsletterStore`] for [`SqliteStore`].
+//!
+//! Claims and outcomes are single statements on the one writer connection; creating an issue
+//! and its send log is one transaction (`INSERT ... SELECT`, however many subscribers).
 
 use async_trait::async_trait;
-use newsdesk_core::newsletter::NewsletterStore;
+use chrono::{DateTime, Utc};
+use newsdesk_core::newsletter::{
+    ClaimedDelivery, ConfirmOutcome, DeliveryCounts, DeliveryFailure, Issue, IssueKind, NewIssue,
+    NewsletterStore, NewsletterSubscriber, Preferences, SignupResult,
+};
+use newsdesk_core::{EmailAddress, Id, StoreError, StoreResult, SubscriptionStatus};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{AssertSqlSafe, Row as _};
 
-use super::SqliteStore;
+use super::{SqliteStore, micros};
+use crate::newsletter_rows::{self as nr, IssueRow, SubscriberRow};
+use crate::rows::{backend, email_key, micros_to_time};
+
+// Constant column lists, spliced into otherwise constant SQL (hence `AssertSqlSafe`).
+const SUBSCRIBER_COLUMNS: &str =
+    "id, email, status, frequency, topics, token_gen, created_at, confirmed_at";
+const ISSUE_COLUMNS: &str = "id, kind, subject, created_at, since, articles, state, finished_at";
+
+fn opt_time(r: &SqliteRow, c: &str) -> StoreResult<Option<DateTime<Utc>>> {
+    let v: Option<i64> = r.try_get(c).map_err(backend)?;
+    v.map(|v| micros_to_time(v, c)).transpose()
+}
+
+fn time(r: &SqliteRow, c: &str) -> StoreResult<DateTime<Utc>> {
+    micros_to_time(r.try_get(c).map_err(backend)?, c)
+}
+
+fn subscriber(r: &SqliteRow) -> StoreResult<NewsletterSubscriber> {
+    SubscriberRow {
+        id: r.try_get("id").map_err(backend)?,
+        email: r.try_get("email").map_err(backend)?,
+        status: r.try_get("status").map_err(backend)?,
+        frequency: r.try_get("frequency").map_err(backend)?,
+        topics: r.try_get("topics").map_err(backend)?,
+        token_gen: r.try_get("token_gen").map_err(backend)?,
+        created_at: time(r, "created_at")?,
+        confirmed_at: opt_time(r, "confirmed_at")?,
+    }
+    .into_model()
+}
+
+fn issue(r: &SqliteRow) -> StoreResult<Issue> {
+    IssueRow {
+        id: r.try_get("id").map_err(backend)?,
+        kind: r.try_get("kind").map_err(backend)?,
+        subject: r.try_get("subject").map_err(backend)?,
+        created_at: time(r, "created_at")?,
+        since: time(r, "since")?,
+        articles: r.try_get("articles").map_err(backend)?,
+        state: r.try_get("state").map_err(backend)?,
+        finished_at: opt_time(r, "finished_at")?,
+    }
+    .into_model()
+}
+
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
 
 #[async_trait]
-impl NewsletterStore for SqliteStore {}
+impl NewsletterStore for SqliteStore {
+    async fn newsletter_secret(&self, candidate: &[u8]) -> StoreResult<Vec<u8>> {
+        sqlx::query(
+            "INSERT INTO newsletter_secret (id, secret) VALUES (1, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(candidate)
+        .execute(&self.writer)
+        .await
+        .map_err(backend)?;
+        sqlx::query_scalar("SELECT secret FROM newsletter_secret WHERE id = 1")
+            .fetch_one(&self.writer)
+            .await
+            .map_err(backend)
+    }
+
+    async fn rate_limit_hit(&self, key: &str, window_start: DateTime<Utc>) -> StoreResult<u32> {
+        let mut tx = self.writer.begin().await.map_err(backend)?;
+        sqlx::query("DELETE FROM newsletter_rate_limits WHERE key = ? AND window_start < ?")
+            .bind(key)
+            .bind(micros(window_start))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let n: i64 = sqlx::query_scalar(
+            "INSERT INTO newsletter_rate_limits (key, window_start, count) VALUES (?, ?, 1)
+             ON CONFLICT (key, window_start) DO UPDATE SET count = count + 1
+             RETURNING count",
+        )
+        .bind(key)
+        .bind(micros(window_start))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    async fn request_subscription(
+        &self,
+        email: &EmailAddress,
+        now: DateTime<Utc>,
+    ) -> StoreResult<SignupResult> {
+        let sql = format!(
+            "INSERT INTO subscribers (email, email_key, status, created_at, token_gen)
+             VALUES (?, ?, 'pending', ?, 1)
+             ON CONFLICT (email_key) DO UPDATE SET
+                token_gen = CASE WHEN subscribers.status = 'confirmed'
+                                 THEN subscribers.token_gen ELSE subscribers.token_gen + 1 END,
+                status = CASE WHEN subscribers.status = 'confirmed'
+                              THEN 'confirmed' ELSE 'pending' END
+             RETURNING {SUBSCRIBER_COLUMNS}"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(email.as_str())
+            .bind(email_key(email))
+            .bind(micros(now))
+            .fetch_one(&self.writer)
+            .await
+            .map_err(backend)?;
+        let s = subscriber(&row)?;
+        Ok(if s.status == SubscriptionStatus::Confirmed {
+            SignupResult::AlreadyConfirmed(s)
+        } else {
+            SignupResult::NeedsConfirmation(s)
+        })
+    }
+
+    async fn newsletter_subscriber(&self, id: Id) -> StoreResult<Option<NewsletterSubscriber>> {
+        let sql = format!("SELECT {SUBSCRIBER_COLUMNS} FROM subscribers WHERE id = ?");
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.readers)
+            .await
+            .map_err(backend)?
+            .map(|r| subscriber(&r))
+            .transpose()
+    }
+
+    async fn confirm_subscription(
+        &self,
+        id: Id,
+        token_gen: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ConfirmOutcome> {
+        let done = sqlx::query(
+            "UPDATE subscribers SET status = 'confirmed', confirmed_at = ?, token_gen = token_gen + 1
+             WHERE id = ? AND status = 'pending' AND token_gen = ?",
+        )
+        .bind(micros(now))
+        .bind(id)
+        .bind(token_gen)
+        .execute(&self.writer)
+        .await
+        .map_err(backend)?
+        .rows_affected();
+        Ok(if done == 1 {
+            ConfirmOutcome::Confirmed
+        } else {
+            ConfirmOutcome::AlreadyUsed
+        })
+    }
+
+    async fn unsubscribe(&self, id: Id, now: DateTime<Utc>) -> StoreResult<bool> {
+        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let n = sqlx::query(
+            "UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = ?
+             WHERE id = ? AND status IN ('pending', 'confirmed')",
+        )
+        .bind(micros(now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?
+        .rows_affected();
+        skip_unsent(&mut tx, id).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(n == 1)
+    }
+
+    async fn set_preferences(&self, id: Id, prefs: &Preferences) -> StoreResult<bool> {
+        let n = sqlx::query("UPDATE subscribers SET frequency = ?, topics = ? WHERE id = ?")
+            .bind(prefs.frequency.as_str())
+            .bind(nr::topics_to_json(&prefs.topics))
+            .bind(id)
+            .execute(&self.writer)
+            .await
+            .map_err(backend)?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn mark_bounced(&self, id: Id, reason: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let n = mark_bounced(&mut tx, id, reason, now).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(n)
+    }
+
+    async fn count_subscribers(&self, status: SubscriptionStatus) -> StoreResult<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM subscribers WHERE status = ?")
+            .bind(status.as_str())
+            .fetch_one(&self.readers)
+            .await
+            .map_err(backend)?;
+        Ok(count(n))
+    }
+
+    async fn create_issue(&self, new: &NewIssue) -> StoreResult<Issue> {
+        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let sql = format!(
+            "INSERT INTO newsletter_issues (kind, subject, created_at, since, articles, state)
+             VALUES (?, ?, ?, ?, ?, 'sending')
+             RETURNING {ISSUE_COLUMNS}"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(new.kind.as_str())
+            .bind(&new.subject)
+            .bind(micros(new.created_at))
+            .bind(micros(new.since))
+            .bind(nr::articles_json(&new.articles)?)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let created = issue(&row)?;
+        sqlx::query(
+            "INSERT INTO newsletter_deliveries (issue_id, subscriber_id, state)
+             SELECT ?, id, 'pending' FROM subscribers
+             WHERE status = 'confirmed' AND (? IS NULL OR frequency = ?)",
+        )
+        .bind(created.id)
+        .bind(new.kind.audience().map(|f| f.as_str()))
+        .bind(new.kind.audience().map(|f| f.as_str()))
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(created)
+    }
+
+    async fn issue(&self, id: Id) -> StoreResult<Option<Issue>> {
+        let sql = format!("SELECT {ISSUE_COLUMNS} FROM newsletter_issues WHERE id = ?");
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.readers)
+            .await
+            .map_err(backend)?
+            .map(|r| issue(&r))
+            .transpose()
+    }
+
+    async fn open_issue(&self, kind: Option<IssueKind>) -> StoreResult<Option<Issue>> {
+        let sql = format!(
+            "SELECT {ISSUE_COLUMNS} FROM newsletter_issues
+             WHERE state = 'sending' AND (? IS NULL OR kind = ?) ORDER BY id LIMIT 1"
+        );
+        let kind = kind.map(|k| k.as_str());
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(kind)
+            .bind(kind)
+            .fetch_optional(&self.writer)
+            .await
+            .map_err(backend)?
+            .map(|r| issue(&r))
+            .transpose()
+    }
+
+    async fn list_issues(&self, kind: Option<IssueKind>, limit: u32) -> StoreResult<Vec<Issue>> {
+        let sql = format!(
+            "SELECT {ISSUE_COLUMNS} FROM newsletter_issues
+             WHERE (? IS NULL OR kind = ?) ORDER BY id DESC LIMIT ?"
+        );
+        let kind = kind.map(|k| k.as_str());
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(kind)
+            .bind(kind)
+            .bind(i64::from(limit.min(1000)))
+            .fetch_all(&self.readers)
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(issue)
+            .collect()
+    }
+
+    async fn claim_deliveries(
+        &self,
+        issue_id: Id,
+        worker: &str,
+        limit: u32,
+        lease_until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<ClaimedDelivery>> {
+        let mut tx = self.writer.begin().await.map_err(backend)?;
+        // Recipients who left (or bounced) since the issue was made get nothing.
+        sqlx::query(
+            "UPDATE newsletter_deliveries SET state = 'skipped', lease_until = NULL
+             WHERE issue_id = ? AND state IN ('pending', 'failed_temp')
+               AND subscriber_id IN (SELECT id FROM subscribers WHERE status <> 'confirmed')",
+        )
+        .bind(issue_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        // Three index range scans rather than one OR, so a claim costs the batch, not the list.
+        let claimed = sqlx::query(
+            "UPDATE newsletter_deliveries
+             SET state = 'sending', lease_until = ?1, worker = ?2, attempts = attempts + 1
+             WHERE issue_id = ?3 AND subscriber_id IN (
+                SELECT subscriber_id FROM (
+                    SELECT subscriber_id FROM newsletter_deliveries
+                    WHERE issue_id = ?3 AND state = 'sending' AND lease_until <= ?4
+                    UNION ALL
+                    SELECT subscriber_id FROM newsletter_deliveries
+                    WHERE issue_id = ?3 AND state = 'failed_temp' AND retry_at <= ?4
+                    UNION ALL
+                    SELECT subscriber_id FROM newsletter_deliveries
+                    WHERE issue_id = ?3 AND state = 'pending'
+                ) LIMIT ?5)
+             RETURNING subscriber_id, attempts",
+        )
+        .bind(micros(lease_until))
+        .bind(worker)
+        .bind(issue_id)
+        .bind(micros(now))
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let mut attempts = std::collections::HashMap::with_capacity(claimed.len());
+        for r in &claimed {
+            let id: Id = r.try_get("subscriber_id").map_err(backend)?;
+            let n: i64 = r.try_get("attempts").map_err(backend)?;
+            attempts.insert(id, u32::try_from(n).unwrap_or(u32::MAX));
+        }
+        let ids: Vec<Id> = attempts.keys().copied().collect();
+        let rows = sqlx::query(
+            "SELECT s.id, s.email, s.topics,
+                    (SELECT max(i.created_at) FROM newsletter_deliveries d
+                     JOIN newsletter_issues i ON i.id = d.issue_id
+                     WHERE d.subscriber_id = s.id AND d.state = 'sent' AND d.issue_id <> ?)
+                    AS last_received
+             FROM subscribers s WHERE s.id IN (SELECT value FROM json_each(?))
+             ORDER BY s.id",
+        )
+        .bind(issue_id)
+        .bind(nr::ids_json(&ids))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        rows.iter()
+            .map(|r| {
+                let id: Id = r.try_get("id").map_err(backend)?;
+                let raw_email: String = r.try_get("email").map_err(backend)?;
+                let topics: String = r.try_get("topics").map_err(backend)?;
+                Ok(ClaimedDelivery {
+                    subscriber_id: id,
+                    email: nr::email(id, &raw_email)?,
+                    topics: nr::topics_from_json(id, &topics)?,
+                    last_received: opt_time(r, "last_received")?,
+                    attempts: attempts.get(&id).copied().unwrap_or(1),
+                })
+            })
+            .collect()
+    }
+
+    async fn record_sent(
+        &self,
+        issue_id: Id,
+        subscriber_ids: &[Id],
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        if subscriber_ids.is_empty() {
+            return Ok(0);
+        }
+        // Whoever holds the lease now: the message went out, and that is what the log must say.
+        let n = sqlx::query(
+            "UPDATE newsletter_deliveries
+             SET state = 'sent', sent_at = ?, lease_until = NULL, retry_at = NULL
+             WHERE issue_id = ? AND subscriber_id IN (SELECT value FROM json_each(?))
+               AND state <> 'sent'",
+        )
+        .bind(micros(now))
+        .bind(issue_id)
+        .bind(nr::ids_json(subscriber_ids))
+        .execute(&self.writer)
+        .await
+        .map_err(backend)?
+        .rows_affected();
+        Ok(n)
+    }
+
+    async fn record_skipped(&self, issue_id: Id, subscriber_ids: &[Id]) -> StoreResult<u64> {
+        if subscriber_ids.is_empty() {
+            return Ok(0);
+        }
+        let n = sqlx::query(
+            "UPDATE newsletter_deliveries SET state = 'skipped', lease_until = NULL
+             WHERE issue_id = ? AND subscriber_id IN (SELECT value FROM json_each(?))
+               AND state <> 'sent'",
+        )
+        .bind(issue_id)
+        .bind(nr::ids_json(subscriber_ids))
+        .execute(&self.writer)
+        .await
+        .map_err(backend)?
+        .rows_affected();
+        Ok(n)
+    }
+
+    async fn record_failure(
+        &self,
+        issue_id: Id,
+        subscriber_id: Id,
+        failure: &DeliveryFailure,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let n = match failure {
+            DeliveryFailure::Temporary { error, retry_at } => sqlx::query(
+                "UPDATE newsletter_deliveries
+                 SET state = 'failed_temp', retry_at = ?, last_error = ?, lease_until = NULL
+                 WHERE issue_id = ? AND subscriber_id = ? AND state = 'sending'",
+            )
+            .bind(micros(*retry_at))
+            .bind(nr::short_error(error))
+            .bind(issue_id)
+            .bind(subscriber_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?
+            .rows_affected(),
+            DeliveryFailure::Permanent { error } => {
+                let n = sqlx::query(
+                    "UPDATE newsletter_deliveries
+                     SET state = 'failed_perm', last_error = ?, lease_until = NULL
+                     WHERE issue_id = ? AND subscriber_id = ? AND state = 'sending'",
+                )
+                .bind(nr::short_error(error))
+                .bind(issue_id)
+                .bind(subscriber_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?
+                .rows_affected();
+                mark_bounced(&mut tx, subscriber_id, error, now).await?;
+                n
+            }
+        };
+        tx.commit().await.map_err(backend)?;
+        Ok(n == 1)
+    }
+
+    async fn delivery_counts(&self, issue_id: Id) -> StoreResult<DeliveryCounts> {
+        let rows = sqlx::query(
+            "SELECT state, count(*) AS n, min(retry_at) AS next_retry
+             FROM newsletter_deliveries WHERE issue_id = ? GROUP BY state",
+        )
+        .bind(issue_id)
+        .fetch_all(&self.writer)
+        .await
+        .map_err(backend)?;
+        let mut c = DeliveryCounts::default();
+        for r in &rows {
+            let state: String = r.try_get("state").map_err(backend)?;
+            let n = count(r.try_get("n").map_err(backend)?);
+            match state.as_str() {
+                "pending" => c.pending = n,
+                "sending" => c.sending = n,
+                "sent" => c.sent = n,
+                "failed_temp" => {
+                    c.failed_temp = n;
+                    c.next_retry = opt_time(r, "next_retry")?;
+                }
+                "failed_perm" => c.failed_perm = n,
+                "skipped" => c.skipped = n,
+                other => {
+                    return Err(StoreError::Corrupt(format!("delivery state {other:?}")));
+                }
+            }
+        }
+        Ok(c)
+    }
+
+    async fn finish_issue(&self, issue_id: Id, now: DateTime<Utc>) -> StoreResult<bool> {
+        sqlx::query(
+            "UPDATE newsletter_issues SET state = 'done', finished_at = ?
+             WHERE id = ? AND state = 'sending' AND NOT EXISTS (
+                SELECT 1 FROM newsletter_deliveries
+                WHERE issue_id = ? AND state IN ('pending', 'sending', 'failed_temp'))",
+        )
+        .bind(micros(now))
+        .bind(issue_id)
+        .bind(issue_id)
+        .execute(&self.writer)
+        .await
+        .map_err(backend)?;
+        let state: Option<String> =
+            sqlx::query_scalar("SELECT state FROM newsletter_issues WHERE id = ?")
+                .bind(issue_id)
+                .fetch_optional(&self.writer)
+                .await
+                .map_err(backend)?;
+        match state {
+            None => Err(StoreError::NotFound),
+            Some(s) => Ok(s == "done"),
+        }
+    }
+}
+
+async fn skip_unsent(tx: &mut sqlx::SqliteConnection, subscriber_id: Id) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE newsletter_deliveries SET state = 'skipped', lease_until = NULL
+         WHERE subscriber_id = ? AND state IN ('pending', 'failed_temp')",
+    )
+    .bind(subscriber_id)
+    .execute(&mut *tx)
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
+async fn mark_bounced(
+    tx: &mut sqlx::SqliteConnection,
+    id: Id,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let n = sqlx::query(
+        "UPDATE subscribers SET status = 'bounced', bounced_at = ?, bounce_reason = ?
+         WHERE id = ? AND status <> 'bounced'",
+    )
+    .bind(micros(now))
+    .bind(nr::short_error(reason))
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .map_err(backend)?
+    .rows_affected();
+    skip_unsent(tx, id).await?;
+    Ok(n == 1)
+}
