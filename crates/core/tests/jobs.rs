@@ -409,3 +409,89 @@ async fn shutdown_waits_for_running_jobs_to_finish() {
         JobState::Done
     );
 }
+
+#[tokio::test]
+async fn abandoned_worker_stops_its_handlers_and_another_reruns_the_job_once() {
+    struct Hangs {
+        started: tokio::sync::Notify,
+        dropped: Arc<AtomicUsize>,
+    }
+    struct Flag(Arc<AtomicUsize>);
+    impl Drop for Flag {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    #[async_trait]
+    impl JobHandler for Hangs {
+        async fn run(&self, _job: &Job) -> Result<(), JobError> {
+            let _flag = Flag(self.dropped.clone());
+            self.started.notify_one();
+            std::future::pending::<()>().await;
+            Ok(())
+        }
+    }
+    let db = db().await;
+    let id = enqueue(&*db.store, "q", "j", Utc::now()).await;
+    let hangs = Arc::new(Hangs {
+        started: tokio::sync::Notify::new(),
+        dropped: Arc::new(AtomicUsize::new(0)),
+    });
+    let lease = StdDuration::from_millis(200);
+    let first = Worker::new(db.store.clone(), "first")
+        .handle("q", hangs.clone())
+        .lease(lease);
+    let run = tokio::spawn(async move { first.run_until(std::future::pending()).await });
+    hangs.started.notified().await;
+    // The process dies mid-job: its run is dropped, nothing is recorded.
+    run.abort();
+    let _ = run.await;
+    tokio::time::sleep(StdDuration::from_millis(50)).await;
+    assert_eq!(
+        hangs.dropped.load(Ordering::SeqCst),
+        1,
+        "handler still running"
+    );
+    assert_eq!(
+        db.store.job(id).await.unwrap().unwrap().state,
+        JobState::Running
+    );
+
+    let handler = Arc::new(Scripted::default());
+    let second = Worker::new(db.store.clone(), "second")
+        .handle("q", handler.clone())
+        .lease(lease);
+    // Until the lease ends, nobody takes the job over.
+    assert_eq!(second.drain().await.unwrap().total(), 0);
+    tokio::time::sleep(lease).await;
+    assert_eq!(second.drain().await.unwrap().completed, 1);
+    assert_eq!(second.drain().await.unwrap().total(), 0);
+    assert_eq!(handler.runs_of("j"), 1);
+    let job = db.store.job(id).await.unwrap().unwrap();
+    assert_eq!((job.state, job.attempts), (JobState::Done, 2));
+}
+
+/// `cargo test -p newsdesk-core --release --test jobs -- --ignored --nocapture`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "timing; run by hand"]
+async fn ten_thousand_jobs_throughput() {
+    let db = db().await;
+    let started = std::time::Instant::now();
+    for n in 0..10_000 {
+        enqueue(&*db.store, "q", &format!("j{n}"), Utc::now()).await;
+    }
+    let enqueued = started.elapsed();
+    let handler = Arc::new(Scripted::default());
+    let worker = Worker::new(db.store.clone(), "bench")
+        .handle("q", handler.clone())
+        .concurrency(8);
+    let started = std::time::Instant::now();
+    let stats = worker.drain().await.unwrap();
+    let ran = started.elapsed();
+    assert_eq!(stats.completed, 10_000);
+    println!(
+        "sqlite: enqueue {:.0} jobs/s, claim+run+complete {:.0} jobs/s",
+        10_000.0 / enqueued.as_secs_f64(),
+        10_000.0 / ran.as_secs_f64()
+    );
+}

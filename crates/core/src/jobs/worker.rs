@@ -259,11 +259,13 @@ impl Worker {
         let shared = Arc::new(job);
         let task_job = shared.clone();
         // A task of its own, so that a panicking handler is a failed attempt, not a dead worker.
-        let mut task = tokio::spawn(async move { handler.run(&task_job).await });
+        // Aborted if this future is dropped (the worker's run was abandoned), so that a handler
+        // never outlives the lease renewal that protects it.
+        let mut task = AbortOnDrop(tokio::spawn(async move { handler.run(&task_job).await }));
         let renew_every = self.lease / 3;
         let result = loop {
             tokio::select! {
-                res = &mut task => break res,
+                res = &mut task.0 => break res,
                 () = tokio::time::sleep(renew_every) => {
                     let until = later((self.clock)(), self.lease);
                     match self.store.extend_lease(shared.id, &holder, until).await {
@@ -358,6 +360,14 @@ fn log_outcome(job: &Job, holder: &str, outcome: Outcome, result: &Result<(), Jo
             dead = matches!(outcome, Outcome::Dead), error = %err, "job failed"
         ),
         _ => {}
+    }
+}
+
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

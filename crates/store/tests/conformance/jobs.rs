@@ -87,6 +87,32 @@ pub async fn jobs_are_claimed_oldest_due_first_and_only_from_the_named_queues(
     assert_eq!(store.claim(&[], "w", LEASE, t0()).await.unwrap(), None);
 }
 
+pub async fn claims_across_queues_take_the_oldest_due_job_of_any(store: Arc<dyn Store>) {
+    let at = |s: i64| t0() - secs(100) + secs(s);
+    let a1 = enqueue(&*store, NewJob::new("a", json!(1)).run_at(at(1))).await;
+    let b2 = enqueue(&*store, NewJob::new("b", json!(2)).run_at(at(2))).await;
+    let a3 = enqueue(&*store, NewJob::new("a", json!(3)).run_at(at(3))).await;
+    let c0 = enqueue(&*store, NewJob::new("c", json!(0)).run_at(at(0))).await;
+    let b4 = enqueue(&*store, NewJob::new("b", json!(4)).run_at(at(4))).await;
+    // Claimed at 2 and never finished: its expired lease makes it due again, by its run_at.
+    let b2_claim = store
+        .claim(&["b"], "dead", LEASE, at(2))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(b2_claim.id, b2);
+    let later = at(2) + secs(31);
+    let mut got = Vec::new();
+    while let Some(job) = store.claim(&["b", "a"], "w", LEASE, later).await.unwrap() {
+        got.push(job.id);
+    }
+    assert_eq!(got, vec![a1, b2, a3, b4]);
+    assert_eq!(
+        store.job(c0).await.unwrap().unwrap().state,
+        JobState::Queued
+    );
+}
+
 pub async fn jobs_due_later_are_not_claimed_before_their_time(store: Arc<dyn Store>) {
     let id = enqueue(&*store, NewJob::new("q", json!(1)).run_at(t0() + secs(60))).await;
     assert_eq!(store.claim(&["q"], "w", LEASE, t0()).await.unwrap(), None);

@@ -87,6 +87,7 @@ conformance! {
         concurrent_writes_from_many_tasks_all_succeed,
         jobs_round_trip_with_every_field,
         jobs_are_claimed_oldest_due_first_and_only_from_the_named_queues,
+        claims_across_queues_take_the_oldest_due_job_of_any,
         jobs_due_later_are_not_claimed_before_their_time,
         dedupe_key_allows_one_live_job_per_queue_and_key,
         expired_lease_lets_another_worker_reclaim_and_the_old_one_loses,
