@@ -1,7 +1,306 @@
-//! The wire desk: agency sources, their feed items, the fetch queue, and story clusters.
+//! The wire desk: agency sources, their feed items, the article-fetch queue, and story clusters.
+//!
+//! The item table is also the work queue: an item is `queued` until its page has been fetched,
+//! extracted and clustered. Workers claim items with a lease (`claim_items`); a claim bumps the
+//! item's `attempts`, and completing or failing needs that same attempt number, so a worker whose
+//! lease ran out (or a process killed mid-pass) can never complete an item twice.
+//! Completing an item, joining or creating its cluster and creating the cluster's one article
+//! happen in one transaction, and the cluster row holds a unique `article_id`: publishing is
+//! idempotent.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Id, NewArticle};
+use crate::store::StoreResult;
+
+/// A feed the wire desk follows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    pub id: Id,
+    pub feed_url: String,
+    /// The site's home page, from the feed.
+    pub site_url: Option<String>,
+    /// Display name: the agency name shown in "also reported by".
+    pub name: String,
+    /// Whether `name` still follows the feed's title (no name was given).
+    pub name_from_feed: bool,
+    /// Publish new clusters straight away; otherwise they wait as drafts for review.
+    pub auto_publish: bool,
+    /// The polling interval the operator asked for.
+    pub interval_seconds: i64,
+    /// The interval in use: shorter for busy feeds, longer for quiet ones, within bounds.
+    pub current_interval_seconds: i64,
+    pub paused: bool,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub next_poll_at: DateTime<Utc>,
+    pub last_polled_at: Option<DateTime<Utc>>,
+    pub last_success_at: Option<DateTime<Utc>>,
+    /// Failed polls in a row; drives the back-off.
+    pub consecutive_errors: i32,
+    /// Why the last poll failed (cleared by a successful poll).
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewSource {
+    pub feed_url: String,
+    /// `None`: take the feed's title on the first poll.
+    pub name: Option<String>,
+    pub auto_publish: bool,
+    pub interval_seconds: i64,
+}
+
+/// A change to a source; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourcePatch {
+    pub name: Option<String>,
+    pub auto_publish: Option<bool>,
+    pub interval_seconds: Option<i64>,
+    pub paused: Option<bool>,
+}
+
+/// What a successful poll (200 or 304) records on the source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PollSuccess {
+    pub source_id: Id,
+    pub polled_at: DateTime<Utc>,
+    pub next_poll_at: DateTime<Utc>,
+    pub current_interval_seconds: i64,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    /// The feed moved permanently (or was discovered from a home page): follow it from now on.
+    pub new_feed_url: Option<String>,
+    /// The feed's title, used as the name while `name_from_feed`.
+    pub feed_title: Option<String>,
+    pub site_url: Option<String>,
+}
+
+/// What a failed poll records: the back-off and the reason, for the operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PollFailure {
+    pub source_id: Id,
+    pub polled_at: DateTime<Utc>,
+    pub next_poll_at: DateTime<Utc>,
+    pub error: String,
+}
+
+/// An entry read from a feed, before its page is fetched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewItem {
+    pub source_id: Id,
+    /// The feed's id for the entry, or its link when it has none.
+    pub guid: String,
+    pub url: String,
+    /// `url` with tracking parameters and fragments removed: one item per canonical URL.
+    pub canonical_url: String,
+    pub title: String,
+    pub summary: String,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ItemState {
+    /// Waiting for (another attempt at) its page fetch.
+    Queued,
+    /// Fetched but not published: the page is not an article (see `hold_reason`).
+    Held,
+    /// Stored as a story in a cluster that has its article.
+    Clustered,
+    /// Gave up after too many failed attempts; `last_error` says why.
+    Failed,
+}
+
+impl ItemState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemState::Queued => "queued",
+            ItemState::Held => "held",
+            ItemState::Clustered => "clustered",
+            ItemState::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "queued" => Some(ItemState::Queued),
+            "held" => Some(ItemState::Held),
+            "clustered" => Some(ItemState::Clustered),
+            "failed" => Some(ItemState::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// An item as the operator sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    pub id: Id,
+    pub source_id: Id,
+    pub guid: String,
+    pub url: String,
+    pub canonical_url: String,
+    pub title: String,
+    pub state: ItemState,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub hold_reason: Option<String>,
+    pub headline: Option<String>,
+    pub cluster_id: Option<Id>,
+    pub has_raw_page: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An item leased to one worker until `lease_until`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedItem {
+    pub id: Id,
+    pub source_id: Id,
+    pub url: String,
+    pub title: String,
+    pub summary: String,
+    pub published_at: Option<DateTime<Utc>>,
+    /// The attempt this claim is; completing or failing must name it.
+    pub attempt: i32,
+    pub lease_until: DateTime<Utc>,
+}
+
+/// The fetched page, kept so that the story can be extracted again later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawPage {
+    pub final_url: String,
+    pub content_type: String,
+    pub body: Vec<u8>,
+}
+
+/// An extracted, sanitized story.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Story {
+    pub headline: String,
+    pub standfirst: String,
+    pub body_text: String,
+    /// Sanitized (ammonia) HTML of the body.
+    pub body_html: String,
+    pub raw: RawPage,
+}
+
+/// A story ready to be stored: where it goes and what its cluster's article would be.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompletedItem {
+    pub item_id: Id,
+    pub attempt: i32,
+    pub story: Story,
+    /// MinHash signature of the body's shingles.
+    pub signature: Vec<u32>,
+    /// LSH band keys of `signature`: the index near-duplicates are found by.
+    pub band_keys: Vec<i64>,
+    /// Join this cluster, or start a new one when `None`.
+    pub join_cluster: Option<Id>,
+    /// The article to create if the cluster has none yet. The store makes its slug unique by
+    /// appending the cluster id.
+    pub article: NewArticle,
+    /// Mark the cluster's article important once this many sources carry the story.
+    pub important_at_sources: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CompleteOutcome {
+    pub cluster_id: Id,
+    pub article_id: Id,
+    /// This completion created the cluster's article.
+    pub created_article: bool,
+    /// Distinct sources now in the cluster.
+    pub sources_in_cluster: u32,
+}
+
+/// A stored story that may be a near-duplicate of a new one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub item_id: Id,
+    pub cluster_id: Id,
+    pub signature: Vec<u32>,
+}
+
+/// One agency's version of a clustered story, for "also reported by".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterMember {
+    pub agency: String,
+    pub url: String,
+}
+
+/// Counts by item state, for summaries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IngestCounts {
+    pub queued: u64,
+    pub held: u64,
+    pub clustered: u64,
+    pub failed: u64,
+    pub clusters: u64,
+}
 
 /// Storage for this area; part of [`crate::Store`].
 #[async_trait]
-pub trait IngestStore: Send + Sync {}
+pub trait IngestStore: Send + Sync {
+    /// Adds a source, due for its first poll at `now`. `Conflict("feed_url")` if already followed.
+    async fn create_source(&self, new: &NewSource, now: DateTime<Utc>) -> StoreResult<Source>;
+    async fn source(&self, id: Id) -> StoreResult<Option<Source>>;
+    /// All sources, by id.
+    async fn list_sources(&self) -> StoreResult<Vec<Source>>;
+    async fn update_source(&self, id: Id, patch: &SourcePatch) -> StoreResult<Source>;
+    /// Removes a source and its items (articles already published stay).
+    async fn delete_source(&self, id: Id) -> StoreResult<()>;
+    /// Unpaused sources whose next poll is due at `now`, soonest first.
+    async fn due_sources(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Source>>;
+    async fn record_poll_success(&self, poll: &PollSuccess) -> StoreResult<()>;
+    async fn record_poll_failure(&self, poll: &PollFailure) -> StoreResult<()>;
+
+    /// Queues new items; exact duplicates (same source and GUID, or same canonical URL) are
+    /// skipped. Returns how many were new.
+    async fn add_items(&self, items: &[NewItem], now: DateTime<Utc>) -> StoreResult<u64>;
+    /// Leases up to `limit` queued items that are due and not leased, until `lease_until`.
+    async fn claim_items(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<ClaimedItem>>;
+    /// Records a failed attempt. The item stays queued until `retry_at`, or becomes `failed`
+    /// when `retry_at` is `None`. A stale attempt (lease lost) changes nothing.
+    async fn fail_item(
+        &self,
+        item_id: Id,
+        attempt: i32,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> StoreResult<()>;
+    /// Keeps the page but holds the item out of the site, with the reason.
+    async fn hold_item(
+        &self,
+        item_id: Id,
+        attempt: i32,
+        reason: &str,
+        raw: &RawPage,
+    ) -> StoreResult<()>;
+    /// Stored stories sharing any of these LSH band keys (at most `limit`).
+    async fn cluster_candidates(
+        &self,
+        band_keys: &[i64],
+        limit: u32,
+    ) -> StoreResult<Vec<Candidate>>;
+    /// Stores the story, places it in its cluster and creates the cluster's article if it has
+    /// none, all at once. `NotFound` if the claim is stale (the item was done by someone else).
+    async fn complete_item(&self, done: &CompletedItem) -> StoreResult<CompleteOutcome>;
+
+    /// The agencies carrying the story this article was made from, first reporter first.
+    async fn cluster_members_for_article(&self, article_id: Id) -> StoreResult<Vec<ClusterMember>>;
+    /// Items, newest first, optionally of one source.
+    async fn list_items(&self, source_id: Option<Id>, limit: u32) -> StoreResult<Vec<Item>>;
+    /// The kept raw page of an item.
+    async fn raw_page(&self, item_id: Id) -> StoreResult<Option<RawPage>>;
+    async fn ingest_counts(&self) -> StoreResult<IngestCounts>;
+}

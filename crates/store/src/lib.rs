@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 use newsdesk_core::Store;
 
+mod ingest_rows;
 mod job_rows;
 mod newsletter_rows;
 mod postgres;
