@@ -97,6 +97,8 @@ where
     };
     let mut layout = Layout::new(&site, heading, "/");
     layout.noindex = true;
+    // An error is not a page of its own: no canonical address for it.
+    layout.canonical.clear();
     let view = ErrorPageView {
         layout,
         status: page.status.as_u16(),

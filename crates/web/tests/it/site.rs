@@ -418,6 +418,10 @@ async fn unknown_slugs_and_routes_give_the_404_page() {
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
         assert!(html.contains("<h1>Page not found</h1>"), "{path}: {html}");
         assert!(html.contains("<meta name=\"robots\" content=\"noindex\">"));
+        assert!(
+            !html.contains("rel=\"canonical\""),
+            "{path}: an error page has no canonical URL"
+        );
         assert!(html.contains("<main id=\"main\""));
     }
 }
