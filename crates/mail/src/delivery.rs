@@ -1,0 +1,284 @@
+//! Sending an issue to its recipients exactly once, through the send log.
+//!
+//! Rows are claimed in batches with a lease; each message is composed and handed to the
+//! transport outside any transaction; as soon as the server accepts it, its row is marked
+//! `sent`. Marks are group-committed: messages accepted while one write is in progress go
+//! together in the next, and a message's slot is not reused before its mark is durable, so at
+//! most `concurrency` messages are ever accepted-but-unrecorded. Those are the only ones a
+//! crash can make us send twice (with the same Message-ID), once their lease expires.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt as _;
+use newsdesk_core::jobs::Backoff;
+use newsdesk_core::newsletter::{ClaimedDelivery, DeliveryFailure, Issue, select_articles};
+use newsdesk_core::{Id, Store, StoreError};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::compose::Composer;
+use crate::transport::{SendError, Transport};
+
+#[derive(Debug, Clone)]
+pub struct DeliveryOptions {
+    /// Messages in flight at once.
+    pub concurrency: usize,
+    /// Rows claimed per claim.
+    pub batch: u32,
+    /// How long a claim holds its rows; a sender that dies loses them after this.
+    pub lease: Duration,
+    pub retry: Backoff,
+    /// Attempts before a recipient who keeps failing temporarily is given up on.
+    pub max_attempts: u32,
+    /// Wait for temporary failures' retries when the next one is due within this long;
+    /// otherwise return and leave them to a later run.
+    pub wait_for_retries: Duration,
+    /// Names this sender in the send log's lease column.
+    pub worker: String,
+}
+
+impl Default for DeliveryOptions {
+    fn default() -> Self {
+        DeliveryOptions {
+            concurrency: 16,
+            batch: 256,
+            lease: Duration::from_secs(600),
+            retry: Backoff {
+                base: Duration::from_secs(60),
+                cap: Duration::from_secs(6 * 3600),
+            },
+            max_attempts: 8,
+            wait_for_retries: Duration::from_secs(0),
+            worker: worker_name(),
+        }
+    }
+}
+
+/// `pid-random`: unique per process run.
+pub fn worker_name() -> String {
+    format!("{}-{:08x}", std::process::id(), rand::random::<u32>())
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub sent: u64,
+    pub skipped: u64,
+    pub retried: u64,
+    pub failed: u64,
+    /// Rows this run claimed whose previous lease had expired (a sender died holding them).
+    pub reclaimed: u64,
+    /// Whether the issue is finished (every row final).
+    pub finished: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    #[error("store error: {0}")]
+    Store(#[from] StoreError),
+}
+
+enum Outcome {
+    Sent,
+    Skipped,
+    Retried,
+    Failed,
+}
+
+/// Sends `issue` to every recipient still to be sent, then retries temporary failures while
+/// their retry is due within `opts.wait_for_retries`; finishes the issue when every row is final.
+pub async fn send_issue(
+    store: Arc<dyn Store>,
+    transport: Arc<Transport>,
+    composer: Arc<Composer>,
+    issue: &Issue,
+    opts: &DeliveryOptions,
+) -> Result<DeliveryReport, DeliveryError> {
+    let mut report = DeliveryReport::default();
+    let (marks_tx, marks_rx) = mpsc::unbounded_channel::<(Id, oneshot::Sender<()>)>();
+    let committer = tokio::spawn(commit_marks(store.clone(), issue.id, marks_rx));
+    let result = async {
+        loop {
+            run_pass(
+                &store,
+                &transport,
+                &composer,
+                issue,
+                opts,
+                &marks_tx,
+                &mut report,
+            )
+            .await?;
+            let counts = store.delivery_counts(issue.id).await?;
+            if counts.pending > 0 || counts.sending > 0 && counts.failed_temp == 0 {
+                // Rows held by another sender's live lease: theirs to finish.
+                break;
+            }
+            match counts.next_retry {
+                Some(at) if counts.failed_temp > 0 => {
+                    let wait = (at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+                    if wait > opts.wait_for_retries {
+                        break;
+                    }
+                    tokio::time::sleep(wait).await;
+                }
+                _ => break,
+            }
+        }
+        report.finished = store.finish_issue(issue.id, Utc::now()).await?;
+        Ok::<_, DeliveryError>(())
+    }
+    .await;
+    drop(marks_tx);
+    let _ = committer.await;
+    result.map(|()| report)
+}
+
+async fn run_pass(
+    store: &Arc<dyn Store>,
+    transport: &Arc<Transport>,
+    composer: &Arc<Composer>,
+    issue: &Issue,
+    opts: &DeliveryOptions,
+    marks: &mpsc::UnboundedSender<(Id, oneshot::Sender<()>)>,
+    report: &mut DeliveryReport,
+) -> Result<(), DeliveryError> {
+    loop {
+        let now = Utc::now();
+        let lease_until = now + chrono::Duration::from_std(opts.lease).unwrap_or_default();
+        let batch = store
+            .claim_deliveries(issue.id, &opts.worker, opts.batch, lease_until, now)
+            .await?;
+        if batch.is_empty() {
+            return Ok(());
+        }
+        report.reclaimed += batch.iter().filter(|d| d.attempts > 1).count() as u64;
+        let outcomes: Vec<Result<Outcome, DeliveryError>> = futures::stream::iter(batch)
+            .map(|d| deliver_one(store, transport, composer, issue, opts, marks, d))
+            .buffer_unordered(opts.concurrency.max(1))
+            .collect()
+            .await;
+        for o in outcomes {
+            match o? {
+                Outcome::Sent => report.sent += 1,
+                Outcome::Skipped => report.skipped += 1,
+                Outcome::Retried => report.retried += 1,
+                Outcome::Failed => report.failed += 1,
+            }
+        }
+    }
+}
+
+async fn deliver_one(
+    store: &Arc<dyn Store>,
+    transport: &Arc<Transport>,
+    composer: &Arc<Composer>,
+    issue: &Issue,
+    opts: &DeliveryOptions,
+    marks: &mpsc::UnboundedSender<(Id, oneshot::Sender<()>)>,
+    d: ClaimedDelivery,
+) -> Result<Outcome, DeliveryError> {
+    let articles = select_articles(&issue.articles, &d.topics, d.last_received);
+    if articles.is_empty() {
+        store.record_skipped(issue.id, &[d.subscriber_id]).await?;
+        return Ok(Outcome::Skipped);
+    }
+    let composed = match composer.digest(issue, d.subscriber_id, d.email.as_str(), &articles) {
+        Ok(c) => c,
+        Err(e) => {
+            let failure = DeliveryFailure::Permanent {
+                error: e.to_string(),
+            };
+            store
+                .record_failure(issue.id, d.subscriber_id, &failure, Utc::now())
+                .await?;
+            return Ok(Outcome::Failed);
+        }
+    };
+    match transport
+        .send(&composed.envelope, &composed.raw, &composed.message_id)
+        .await
+    {
+        Ok(()) => {
+            let (done_tx, done_rx) = oneshot::channel();
+            if marks.send((d.subscriber_id, done_tx)).is_ok() {
+                // Hold this slot until the mark is durable: bounds the unrecorded window.
+                let _ = done_rx.await;
+            }
+            Ok(Outcome::Sent)
+        }
+        Err(SendError::Permanent(error)) => {
+            tracing::info!(subscriber = d.subscriber_id, %error, "address refused; marked bounced");
+            store
+                .record_failure(
+                    issue.id,
+                    d.subscriber_id,
+                    &DeliveryFailure::Permanent { error },
+                    Utc::now(),
+                )
+                .await?;
+            Ok(Outcome::Failed)
+        }
+        Err(SendError::Temporary(error)) => {
+            let now = Utc::now();
+            let failure = if d.attempts >= opts.max_attempts {
+                DeliveryFailure::Permanent {
+                    error: format!("gave up after {} attempts: {error}", d.attempts),
+                }
+            } else {
+                DeliveryFailure::Temporary {
+                    error,
+                    retry_at: retry_at(now, &opts.retry, d.attempts),
+                }
+            };
+            let gave_up = matches!(failure, DeliveryFailure::Permanent { .. });
+            store
+                .record_failure(issue.id, d.subscriber_id, &failure, now)
+                .await?;
+            Ok(if gave_up {
+                Outcome::Failed
+            } else {
+                Outcome::Retried
+            })
+        }
+    }
+}
+
+fn retry_at(now: DateTime<Utc>, backoff: &Backoff, attempts: u32) -> DateTime<Utc> {
+    now + chrono::Duration::from_std(backoff.delay(attempts)).unwrap_or_default()
+}
+
+/// Group commit of `sent` marks: takes every mark waiting, writes them in one statement, then
+/// releases their senders. A failed write is retried: the messages did go out.
+async fn commit_marks(
+    store: Arc<dyn Store>,
+    issue_id: Id,
+    mut rx: mpsc::UnboundedReceiver<(Id, oneshot::Sender<()>)>,
+) {
+    let mut ids = Vec::new();
+    let mut waiters = Vec::new();
+    while let Some((id, w)) = rx.recv().await {
+        ids.push(id);
+        waiters.push(w);
+        while let Ok((id, w)) = rx.try_recv() {
+            ids.push(id);
+            waiters.push(w);
+        }
+        let mut delay = Duration::from_millis(50);
+        loop {
+            match store.record_sent(issue_id, &ids, Utc::now()).await {
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, n = ids.len(), "cannot record sent messages yet; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+        ids.clear();
+        for w in waiters.drain(..) {
+            let _ = w.send(());
+        }
+    }
+}

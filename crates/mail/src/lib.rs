@@ -1,0 +1,22 @@
+//! newsdesk's outgoing mail.
+//!
+//! - [`compose`]: the newsletter's e-mails (digest, confirmation) from askama templates, as
+//!   multipart/alternative with a plain-text and an HTML part, a deterministic Message-ID,
+//!   `List-Unsubscribe` (https and mailto) with `List-Unsubscribe-Post` (RFC 8058) and optional
+//!   DKIM signing;
+//! - [`transport`]: SMTP through lettre's pooled async client, several servers each with its own
+//!   rate limit and failover between them, SMTP replies sorted into temporary and permanent
+//!   failures; or, when no server is configured, `.eml` files in an outbox directory;
+//! - [`delivery`]: sending an issue to its recipients exactly once through the send log;
+//! - [`confirm`]: the job handler that sends confirmation e-mails.
+
+pub mod compose;
+pub mod config;
+pub mod confirm;
+pub mod delivery;
+pub mod transport;
+
+pub use compose::{ComposeError, Composer, Links};
+pub use config::{MailConfig, SmtpServerConfig};
+pub use delivery::{DeliveryOptions, DeliveryReport, send_issue};
+pub use transport::{SendError, Transport};

@@ -1,0 +1,289 @@
+//! Where e-mails go: SMTP servers (pooled, rate-limited, with failover), or an outbox directory
+//! of `.eml` files when none is configured.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use lettre::address::Envelope;
+use lettre::transport::smtp::PoolConfig;
+use lettre::transport::smtp::extension::ClientId;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+
+use crate::config::{SmtpServerConfig, redact_url};
+
+/// Why a message was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// Worth another try later: a 4xx reply, a refused or dropped connection, a timeout, or
+    /// every server unreachable.
+    #[error("temporary failure: {0}")]
+    Temporary(String),
+    /// The server refused this message or recipient for good (a 5xx reply).
+    #[error("permanent failure: {0}")]
+    Permanent(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    #[error("invalid SMTP URL {url}: {reason}")]
+    BadUrl { url: String, reason: String },
+    #[error("cannot create the outbox {}: {cause}", path.display())]
+    Outbox {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
+}
+
+/// Sends raw, already formatted messages.
+pub enum Transport {
+    Smtp(SmtpServers),
+    Outbox(Outbox),
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Transport::Smtp(s) => f
+                .debug_tuple("Smtp")
+                .field(&s.servers.iter().map(|s| &s.name).collect::<Vec<_>>())
+                .finish(),
+            Transport::Outbox(o) => f.debug_tuple("Outbox").field(&o.dir).finish(),
+        }
+    }
+}
+
+impl Transport {
+    /// SMTP through `servers` when there are any, else the outbox at `outbox_dir`.
+    pub fn new(
+        servers: &[SmtpServerConfig],
+        connections: u32,
+        hello_domain: &str,
+        outbox_dir: &Path,
+    ) -> Result<Transport, TransportError> {
+        if servers.is_empty() {
+            return Ok(Transport::Outbox(Outbox::new(outbox_dir)?));
+        }
+        let servers = servers
+            .iter()
+            .map(|s| Server::new(s, connections, hello_domain))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Transport::Smtp(SmtpServers {
+            servers,
+            next: AtomicUsize::new(0),
+        }))
+    }
+
+    /// Hands the message to a server (or the outbox). `id_hint` names the outbox file.
+    pub async fn send(
+        &self,
+        envelope: &Envelope,
+        raw: &[u8],
+        id_hint: &str,
+    ) -> Result<(), SendError> {
+        match self {
+            Transport::Smtp(s) => s.send(envelope, raw).await,
+            Transport::Outbox(o) => o.write(raw, id_hint).await,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Transport::Smtp(s) => format!(
+                "SMTP {}",
+                s.servers
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Transport::Outbox(o) => format!("outbox {}", o.dir.display()),
+        }
+    }
+}
+
+/// Several SMTP servers: each message starts at the next server in turn and moves on to the
+/// others when one cannot take it for a temporary reason.
+pub struct SmtpServers {
+    servers: Vec<Server>,
+    next: AtomicUsize,
+}
+
+struct Server {
+    name: String,
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    bucket: Option<TokenBucket>,
+}
+
+impl Server {
+    fn new(
+        cfg: &SmtpServerConfig,
+        connections: u32,
+        hello_domain: &str,
+    ) -> Result<Server, TransportError> {
+        let name = redact_url(&cfg.url);
+        let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(&cfg.url).map_err(|e| {
+            TransportError::BadUrl {
+                url: name.clone(),
+                reason: e.to_string(),
+            }
+        })?;
+        let transport = builder
+            .hello_name(ClientId::Domain(hello_domain.to_owned()))
+            .timeout(Some(Duration::from_secs(30)))
+            .pool_config(
+                PoolConfig::new()
+                    .max_size(connections.max(1))
+                    .idle_timeout(Duration::from_secs(60)),
+            )
+            .build();
+        Ok(Server {
+            name,
+            transport,
+            bucket: (cfg.rate_per_second > 0.0).then(|| TokenBucket::new(cfg.rate_per_second)),
+        })
+    }
+}
+
+impl SmtpServers {
+    async fn send(&self, envelope: &Envelope, raw: &[u8]) -> Result<(), SendError> {
+        let n = self.servers.len();
+        let first = self.next.fetch_add(1, Ordering::Relaxed) % n;
+        let mut last = String::new();
+        for k in 0..n {
+            let server = &self.servers[(first + k) % n];
+            if let Some(bucket) = &server.bucket {
+                bucket.acquire().await;
+            }
+            match server.transport.send_raw(envelope, raw).await {
+                Ok(_) => return Ok(()),
+                Err(e) if e.is_permanent() => {
+                    return Err(SendError::Permanent(format!("{}: {e}", server.name)));
+                }
+                Err(e) => {
+                    // 4xx, connection and TLS trouble: another server may take it now.
+                    tracing::debug!(server = %server.name, error = %e, "SMTP attempt failed");
+                    last = format!("{}: {e}", server.name);
+                }
+            }
+        }
+        Err(SendError::Temporary(last))
+    }
+}
+
+/// A token bucket: `rate` tokens per second, holding at most one second's worth.
+struct TokenBucket {
+    rate: f64,
+    state: std::sync::Mutex<(f64, Instant)>,
+}
+
+impl TokenBucket {
+    fn new(rate: f64) -> Self {
+        TokenBucket {
+            rate,
+            state: std::sync::Mutex::new((rate.max(1.0), Instant::now())),
+        }
+    }
+
+    async fn acquire(&self) {
+        loop {
+            let wait = {
+                let mut s = match self.state.lock() {
+                    Ok(s) => s,
+                    Err(poisoned) => poisoned.into_inner(),
+                };
+                let now = Instant::now();
+                let refill = now.duration_since(s.1).as_secs_f64() * self.rate;
+                s.0 = (s.0 + refill).min(self.rate.max(1.0));
+                s.1 = now;
+                if s.0 >= 1.0 {
+                    s.0 -= 1.0;
+                    return;
+                }
+                Duration::from_secs_f64((1.0 - s.0) / self.rate)
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+/// `.eml` files in a directory, one per message, written atomically (temp file, then rename).
+pub struct Outbox {
+    dir: PathBuf,
+    seq: AtomicU64,
+}
+
+impl Outbox {
+    pub fn new(dir: &Path) -> Result<Outbox, TransportError> {
+        std::fs::create_dir_all(dir).map_err(|cause| TransportError::Outbox {
+            path: dir.to_owned(),
+            cause,
+        })?;
+        Ok(Outbox {
+            dir: dir.to_owned(),
+            seq: AtomicU64::new(0),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    async fn write(&self, raw: &[u8], id_hint: &str) -> Result<(), SendError> {
+        let safe: String = id_hint
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+            .take(100)
+            .collect();
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.6f");
+        let seq = self.seq.fetch_add(1, Ordering::Relaxed);
+        let name = format!("{stamp}-{seq}-{safe}.eml");
+        let tmp = self.dir.join(format!(".{name}.tmp"));
+        let dest = self.dir.join(&name);
+        let io = |e: std::io::Error| SendError::Temporary(format!("outbox: {e}"));
+        tokio::fs::write(&tmp, raw).await.map_err(io)?;
+        tokio::fs::rename(&tmp, &dest).await.map_err(io)?;
+        Ok(())
+    }
+}
+
+/// Shared handle.
+pub type SharedTransport = Arc<Transport>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn token_bucket_paces_to_its_rate() {
+        let b = TokenBucket::new(50.0);
+        let start = Instant::now();
+        for _ in 0..100 {
+            b.acquire().await;
+        }
+        // 50 come from the full bucket, the next 50 at 50/s: about a second.
+        let took = start.elapsed();
+        assert!(took >= Duration::from_millis(900), "{took:?}");
+    }
+
+    #[tokio::test]
+    async fn outbox_writes_one_eml_file_per_message() {
+        let dir = tempfile::tempdir().expect("dir");
+        let t = Transport::new(&[], 1, "example.org", &dir.path().join("outbox")).expect("t");
+        let env = Envelope::new(
+            Some("a@example.org".parse().expect("addr")),
+            vec!["b@example.org".parse().expect("addr")],
+        )
+        .expect("envelope");
+        t.send(&env, b"Subject: hi\r\n\r\nbody\r\n", "<x@y>")
+            .await
+            .expect("send");
+        let files: Vec<_> = std::fs::read_dir(dir.path().join("outbox"))
+            .expect("read")
+            .filter_map(Result::ok)
+            .collect();
+        assert_eq!(files.len(), 1);
+        assert!(files[0].file_name().to_string_lossy().ends_with(".eml"));
+    }
+}
