@@ -1150,7 +1150,7 @@ impl Emitter<'_> {
                 continue;
             }
             let t = block_text(self.dom, an, li).replace('\n', " ");
-            if !t.is_empty() {
+            if !t.is_empty() && !text::is_furniture_line(&t) {
                 items.push(t);
             }
         }

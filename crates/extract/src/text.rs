@@ -33,6 +33,9 @@ pub fn word_count(s: &str) -> usize {
 
 /// Short lines that are page furniture wherever they appear.
 pub fn is_boilerplate_line(t: &str) -> bool {
+    if is_furniture_line(t) {
+        return true;
+    }
     if t.chars().count() > 120 {
         return false;
     }
@@ -44,6 +47,7 @@ pub fn is_boilerplate_line(t: &str) -> bool {
     const EXACT: &[&str] = &[
         "advertisement",
         "advertisements",
+        "advertising",
         "ad",
         "sponsored",
         "share",
@@ -150,6 +154,366 @@ pub fn is_boilerplate_line(t: &str) -> bool {
         .iter()
         .any(|p| k.starts_with(p) && (short || p.len() > 10))
         || (short && looks_like_date_line(&k))
+}
+
+/// Lines of any length that are not story: sign-up pitches, photo credits,
+/// byline strips, introductions to other stories.
+pub fn is_furniture_line(t: &str) -> bool {
+    let k = key(t);
+    let words = if k.is_empty() { 0 } else { k.split(' ').count() };
+    words > 0
+        && (is_call_to_action(&k, words)
+            || is_credit_line(t, &k, words)
+            || is_meta_line(&k, words)
+            || is_related_intro(t, &k, words))
+}
+
+/// Reading time, "Written by" and dated "Published ... Updated ..." rows:
+/// the byline strip above a story.
+fn is_meta_line(k: &str, words: usize) -> bool {
+    if words > 14 {
+        return false;
+    }
+    if !k.contains(" read") && !k.starts_with("written") && !k.starts_with("reviewed") {
+        let first = k.split(' ').next().unwrap_or("");
+        if !matches!(first, "published" | "updated" | "posted" | "last") {
+            return false;
+        }
+    }
+    let ws: Vec<&str> = k.split(' ').collect();
+    // "7 min read", "Written By Feb 11, 2019 · 3 min read"
+    if words <= 12
+        && ws.windows(3).any(|w| {
+            w[0].bytes().all(|b| b.is_ascii_digit())
+                && matches!(w[1], "min" | "mins" | "minute" | "minutes")
+                && matches!(w[2], "read" | "reading")
+        })
+    {
+        return true;
+    }
+    if words <= 5 && (k.starts_with("written by ") || k.starts_with("reviewed by ")) {
+        return true;
+    }
+    if matches!(ws[0], "published" | "updated" | "posted" | "last")
+        && words <= 14
+        && looks_like_date_line_loose(&ws)
+    {
+        return true;
+    }
+    false
+}
+
+/// A month and a year among few other words.
+fn looks_like_date_line_loose(ws: &[&str]) -> bool {
+    let has_month = ws.iter().any(|w| MONTHS.iter().any(|(m, _)| m == w));
+    let has_year = ws.iter().any(|w| {
+        (w.len() == 4 && (w.starts_with("20") || w.starts_with("19")))
+            && w.bytes().all(|b| b.is_ascii_digit())
+    });
+    let other = ws
+        .iter()
+        .filter(|w| {
+            !MONTHS.iter().any(|(m, _)| m == *w)
+                && !w.bytes().all(|b| b.is_ascii_digit())
+                && !matches!(
+                    **w,
+                    "published"
+                        | "updated"
+                        | "posted"
+                        | "last"
+                        | "on"
+                        | "at"
+                        | "am"
+                        | "pm"
+                        | "et"
+                        | "est"
+                        | "edt"
+                        | "gmt"
+                        | "utc"
+                        | "ist"
+                        | "bst"
+                        | "cet"
+                        | "pt"
+                        | "st"
+                        | "nd"
+                        | "rd"
+                        | "th"
+                )
+        })
+        .count();
+    has_month && has_year && other <= 2
+}
+
+/// Photo credit lines left outside a figure: "Photo courtesy of ...",
+/// "Getty Images / Jane Roe", "Caption text. | Photo by Jane Roe".
+fn is_credit_line(t: &str, k: &str, words: usize) -> bool {
+    if words > 40 {
+        return false;
+    }
+    const START: &[&str] = &[
+        "photo courtesy",
+        "photos courtesy",
+        "image courtesy",
+        "images courtesy",
+        "courtesy of",
+        "courtesy photo",
+        "photo credit",
+        "photo credits",
+        "picture credit",
+        "image credit",
+        "image source",
+        "photo source",
+        "photograph by",
+        "photographs by",
+        "photo by",
+        "photos by",
+        "image by",
+        "image via",
+        "photo via",
+        "image from",
+        "image provided by",
+        "photo provided by",
+        "photo illustration",
+        "illustration by",
+        "credit",
+        "photo",
+        "image",
+    ];
+    const AGENCIES: &[&str] = &[
+        "getty images",
+        "gettyimages",
+        "shutterstock",
+        "istock",
+        "istockphoto",
+        "dreamstime",
+        "unsplash",
+        "pexels",
+        "adobe stock",
+        "alamy",
+        "ap photo",
+        "afp via getty",
+        "reuters",
+        "associated press",
+        "epa",
+    ];
+    let short = words <= 10;
+    if short {
+        for p in START {
+            if let Some(rest) = k.strip_prefix(p) {
+                // "Photo" alone is already furniture; "Photo: X" / "Photo by X"
+                // need the marker's punctuation or a following name.
+                let exact_word = matches!(*p, "credit" | "photo" | "image");
+                if rest.is_empty() && !exact_word {
+                    return true;
+                }
+                if rest.starts_with(' ') {
+                    if exact_word {
+                        // Needs a colon on the page: "Photo: Jane Roe".
+                        let lower = t.trim_start().to_lowercase();
+                        if lower.starts_with(&format!("{p}:"))
+                            || lower.starts_with(&format!("{p}s:"))
+                        {
+                            return true;
+                        }
+                    } else {
+                        return true;
+                    }
+                }
+            }
+        }
+        let tw = k.split(' ').count();
+        let no_stop = !t.trim_end().ends_with('.');
+        if no_stop
+            && tw <= 8
+            && AGENCIES.iter().any(|a| {
+                contains_words(k, a)
+                    && (k.starts_with(a) || t.contains(['/', '©']) || contains_words(k, "via"))
+            })
+        {
+            return true;
+        }
+        if no_stop && tw <= 5 && (k.ends_with(" photography") || k.ends_with(" images")) {
+            return true;
+        }
+    }
+    // A caption whose credit trails it: "... | Photo by Jane Roe",
+    // "... Photo by: 'Jane Roe'.", "...(Picture credit: Getty)".
+    if !(k.contains("photo") || k.contains("image") || k.contains("credit")) {
+        return false;
+    }
+    let lower = t.to_lowercase();
+    for m in [
+        "| photo",
+        "| image",
+        "| credit",
+        "photo by:",
+        "(photo:",
+        "(photo by",
+        "(photo credit",
+        "(picture credit",
+        "(image:",
+        "(image by",
+        "(image credit",
+        "(credit:",
+        "photo credit:",
+        "image credit:",
+        "photo:",
+    ] {
+        if let Some(p) = lower.rfind(m) {
+            let after = &lower[p + m.len()..];
+            if after.chars().next().is_some_and(char::is_alphanumeric) {
+                continue;
+            }
+            let rest = key(after);
+            let n = if rest.is_empty() {
+                0
+            } else {
+                rest.split(' ').count()
+            };
+            if p > 0
+                && n <= 6
+                && (m.starts_with('|') || m.starts_with('(') || p + m.len() + 60 >= lower.len())
+            {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// `needle` (space separated words) occurs in `k` as whole words.
+fn contains_words(k: &str, needle: &str) -> bool {
+    let mut from = 0;
+    while let Some(p) = k[from..].find(needle) {
+        let s = from + p;
+        let e = s + needle.len();
+        let before = s == 0 || k.as_bytes()[s - 1] == b' ';
+        let after = e == k.len() || k.as_bytes()[e] == b' ';
+        if before && after {
+            return true;
+        }
+        from = s + 1;
+        if from >= k.len() {
+            break;
+        }
+    }
+    false
+}
+
+/// Sign-up, subscription and paywall pitches.
+pub fn is_call_to_action(k: &str, words: usize) -> bool {
+    if words > 60 {
+        return false;
+    }
+    const START: &[&str] = &[
+        "thanks for signing up",
+        "thank you for signing up",
+        "thanks for subscribing",
+        "thank you for subscribing",
+        "by signing up",
+        "by subscribing",
+        "by clicking",
+        "by submitting",
+        "by entering your email",
+        "already a subscriber",
+        "already subscribed",
+        "already have an account",
+        "already a member",
+        "unlock this article",
+        "to read the rest",
+        "to continue reading",
+        "continue reading with",
+        "this article is exclusive to",
+        "become a paid subscriber",
+        "become a subscriber",
+        "was this newsletter forwarded",
+        "download and subscribe",
+        "be the first to know",
+        "enter your email",
+        "you have successfully subscribed",
+        "you re now subscribed",
+        "you re subscribed",
+        "want more stories like this",
+        "get the latest",
+        "stay up to date",
+        "stay in the know",
+        "never miss a",
+        "don t miss a",
+        "join our",
+        "join the conversation",
+    ];
+    if START.iter().any(|p| k.starts_with(p)) && (words <= 25 || !k.starts_with("join")) {
+        return true;
+    }
+    const CONTAINS: &[&str] = &[
+        "to your inbox",
+        "in your inbox",
+        "straight to your inbox",
+        "delivered to your inbox",
+        "sign up for our",
+        "subscribe to our",
+        "our newsletter",
+        "our newsletters",
+        "free newsletter",
+        "daily newsletter",
+        "weekly newsletter",
+        "newsletter sign up",
+        "newsletter signup",
+    ];
+    let pitch = CONTAINS.iter().any(|p| k.contains(p));
+    let imperative = ["sign up", "signup", "subscribe", "register"]
+        .iter()
+        .any(|p| k.starts_with(p));
+    (pitch && words <= 30)
+        || (imperative
+            && words <= 30
+            && ["newsletter", "inbox", "email", "updates", "below", "today", "now", "free"]
+                .iter()
+                .any(|w| contains_words(k, w)))
+}
+
+/// "You may also be interested in:", "Related reads:", "Read next": lines
+/// that introduce other stories.
+fn is_related_intro(t: &str, k: &str, words: usize) -> bool {
+    if words > 12 {
+        return false;
+    }
+    let colon = t.trim_end().ends_with(':');
+    if colon && is_junk_heading(t) {
+        return true;
+    }
+    const START: &[&str] = &[
+        "you may also be interested",
+        "you might also be interested",
+        "you may also like",
+        "you might also like",
+        "if you liked this",
+        "if you enjoyed this",
+        "read next",
+        "up next",
+        "related reads",
+        "related reading",
+        "related content",
+        "related articles",
+        "related stories",
+        "related posts",
+        "related topics",
+        "related coverage",
+        "more reading",
+        "trending news",
+        "trending stories",
+        "trending now",
+        "more stories",
+        "more news",
+        "latest news",
+        "most read",
+        "most popular",
+        "read more news",
+        "view author page",
+        "see all stories",
+        "more articles",
+    ];
+    START.iter().any(|p| k.starts_with(p))
 }
 
 fn looks_like_date_line(k: &str) -> bool {
@@ -561,6 +925,59 @@ mod tests {
             "https://cdn.example.org/a.jpg"
         );
         assert_eq!(host("https://www.example.org:8080/x"), Some("example.org"));
+    }
+
+    #[test]
+    fn sign_up_pitches_are_furniture() {
+        assert!(is_furniture_line("Sign up for our weekly newsletter to get river news."));
+        assert!(is_furniture_line("Thanks for signing up!"));
+        assert!(is_furniture_line(
+            "By signing up, you agree to receive messages from the Riverside Gazette at the number provided."
+        ));
+        assert!(is_furniture_line("The best of the Gazette, delivered to your inbox every morning"));
+        assert!(is_furniture_line("Already have an account? Log in"));
+        assert!(!is_furniture_line(
+            "Volunteers signed up in their hundreds to fill sandbags along the quay."
+        ));
+        assert!(!is_furniture_line(
+            "Get started with the checklist below and refer back to it every time the river rises."
+        ));
+    }
+
+    #[test]
+    fn photo_credits_are_furniture() {
+        assert!(is_furniture_line("Photo courtesy of the Harbour Trust"));
+        assert!(is_furniture_line("Photo: Jane Roe"));
+        assert!(is_furniture_line("Credit: Riverside Gazette"));
+        assert!(is_furniture_line("Getty Images / Jane Roe"));
+        assert!(is_furniture_line("Sandbags stacked on the quay. | Photo by Jane Roe"));
+        assert!(is_furniture_line("The flooded quay at dawn (Photo: Jane Roe)"));
+        assert!(!is_furniture_line(
+            "The council paid for the new pier, courtesy of a grant from the harbour fund."
+        ));
+        assert!(!is_furniture_line("Commercial photography."));
+        assert!(!is_furniture_line(
+            "Each entry may include visuals (images, videos) of the flood."
+        ));
+    }
+
+    #[test]
+    fn byline_strips_are_furniture() {
+        assert!(is_furniture_line("7 min read"));
+        assert!(is_furniture_line("Written by Jane Roe"));
+        assert!(is_furniture_line("Published on May 02, 2024 07:44 PM IST"));
+        assert!(is_furniture_line("Published on Oct 21, 2025 Updated on Mar 9, 2026"));
+        assert!(!is_furniture_line(
+            "Published in 2019, the report warned that the quay would flood by March."
+        ));
+    }
+
+    #[test]
+    fn introductions_to_other_stories_are_furniture() {
+        assert!(is_furniture_line("You may also be interested in the following articles:"));
+        assert!(is_furniture_line("Related reads:"));
+        assert!(is_furniture_line("Trending News"));
+        assert!(!is_furniture_line("Related problems upstream made the flooding worse."));
     }
 
     #[test]
