@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod demo;
 pub mod domain;
+pub mod editorial;
 pub mod ingest;
 pub mod jobs;
 pub mod markdown;

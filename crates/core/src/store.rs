@@ -32,6 +32,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Their methods need the area's trait in scope, e.g. `use newsdesk_core::accounts::AccountStore`.
 pub trait Store:
     crate::accounts::AccountStore
+    + crate::editorial::EditorialStore
     + crate::ingest::IngestStore
     + crate::jobs::JobStore
     + crate::newsletter::NewsletterStore

@@ -335,3 +335,26 @@ pub(crate) fn page_cursor(items: &[Article]) -> StoreResult<Option<Cursor>> {
         id: last.id,
     }))
 }
+
+/// A user as read from either backend.
+pub(crate) fn user_from_parts(
+    id: Id,
+    email: String,
+    name: String,
+    role: String,
+    author_id: Option<Id>,
+    created_at: DateTime<Utc>,
+    disabled: bool,
+) -> StoreResult<newsdesk_core::accounts::User> {
+    Ok(newsdesk_core::accounts::User {
+        id,
+        email: EmailAddress::parse(&email)
+            .map_err(|_| StoreError::Corrupt(format!("user {id} has invalid email {email:?}")))?,
+        name,
+        role: newsdesk_core::accounts::Role::parse(&role)
+            .ok_or_else(|| StoreError::Corrupt(format!("user {id} has unknown role {role:?}")))?,
+        author_id,
+        created_at,
+        disabled,
+    })
+}

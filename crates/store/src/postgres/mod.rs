@@ -43,6 +43,9 @@ macro_rules! author_columns {
     };
 }
 
+// After the column macros, which it uses.
+mod editorial;
+
 const MAX_CONNECTIONS: u32 = 10;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");

@@ -51,6 +51,9 @@ macro_rules! author_columns {
     };
 }
 
+// After the column macros, which it uses.
+mod editorial;
+
 const READERS: u32 = 4;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 

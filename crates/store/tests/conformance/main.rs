@@ -11,6 +11,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod accounts;
 mod cases;
 mod jobs;
 mod sqlite_only;
@@ -18,6 +19,7 @@ mod support;
 
 /// Every area's cases, so that the macro can name each one `crate::all::NAME`.
 mod all {
+    pub use crate::accounts::*;
     pub use crate::cases::*;
     pub use crate::jobs::*;
 }
@@ -85,6 +87,18 @@ conformance! {
         subscribing_twice_keeps_one_pending_row,
         subscriber_addresses_match_regardless_of_case,
         concurrent_writes_from_many_tasks_all_succeed,
+        users_round_trip_and_emails_are_unique_regardless_of_case,
+        sessions_expire_end_on_logout_and_on_disabling,
+        api_tokens_record_use_and_stop_working_when_revoked,
+        login_failures_are_counted_per_key_within_the_window,
+        audit_log_lists_newest_first_and_pages,
+        server_secret_is_stored_once_and_shared,
+        webhooks_and_their_deliveries_round_trip,
+        article_updates_keep_a_revision_per_save,
+        status_changes_publish_schedule_and_unpublish,
+        admin_list_filters_by_status_headline_author_and_review,
+        photos_list_newest_first_with_renditions,
+        tags_and_authors_can_be_edited,
         jobs_round_trip_with_every_field,
         jobs_are_claimed_oldest_due_first_and_only_from_the_named_queues,
         claims_across_queues_take_the_oldest_due_job_of_any,
