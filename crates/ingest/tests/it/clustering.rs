@@ -1,0 +1,181 @@
+//! Clustering on our fixture set: the same story from several agencies must merge, distinct
+//! stories on the same topic must not. Pairwise precision and recall are printed.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::Utc;
+use newsdesk_core::ArticleQuery;
+use newsdesk_core::ingest::NewSource;
+
+use crate::common::*;
+
+struct Fixture {
+    file: String,
+    story: String,
+    agency: String,
+    title: String,
+    paragraphs: Vec<String>,
+}
+
+fn fixtures() -> Vec<Fixture> {
+    let dir = format!("{}/tests/fixtures/cluster", env!("CARGO_MANIFEST_DIR"));
+    let mut out = Vec::new();
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".txt"))
+        .collect();
+    names.sort();
+    for name in names {
+        let text = std::fs::read_to_string(format!("{dir}/{name}")).unwrap();
+        let mut blocks = text.split("\n\n");
+        let head = blocks.next().unwrap();
+        let field = |k: &str| {
+            head.lines()
+                .find_map(|l| l.strip_prefix(k))
+                .unwrap()
+                .trim()
+                .to_owned()
+        };
+        out.push(Fixture {
+            file: name.trim_end_matches(".txt").to_owned(),
+            story: field("story:"),
+            agency: field("agency:"),
+            title: field("title:"),
+            paragraphs: blocks
+                .map(|b| b.trim().replace('\n', " "))
+                .filter(|b| !b.is_empty())
+                .collect(),
+        });
+    }
+    out
+}
+
+#[tokio::test]
+async fn fixture_stories_cluster_with_high_precision_and_recall() {
+    let server = TestServer::start().await;
+    let ts = TestStore::new().await;
+    let fx = fixtures();
+    assert!(fx.len() >= 15);
+    let mut by_agency: BTreeMap<String, Vec<&Fixture>> = BTreeMap::new();
+    for f in &fx {
+        by_agency.entry(f.agency.clone()).or_default().push(f);
+        let paras: Vec<&str> = f.paragraphs.iter().map(String::as_str).collect();
+        server.route(
+            &format!("/{}", f.file),
+            Reply::html(article_page(&f.title, &paras)),
+        );
+    }
+    for (agency, stories) in &by_agency {
+        let links: Vec<(String, String, String)> = stories
+            .iter()
+            .map(|f| {
+                (
+                    f.title.clone(),
+                    server.url(&format!("/{}", f.file)),
+                    f.file.clone(),
+                )
+            })
+            .collect();
+        let refs: Vec<(&str, &str, &str)> = links
+            .iter()
+            .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
+            .collect();
+        let path = format!("/feeds/{}", agency.replace(' ', "-"));
+        server.route(&path, Reply::ok("application/rss+xml", rss2(agency, &refs)));
+        ts.store
+            .create_source(
+                &NewSource {
+                    feed_url: server.url(&path),
+                    name: None,
+                    auto_publish: true,
+                    interval_seconds: 900,
+                },
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+    }
+    let summary = pipeline(&ts).run_pass().await.unwrap();
+    assert_eq!(summary.stories_stored as usize, fx.len(), "{summary}");
+
+    let items = ts.store.list_items(None, 1000).await.unwrap();
+    let cluster_of: HashMap<String, i64> = items
+        .iter()
+        .map(|i| (i.guid.clone(), i.cluster_id.unwrap()))
+        .collect();
+    let (mut tp, mut fp, mut fneg) = (0u32, 0u32, 0u32);
+    for (i, a) in fx.iter().enumerate() {
+        for b in &fx[i + 1..] {
+            let truth = a.story == b.story;
+            let predicted = cluster_of[&a.file] == cluster_of[&b.file];
+            match (truth, predicted) {
+                (true, true) => tp += 1,
+                (false, true) => {
+                    fp += 1;
+                    eprintln!("wrongly merged: {} + {}", a.file, b.file);
+                }
+                (true, false) => {
+                    fneg += 1;
+                    eprintln!("wrongly split: {} / {}", a.file, b.file);
+                }
+                (false, false) => {}
+            }
+        }
+    }
+    let precision = f64::from(tp) / f64::from((tp + fp).max(1));
+    let recall = f64::from(tp) / f64::from((tp + fneg).max(1));
+    println!(
+        "clustering: {} stories, {tp} true pairs found, {fp} false merges, {fneg} missed; precision {precision:.3}, recall {recall:.3}",
+        fx.len()
+    );
+    assert!(precision >= 0.9, "precision {precision}");
+    assert!(recall >= 0.9, "recall {recall}");
+
+    // One article per cluster; the site's list carries each story once.
+    let clusters: std::collections::HashSet<i64> = cluster_of.values().copied().collect();
+    assert_eq!(
+        ts.store.count_articles().await.unwrap() as usize,
+        clusters.len()
+    );
+
+    // The bridge story, carried by three agencies: one important article, "also reported by" all.
+    let articles = ts
+        .store
+        .list_articles(&ArticleQuery {
+            limit: 100,
+            ..ArticleQuery::visible_at(Utc::now())
+        })
+        .await
+        .unwrap()
+        .items;
+    let bridge = articles
+        .iter()
+        .find(|a| {
+            a.source.as_ref().is_some_and(|s| {
+                s.original_url.ends_with("/bridge-harbour")
+                    || s.original_url.ends_with("/bridge-northwind")
+                    || s.original_url.ends_with("/bridge-valley")
+            })
+        })
+        .expect("bridge article");
+    assert!(bridge.important, "three agencies make it important");
+    let members = ts
+        .store
+        .cluster_members_for_article(bridge.id)
+        .await
+        .unwrap();
+    let mut agencies: Vec<&str> = members.iter().map(|m| m.agency.as_str()).collect();
+    agencies.sort();
+    assert_eq!(
+        agencies,
+        ["Harbour Press", "Northwind Wire", "Valley Courier"]
+    );
+    assert!(members.iter().all(|m| m.url.starts_with(&server.base)));
+    // Two agencies only: not important.
+    let rates = articles
+        .iter()
+        .find(|a| a.headline.to_lowercase().contains("rates") && !a.headline.contains("Eastern"))
+        .unwrap();
+    assert!(!rates.important);
+}
