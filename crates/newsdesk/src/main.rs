@@ -3,6 +3,7 @@
 mod config;
 mod extract_cmd;
 mod serve;
+mod user;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +40,9 @@ enum Command {
     },
     /// Extract articles from saved web pages (files, .gz, or - for stdin) as JSON Lines.
     Extract(extract_cmd::ExtractArgs),
+    /// Newsroom accounts: add users, API tokens, list, disable.
+    #[command(subcommand)]
+    User(user::UserCommand),
     /// Fill the data directory with N generated articles (for benchmarks).
     BenchFixture {
         /// How many articles to generate.
@@ -89,6 +93,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             runtime()?.block_on(serve::serve(config))
         }
         Command::Extract(args) => extract_cmd::run(args),
+        Command::User(cmd) => {
+            let config = config::load(cli.config.as_deref(), &overrides)?;
+            runtime()?.block_on(user::run(cmd, config))
+        }
         Command::Migrate { database_url } => {
             overrides.database_url = database_url;
             let config = config::load(cli.config.as_deref(), &overrides)?;
