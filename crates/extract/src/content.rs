@@ -922,6 +922,16 @@ struct Emitter<'a> {
     buf_len: u32,
     in_link: u32,
     base_url: Option<&'a str>,
+    /// Where a heading (or heading-like line) opened a section of other
+    /// stories, comments or sign-up boxes: block index and heading level
+    /// (7 for a plain line).
+    cuts: Vec<(usize, u8)>,
+    /// A furniture section being skipped: everything below this node.
+    skip: Option<NodeId>,
+    /// The body root being walked.
+    root: NodeId,
+    /// The element holding the text in `buf`.
+    buf_node: NodeId,
 }
 
 pub fn emit(
@@ -941,17 +951,60 @@ pub fn emit(
         buf_len: 0,
         in_link: 0,
         base_url,
+        cuts: Vec::new(),
+        skip: None,
+        root: NONE,
+        buf_node: NONE,
     };
     for &r in roots {
+        em.root = r;
         em.walk(r);
     }
     em.flush();
     let mut blocks = em.blocks;
+    cut_furniture_sections(&mut blocks, &em.cuts);
     // Headings left with nothing after them introduced a dropped section.
     while matches!(blocks.last(), Some(Block::Heading { .. })) {
         blocks.pop();
     }
     blocks
+}
+
+/// Removes the sections opened by furniture headings ("Related stories",
+/// "More from ...", "Comments") up to the next heading of the same or a
+/// higher rank. Only in the second half of the text: a heading like that
+/// near the top is more likely a stray label than the start of the page's
+/// tail.
+fn cut_furniture_sections(blocks: &mut Vec<Block>, cuts: &[(usize, u8)]) {
+    if cuts.is_empty() {
+        return;
+    }
+    let len = |b: &Block| b.plain_text().map_or(0, |t| t.len());
+    let total: usize = blocks.iter().map(len).sum();
+    let mut keep = vec![true; blocks.len()];
+    let mut before = 0usize;
+    let mut bi = 0usize;
+    for &(at, level) in cuts {
+        while bi < at.min(blocks.len()) {
+            before += len(&blocks[bi]);
+            bi += 1;
+        }
+        if before * 2 < total {
+            continue;
+        }
+        let mut i = at;
+        while i < blocks.len() {
+            if let Block::Heading { level: l, .. } = blocks[i]
+                && l <= level.min(6)
+            {
+                break;
+            }
+            keep[i] = false;
+            i += 1;
+        }
+    }
+    let mut k = keep.into_iter();
+    blocks.retain(|_| k.next().unwrap_or(true));
 }
 
 impl Emitter<'_> {
@@ -990,6 +1043,12 @@ impl Emitter<'_> {
 
     fn enter(&mut self, id: NodeId) -> bool {
         let dom = self.dom;
+        if let Some(a) = self.skip {
+            if is_ancestor(dom, a, id) {
+                return false;
+            }
+            self.skip = None;
+        }
         if self.an.drop[id as usize] {
             if let Some(el) = dom.element(id)
                 && &*el.name == "iframe"
@@ -1002,6 +1061,9 @@ impl Emitter<'_> {
         }
         let el = match &dom.node(id).data {
             NodeData::Text(t) => {
+                if self.buf.is_empty() {
+                    self.buf_node = dom.node(id).parent;
+                }
                 crate::dom::push_collapsed(&mut self.buf, t);
                 let (n, _) = count_text(t);
                 self.buf_len += n;
@@ -1029,6 +1091,9 @@ impl Emitter<'_> {
                 let t = block_text(dom, self.an, id).replace('\n', " ");
                 let level = tag.as_bytes()[1] - b'0';
                 if text::is_junk_heading(&t) {
+                    if text::opens_furniture_section(&t) {
+                        self.open_cut(id, level);
+                    }
                     return false;
                 }
                 if !t.is_empty()
@@ -1042,7 +1107,7 @@ impl Emitter<'_> {
             "p" => {
                 self.flush();
                 let t = block_text(dom, self.an, id);
-                self.push_paragraph(t, self.an.link_density(id), self.an.text[id as usize]);
+                self.push_paragraph(id, t, self.an.link_density(id), self.an.text[id as usize]);
                 false
             }
             "ul" | "ol" => {
@@ -1120,14 +1185,55 @@ impl Emitter<'_> {
         self.buf.clear();
         self.buf_len = 0;
         self.buf_link = 0;
-        self.push_paragraph(t, ld, len);
+        self.push_paragraph(self.buf_node, t, ld, len);
     }
 
-    fn push_paragraph(&mut self, t: String, ld: f32, len: u32) {
+    /// A furniture heading at `node`: skip the section it titles when the
+    /// page wraps that section in an element of its own (the heading first
+    /// in it, the element well short of the body); else remember the
+    /// heading so the blocks after it can be cut up to the next heading.
+    fn open_cut(&mut self, node: NodeId, level: u8) {
+        let dom = self.dom;
+        let an = self.an;
+        let root = self.root;
+        let half = an.text[root as usize] / 2;
+        let mut best = NONE;
+        let mut cur = node;
+        while cur != root && cur != NONE {
+            let p = dom.node(cur).parent;
+            if p == NONE || p == root {
+                break;
+            }
+            let first = dom
+                .children(p)
+                .find(|&c| !an.drop[c as usize] && an.text[c as usize] > 0);
+            if first != Some(cur) {
+                break;
+            }
+            let t = an.text[p as usize];
+            if t >= half || (t > 1500 && an.link_density(p) < 0.25) {
+                break;
+            }
+            best = p;
+            cur = p;
+        }
+        // A wrapper around the label alone is no section.
+        if best != NONE && an.text[best as usize] > an.text[node as usize] + 40 {
+            self.skip = Some(best);
+        } else {
+            self.cuts.push((self.blocks.len(), level));
+        }
+    }
+
+    fn push_paragraph(&mut self, node: NodeId, t: String, ld: f32, len: u32) {
         if t.is_empty() {
             return;
         }
         if ld > 0.5 && len < 300 {
+            return;
+        }
+        if len < 60 && text::opens_furniture_section(&t) {
+            self.open_cut(node, 7);
             return;
         }
         if text::is_boilerplate_line(&t) {

@@ -160,7 +160,11 @@ pub fn is_boilerplate_line(t: &str) -> bool {
 /// byline strips, introductions to other stories.
 pub fn is_furniture_line(t: &str) -> bool {
     let k = key(t);
-    let words = if k.is_empty() { 0 } else { k.split(' ').count() };
+    let words = if k.is_empty() {
+        0
+    } else {
+        k.split(' ').count()
+    };
     words > 0
         && (is_call_to_action(&k, words)
             || is_credit_line(t, &k, words)
@@ -467,9 +471,18 @@ pub fn is_call_to_action(k: &str, words: usize) -> bool {
     (pitch && words <= 30)
         || (imperative
             && words <= 30
-            && ["newsletter", "inbox", "email", "updates", "below", "today", "now", "free"]
-                .iter()
-                .any(|w| contains_words(k, w)))
+            && [
+                "newsletter",
+                "inbox",
+                "email",
+                "updates",
+                "below",
+                "today",
+                "now",
+                "free",
+            ]
+            .iter()
+            .any(|w| contains_words(k, w)))
 }
 
 /// "You may also be interested in:", "Related reads:", "Read next": lines
@@ -875,6 +888,94 @@ pub fn is_junk_heading(t: &str) -> bool {
     STARTS.iter().any(|p| k.starts_with(p))
 }
 
+/// Headings after which, up to the next heading of the same rank, comes
+/// page furniture: other stories, comments, tags, sign-up boxes. Narrower
+/// than [`is_junk_heading`]: "Popular destinations" or "Further reading"
+/// may be the story's own sections.
+pub fn opens_furniture_section(t: &str) -> bool {
+    let k = key(t);
+    if k.is_empty() || k.split(' ').count() > 8 {
+        return false;
+    }
+    // "Related: <headline>" and "Read more" label one teaser, not a section.
+    let t = t.trim();
+    if t.find(':').is_some_and(|p| p + 1 < t.len()) {
+        return false;
+    }
+    const SINGLE: &[&str] = &[
+        "read more",
+        "related story",
+        "related article",
+        "related post",
+        "related link",
+        "related video",
+        "related content",
+        "related topics",
+    ];
+    if SINGLE.contains(&k.as_str()) {
+        return false;
+    }
+    const EXACT: &[&str] = &["recommended", "popular", "trending", "tags", "comments"];
+    if EXACT.contains(&k.as_str()) {
+        return true;
+    }
+    const STARTS: &[&str] = &[
+        "related",
+        "you may also",
+        "you might also",
+        "read next",
+        "read this next",
+        "read more",
+        "more stories",
+        "more from",
+        "more news",
+        "more articles",
+        "also in the news",
+        "also read",
+        "recommended for you",
+        "recommended reading",
+        "recommended articles",
+        "recommended stories",
+        "recommended posts",
+        "recommended videos",
+        "most popular",
+        "most read",
+        "popular posts",
+        "popular stories",
+        "popular articles",
+        "popular now",
+        "latest posts",
+        "latest news",
+        "latest stories",
+        "latest articles",
+        "recent posts",
+        "recent articles",
+        "recent stories",
+        "trending now",
+        "trending news",
+        "trending stories",
+        "trending articles",
+        "leave a reply",
+        "leave a comment",
+        "comments",
+        "share this",
+        "about the author",
+        "about author",
+        "subscribe",
+        "sign up",
+        "newsletter",
+        "follow us",
+        "don t miss",
+        "similar posts",
+        "similar articles",
+        "other articles",
+        "other stories",
+        "join our",
+        "get our",
+    ];
+    STARTS.iter().any(|p| k.starts_with(p))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -929,12 +1030,16 @@ mod tests {
 
     #[test]
     fn sign_up_pitches_are_furniture() {
-        assert!(is_furniture_line("Sign up for our weekly newsletter to get river news."));
+        assert!(is_furniture_line(
+            "Sign up for our weekly newsletter to get river news."
+        ));
         assert!(is_furniture_line("Thanks for signing up!"));
         assert!(is_furniture_line(
             "By signing up, you agree to receive messages from the Riverside Gazette at the number provided."
         ));
-        assert!(is_furniture_line("The best of the Gazette, delivered to your inbox every morning"));
+        assert!(is_furniture_line(
+            "The best of the Gazette, delivered to your inbox every morning"
+        ));
         assert!(is_furniture_line("Already have an account? Log in"));
         assert!(!is_furniture_line(
             "Volunteers signed up in their hundreds to fill sandbags along the quay."
@@ -950,8 +1055,12 @@ mod tests {
         assert!(is_furniture_line("Photo: Jane Roe"));
         assert!(is_furniture_line("Credit: Riverside Gazette"));
         assert!(is_furniture_line("Getty Images / Jane Roe"));
-        assert!(is_furniture_line("Sandbags stacked on the quay. | Photo by Jane Roe"));
-        assert!(is_furniture_line("The flooded quay at dawn (Photo: Jane Roe)"));
+        assert!(is_furniture_line(
+            "Sandbags stacked on the quay. | Photo by Jane Roe"
+        ));
+        assert!(is_furniture_line(
+            "The flooded quay at dawn (Photo: Jane Roe)"
+        ));
         assert!(!is_furniture_line(
             "The council paid for the new pier, courtesy of a grant from the harbour fund."
         ));
@@ -966,7 +1075,9 @@ mod tests {
         assert!(is_furniture_line("7 min read"));
         assert!(is_furniture_line("Written by Jane Roe"));
         assert!(is_furniture_line("Published on May 02, 2024 07:44 PM IST"));
-        assert!(is_furniture_line("Published on Oct 21, 2025 Updated on Mar 9, 2026"));
+        assert!(is_furniture_line(
+            "Published on Oct 21, 2025 Updated on Mar 9, 2026"
+        ));
         assert!(!is_furniture_line(
             "Published in 2019, the report warned that the quay would flood by March."
         ));
@@ -974,10 +1085,14 @@ mod tests {
 
     #[test]
     fn introductions_to_other_stories_are_furniture() {
-        assert!(is_furniture_line("You may also be interested in the following articles:"));
+        assert!(is_furniture_line(
+            "You may also be interested in the following articles:"
+        ));
         assert!(is_furniture_line("Related reads:"));
         assert!(is_furniture_line("Trending News"));
-        assert!(!is_furniture_line("Related problems upstream made the flooding worse."));
+        assert!(!is_furniture_line(
+            "Related problems upstream made the flooding worse."
+        ));
     }
 
     #[test]

@@ -481,3 +481,43 @@ proptest! {
         let _ = extract(html.as_bytes(), url.as_deref(), ct.as_deref());
     }
 }
+
+#[test]
+fn related_section_after_the_story_is_cut() {
+    // Teasers without links (the cards' links sit on images) under a
+    // "More stories" heading in a wrapper of their own.
+    let html = page(&format!(
+        "<article>{STORY}<div class=\"cards\"><h2>More stories</h2>\
+         <div><p>The harbour festival returns this summer with boat races, music and a night market on the quay.</p></div>\
+         <div><p>A new ferry timetable starts on Monday, with extra crossings in the evening rush hour.</p></div></div></article>"
+    ));
+    let text = text_of(&html);
+    assert!(text.contains("water drains from the hills"), "{text}");
+    assert!(!text.contains("harbour festival"), "{text}");
+    assert!(!text.contains("ferry timetable"), "{text}");
+}
+
+#[test]
+fn related_label_cuts_flat_teasers_to_the_next_heading() {
+    let html = page(&format!(
+        "<article>{STORY}<p>ALSO IN THE NEWS</p>\
+         <p>The harbour festival returns this summer with boat races, music and a night market on the quay.</p>\
+         <p>A new ferry timetable starts on Monday, with extra crossings in the evening rush hour.</p></article>"
+    ));
+    let text = text_of(&html);
+    assert!(text.contains("water drains from the hills"), "{text}");
+    assert!(!text.contains("harbour festival"), "{text}");
+}
+
+#[test]
+fn story_section_after_a_one_teaser_label_is_kept() {
+    let html = page(&format!(
+        "<article>{STORY}<h3>Related: Pier reopens after repairs</h3>\
+         <p>Engineers will inspect the sea wall again next month, once the water has gone down and the quay is dry.</p></article>"
+    ));
+    let text = text_of(&html);
+    assert!(
+        text.contains("Engineers will inspect the sea wall"),
+        "{text}"
+    );
+}
