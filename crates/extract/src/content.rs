@@ -932,6 +932,10 @@ struct Emitter<'a> {
     root: NodeId,
     /// The element holding the text in `buf`.
     buf_node: NodeId,
+    /// The element each block came from (the innermost one entered).
+    block_nodes: Vec<NodeId>,
+    /// The element being entered.
+    cur: NodeId,
 }
 
 pub fn emit(
@@ -955,6 +959,8 @@ pub fn emit(
         skip: None,
         root: NONE,
         buf_node: NONE,
+        block_nodes: Vec::new(),
+        cur: NONE,
     };
     for &r in roots {
         em.root = r;
@@ -1075,6 +1081,7 @@ impl Emitter<'_> {
             NodeData::Element(el) => el,
             _ => return false,
         };
+        self.cur = id;
         let tag = &*el.name;
         match tag {
             "br" => {
@@ -1166,6 +1173,7 @@ impl Emitter<'_> {
 
     fn push(&mut self, b: Block) {
         self.blocks.push(b);
+        self.block_nodes.push(self.cur);
     }
 
     fn flush(&mut self) {
@@ -1237,12 +1245,52 @@ impl Emitter<'_> {
             return;
         }
         if text::is_boilerplate_line(&t) {
+            if text::is_sign_up_pitch(&t) {
+                self.drop_box(node, len);
+            }
             return;
         }
         if text::key(&t) == self.title_key {
             return;
         }
+        let cur = self.cur;
+        self.cur = node;
         self.push(Block::Paragraph { text: t });
+        self.cur = cur;
+    }
+
+    /// A sign-up pitch of `len` characters at `node`: the small box around
+    /// it (its title, form labels, legal small print, thank-you note) goes
+    /// too, both the part already emitted and the rest.
+    fn drop_box(&mut self, node: NodeId, len: u32) {
+        let dom = self.dom;
+        let an = self.an;
+        let root = self.root;
+        let limit = (len * 2 + 200).min(800);
+        let mut best = NONE;
+        let mut cur = node;
+        while cur != NONE && cur != root {
+            let p = dom.node(cur).parent;
+            if p == NONE || p == root {
+                break;
+            }
+            let t = an.text[p as usize];
+            if t > limit || t * 4 > an.text[root as usize] {
+                break;
+            }
+            best = p;
+            cur = p;
+        }
+        if best == NONE {
+            return;
+        }
+        let mut keep_to = self.blocks.len();
+        while keep_to > 0 && is_ancestor(dom, best, self.block_nodes[keep_to - 1]) {
+            keep_to -= 1;
+        }
+        self.blocks.truncate(keep_to);
+        self.block_nodes.truncate(keep_to);
+        self.skip = Some(best);
     }
 
     fn list(&mut self, id: NodeId, ordered: bool) {

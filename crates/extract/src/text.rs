@@ -404,8 +404,19 @@ fn contains_words(k: &str, needle: &str) -> bool {
     false
 }
 
+/// A sign-up, subscription or paywall pitch.
+pub fn is_sign_up_pitch(t: &str) -> bool {
+    let k = key(t);
+    let words = if k.is_empty() {
+        0
+    } else {
+        k.split(' ').count()
+    };
+    words > 0 && is_call_to_action(&k, words)
+}
+
 /// Sign-up, subscription and paywall pitches.
-pub fn is_call_to_action(k: &str, words: usize) -> bool {
+fn is_call_to_action(k: &str, words: usize) -> bool {
     if words > 60 {
         return false;
     }

@@ -521,3 +521,21 @@ fn story_section_after_a_one_teaser_label_is_kept() {
         "{text}"
     );
 }
+
+#[test]
+fn sign_up_box_goes_with_its_title_and_small_print() {
+    // No class names to go by: the pitch itself gives the box away.
+    let html = page(&format!(
+        "<article>{STORY}<section><div>Gazette Deals</div><div>Be the first to know!</div>\
+         <div>By signing up, you agree to receive messages from the Gazette at the address provided.</div>\
+         <div>Hand-picked offers every week</div></section>\
+         <p>Engineers will inspect the sea wall again next month, once the water has gone down and the quay is dry.</p></article>"
+    ));
+    let text = text_of(&html);
+    assert!(
+        text.contains("Engineers will inspect the sea wall"),
+        "{text}"
+    );
+    assert!(!text.contains("Gazette Deals"), "{text}");
+    assert!(!text.contains("Hand-picked offers"), "{text}");
+}
