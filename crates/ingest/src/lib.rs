@@ -19,3 +19,4 @@ pub mod schedule;
 
 pub use fetch::{FetchError, FetchOptions, Fetcher};
 pub use pipeline::{IngestOptions, PassSummary, Pipeline};
+pub use url::Url;

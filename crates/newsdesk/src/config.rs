@@ -23,6 +23,10 @@ pub struct Config {
     /// Seconds a rendered public page is served from memory; 0 turns the cache off.
     pub page_cache_seconds: u64,
     pub site: SiteSettings,
+    /// Limits of the ingest fetcher (feeds and agency pages).
+    pub fetch: crate::ingest::FetchConfig,
+    /// The wire desk's background loop and its defaults.
+    pub ingest: crate::ingest::IngestConfig,
 }
 
 impl Default for Config {
@@ -34,6 +38,8 @@ impl Default for Config {
             demo: true,
             page_cache_seconds: 10,
             site: SiteSettings::default(),
+            fetch: crate::ingest::FetchConfig::default(),
+            ingest: crate::ingest::IngestConfig::default(),
         }
     }
 }
@@ -51,6 +57,8 @@ impl std::fmt::Debug for Config {
             .field("demo", &self.demo)
             .field("page_cache_seconds", &self.page_cache_seconds)
             .field("site", &self.site)
+            .field("fetch", &self.fetch)
+            .field("ingest", &self.ingest)
             .finish()
     }
 }
@@ -99,6 +107,7 @@ const ENV_NAMES: &[(&str, &str)] = &[
     ("DATABASE_URL", "database_url"),
     ("DEMO", "demo"),
     ("PAGE_CACHE_SECONDS", "page_cache_seconds"),
+    ("FETCH_ALLOW_PRIVATE", "fetch.allow_private"),
 ];
 
 /// Variables that belong to the tooling, not the config tree.

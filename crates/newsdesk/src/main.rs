@@ -2,7 +2,9 @@
 
 mod config;
 mod extract_cmd;
+mod ingest;
 mod serve;
+mod sources;
 mod user;
 
 use std::path::PathBuf;
@@ -40,6 +42,11 @@ enum Command {
     },
     /// Extract articles from saved web pages (files, .gz, or - for stdin) as JSON Lines.
     Extract(extract_cmd::ExtractArgs),
+    /// The wire desk's sources: add, list, edit, pause, resume, remove.
+    #[command(subcommand)]
+    Sources(sources::SourcesCommand),
+    /// Run the ingest pipeline: poll due sources, fetch, extract, cluster, publish.
+    Ingest(ingest::IngestArgs),
     /// Newsroom accounts: add users, API tokens, list, disable.
     #[command(subcommand)]
     User(user::UserCommand),
@@ -93,6 +100,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             runtime()?.block_on(serve::serve(config))
         }
         Command::Extract(args) => extract_cmd::run(args),
+        Command::Sources(cmd) => {
+            let config = config::load(cli.config.as_deref(), &overrides)?;
+            runtime()?.block_on(sources::run(cmd, config))
+        }
+        Command::Ingest(args) => {
+            let config = config::load(cli.config.as_deref(), &overrides)?;
+            runtime()?.block_on(ingest::run(args, config))
+        }
         Command::User(cmd) => {
             let config = config::load(cli.config.as_deref(), &overrides)?;
             runtime()?.block_on(user::run(cmd, config))

@@ -47,6 +47,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             "loaded demo content"
         );
     }
+    // Stops the ingest loop when dropped, at the end of serve.
+    let _ingest = crate::ingest::spawn_background(&config, store.clone())?;
     let mut state = AppState::new(store, config.site.clone(), config.uploads_dir());
     state.cache = PageCache::new(Duration::from_secs(config.page_cache_seconds));
     let listener = tokio::net::TcpListener::bind(config.listen)
