@@ -544,3 +544,39 @@ pub async fn concurrent_claimers_never_share_a_job_and_together_claim_all(store:
         }
     );
 }
+
+/// Two processes on one SQLite file (the CLI's `--once` while `serve` runs) each have their own
+/// writer connection: `BEGIN IMMEDIATE` and the busy timeout keep their claims apart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_sqlite_stores_on_one_file_never_claim_the_same_job() {
+    let db = crate::support::SqliteDb::new().await;
+    let url = format!("sqlite://{}", db.path.display());
+    let stores = [
+        crate::support::TestDb::store(&db),
+        newsdesk_store::open(&url).await.unwrap(),
+    ];
+    const JOBS: usize = 300;
+    for n in 0..JOBS {
+        enqueue(&*stores[0], NewJob::new("q", json!(n)).run_at(t0())).await;
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for w in 0..6 {
+        let store = stores[w % 2].clone();
+        tasks.spawn(async move {
+            let worker = format!("w{w}");
+            let mut mine = Vec::new();
+            while let Some(job) = store.claim(&["q"], &worker, LEASE, t0()).await.unwrap() {
+                assert!(store.complete(job.id, &worker).await.unwrap());
+                mine.push(job.id);
+            }
+            mine
+        });
+    }
+    let mut seen = HashSet::new();
+    while let Some(mine) = tasks.join_next().await {
+        for id in mine.unwrap() {
+            assert!(seen.insert(id), "job {id} claimed twice");
+        }
+    }
+    assert_eq!(seen.len(), JOBS);
+}
