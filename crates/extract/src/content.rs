@@ -976,6 +976,51 @@ pub fn emit(
     blocks
 }
 
+/// Drops the story's header where it sits inside the body: the headline
+/// again (an `<h1>`, or a heading that is the page title), the standfirst
+/// (the meta description), and author-name lines, all before the first
+/// paragraph of prose.
+pub fn trim_header(
+    blocks: &mut Vec<Block>,
+    title: Option<&str>,
+    description: Option<&str>,
+    authors: &[String],
+) {
+    let title = title.map(text::key).unwrap_or_default();
+    let _ = description;
+    let authors: Vec<String> = authors.iter().map(|a| text::key(a)).collect();
+    let same = |a: &str, b: &str| {
+        let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+        !short.is_empty() && (short == long || (short.len() >= 15 && long.contains(short)))
+    };
+    let mut drop = Vec::new();
+    for (i, b) in blocks.iter().enumerate().take(8) {
+        match b {
+            Block::Heading { level, text } => {
+                let k = text::key(text);
+                if *level == 1 || same(&k, &title) {
+                    drop.push(i);
+                }
+            }
+            Block::Paragraph { text } => {
+                let k = text::key(text);
+                if authors.iter().any(|a| !a.is_empty() && k == *a) {
+                    drop.push(i);
+                    continue;
+                }
+                if text::word_count(text) > 25 {
+                    break;
+                }
+            }
+            Block::Figure { .. } | Block::Embed { .. } => {}
+            _ => break,
+        }
+    }
+    for i in drop.into_iter().rev() {
+        blocks.remove(i);
+    }
+}
+
 /// Removes the sections opened by furniture headings ("Related stories",
 /// "More from ...", "Comments") up to the next heading of the same or a
 /// higher rank. Only in the second half of the text: a heading like that

@@ -182,6 +182,12 @@ pub fn extract(
 
     let body = content::find_body(&dom, &analysis, meta.article_body.as_deref());
     let mut blocks = content::emit(&dom, &analysis, &body, meta.title.as_deref(), base);
+    content::trim_header(
+        &mut blocks,
+        meta.title.as_deref(),
+        meta.description.as_deref(),
+        &meta.authors,
+    );
     if blocks.is_empty()
         && let Some(b) = &meta.article_body
     {

@@ -539,3 +539,15 @@ fn sign_up_box_goes_with_its_title_and_small_print() {
     assert!(!text.contains("Gazette Deals"), "{text}");
     assert!(!text.contains("Hand-picked offers"), "{text}");
 }
+
+#[test]
+fn headline_and_author_line_above_the_story_are_dropped() {
+    let html = "<!DOCTYPE html><html><head><title>River floods lower town | Gazette</title>\
+        <meta name=\"author\" content=\"Jane Roe\"></head><body><article>\
+        <h1>River floods the lower town overnight</h1><p>Jane Roe</p>"
+        .to_string()
+        + STORY
+        + "</article></body></html>";
+    let text = text_of(&html);
+    assert!(text.starts_with("The river rose two metres"), "{text}");
+}
