@@ -344,7 +344,7 @@ fn hint_matcher() -> Option<&'static HintMatcher> {
     .as_ref()
 }
 
-fn class_hint(dom: &Dom, id: NodeId) -> Hint {
+fn class_hint(dom: &Dom, id: NodeId, buf: &mut String) -> Hint {
     let Some(el) = dom.element(id) else {
         return Hint::None;
     };
@@ -353,7 +353,13 @@ fn class_hint(dom: &Dom, id: NodeId) -> Hint {
     if class.is_empty() && idv.is_empty() {
         return Hint::None;
     }
-    let s = format!("{class} {idv}").to_ascii_lowercase();
+    // One reused buffer: this runs for every element of the page.
+    buf.clear();
+    buf.push_str(class);
+    buf.push(' ');
+    buf.push_str(idv);
+    buf.make_ascii_lowercase();
+    let s: &str = buf;
     let mut found = 0u8;
     if let Some(m) = hint_matcher() {
         for mat in m.ac.find_overlapping_iter(&s) {
@@ -475,12 +481,13 @@ impl Analysis {
             own: vec![(0, 0); n],
         };
         // Pass 1: document order, and the tags that are never text.
+        let mut hint_buf = String::new();
         let mut cur = Some(Dom::ROOT);
         while let Some(c) = cur {
             an.order.push(c);
             match &dom.node(c).data {
                 NodeData::Text(t) => an.own[c as usize] = count_text(t),
-                NodeData::Element(_) => an.hints[c as usize] = class_hint(dom, c),
+                NodeData::Element(_) => an.hints[c as usize] = class_hint(dom, c, &mut hint_buf),
                 _ => {}
             }
             let mut skip = false;
@@ -1289,14 +1296,17 @@ impl Emitter<'_> {
             self.open_cut(node, 7);
             return;
         }
-        if text::is_boilerplate_line(&t) {
-            if text::is_sign_up_pitch(&t) {
-                self.drop_box(node, len);
+        // Furniture lines are short; long paragraphs skip the checks.
+        if t.len() <= text::MAX_FURNITURE_BYTES {
+            if text::is_boilerplate_line(&t) {
+                if text::is_sign_up_pitch(&t) {
+                    self.drop_box(node, len);
+                }
+                return;
             }
-            return;
-        }
-        if text::key(&t) == self.title_key {
-            return;
+            if t.len() <= self.title_key.len() * 2 + 16 && text::key(&t) == self.title_key {
+                return;
+            }
         }
         let cur = self.cur;
         self.cur = node;
@@ -1608,7 +1618,7 @@ pub fn dump(dom: &Dom, an: &Analysis, root: NodeId, max_depth: usize) -> String 
                 an.link[i],
                 an.inline[i],
                 if an.drop[i] {
-                    format!(" DROPPED {:?}", class_hint(dom, id))
+                    format!(" DROPPED {:?}", class_hint(dom, id, &mut String::new()))
                 } else {
                     String::new()
                 }

@@ -31,15 +31,19 @@ pub fn word_count(s: &str) -> usize {
         .count()
 }
 
+/// No line longer than this (in bytes) is taken for furniture: the longest
+/// pitches run to about 60 words.
+pub const MAX_FURNITURE_BYTES: usize = 900;
+
 /// Short lines that are page furniture wherever they appear.
 pub fn is_boilerplate_line(t: &str) -> bool {
-    if is_furniture_line(t) {
+    let k = key(t);
+    if furniture(t, &k) {
         return true;
     }
     if t.chars().count() > 120 {
         return false;
     }
-    let k = key(t);
     if k.is_empty() {
         // Only punctuation or symbols.
         return true;
@@ -159,17 +163,23 @@ pub fn is_boilerplate_line(t: &str) -> bool {
 /// Lines of any length that are not story: sign-up pitches, photo credits,
 /// byline strips, introductions to other stories.
 pub fn is_furniture_line(t: &str) -> bool {
-    let k = key(t);
+    furniture(t, &key(t))
+}
+
+fn furniture(t: &str, k: &str) -> bool {
+    if t.len() > MAX_FURNITURE_BYTES {
+        return false;
+    }
     let words = if k.is_empty() {
         0
     } else {
         k.split(' ').count()
     };
     words > 0
-        && (is_call_to_action(&k, words)
-            || is_credit_line(t, &k, words)
-            || is_meta_line(&k, words)
-            || is_related_intro(t, &k, words))
+        && (is_call_to_action(k, words)
+            || is_credit_line(t, k, words)
+            || is_meta_line(k, words)
+            || is_related_intro(t, k, words))
 }
 
 /// Reading time, "Written by" and dated "Published ... Updated ..." rows:
