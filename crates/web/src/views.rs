@@ -295,6 +295,8 @@ pub struct ArticlePage {
     pub figure: Option<Figure>,
     pub body_html: String,
     pub source: Option<LinkView>,
+    /// Other agencies carrying the same wire story (its cluster), with links to their versions.
+    pub also_reported_by: Vec<LinkView>,
     pub tags: Vec<LinkView>,
     pub related: Vec<Card>,
     pub author_boxes: Vec<AuthorBox>,

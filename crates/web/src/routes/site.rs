@@ -171,8 +171,33 @@ async fn render_article(state: &AppState, slug: Slug) -> Result<CachedResponse, 
         .ok_or(AppError::NotFound)?;
     let related = store.related_articles(&a, now, RELATED).await?;
     let tags = store.list_tags().await?;
-    let page = article_page(state, &a, &related, &tags);
+    let members = store.cluster_members_for_article(a.id).await?;
+    let mut page = article_page(state, &a, &related, &tags);
+    page.also_reported_by = also_reported_by(&a, &members);
     html(StatusCode::OK, PAGE_CACHE_CONTROL, &page)
+}
+
+/// The cluster's agencies other than the one the article credits, each linking to its version.
+fn also_reported_by(
+    a: &Article,
+    members: &[newsdesk_core::ingest::ClusterMember],
+) -> Vec<LinkView> {
+    members
+        .iter()
+        .filter(|m| {
+            a.source
+                .as_ref()
+                .is_none_or(|s| s.agency != m.agency && s.original_url != m.url)
+        })
+        .map(|m| LinkView {
+            name: m.agency.clone(),
+            href: if is_safe_link(&m.url) {
+                m.url.clone()
+            } else {
+                String::new()
+            },
+        })
+        .collect()
 }
 
 fn article_page(
@@ -250,6 +275,7 @@ fn article_page(
                 href: tag_url(t),
             })
             .collect(),
+        also_reported_by: Vec::new(),
         related: related.iter().map(Card::of).collect(),
         author_boxes: a.authors.iter().map(AuthorBox::of).collect(),
         newsletter: NewsletterForm::default(),

@@ -5,3 +5,4 @@ mod feeds;
 mod api;
 mod http;
 mod site;
+mod wire;
