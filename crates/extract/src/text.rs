@@ -6,14 +6,27 @@ use std::collections::HashSet;
 /// heading with the title regardless of punctuation and spacing.
 pub fn key(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for w in s
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
-        if !out.is_empty() {
-            out.push(' ');
+    let mut gap = false;
+    for c in s.chars() {
+        if c.is_ascii() {
+            if c.is_ascii_alphanumeric() {
+                if gap && !out.is_empty() {
+                    out.push(' ');
+                }
+                gap = false;
+                out.push(c.to_ascii_lowercase());
+            } else {
+                gap = true;
+            }
+        } else if c.is_alphanumeric() {
+            if gap && !out.is_empty() {
+                out.push(' ');
+            }
+            gap = false;
+            out.extend(c.to_lowercase());
+        } else {
+            gap = true;
         }
-        out.extend(w.chars().flat_map(char::to_lowercase));
     }
     out
 }
@@ -485,6 +498,9 @@ fn is_call_to_action(k: &str, words: usize) -> bool {
         "newsletter sign up",
         "newsletter signup",
     ];
+    if words > 30 {
+        return false;
+    }
     let pitch = CONTAINS.iter().any(|p| k.contains(p));
     let imperative = ["sign up", "signup", "subscribe", "register"]
         .iter()
