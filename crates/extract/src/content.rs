@@ -362,7 +362,7 @@ fn class_hint(dom: &Dom, id: NodeId, buf: &mut String) -> Hint {
     let s: &str = buf;
     let mut found = 0u8;
     if let Some(m) = hint_matcher() {
-        for mat in m.ac.find_overlapping_iter(&s) {
+        for mat in m.ac.find_overlapping_iter(s) {
             found |= m.kinds[mat.pattern().as_usize()];
         }
     }
@@ -375,7 +375,7 @@ fn class_hint(dom: &Dom, id: NodeId, buf: &mut String) -> Hint {
     if found & K_NEG != 0
         || NEG_SUB
             .iter()
-            .any(|p| p.len() <= 4 && contains_word_part(&s, p))
+            .any(|p| p.len() <= 4 && contains_word_part(s, p))
     {
         return Hint::Negative;
     }
