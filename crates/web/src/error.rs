@@ -20,6 +20,17 @@ pub enum AppError {
     BadRequest(String),
     #[error("{0}")]
     Conflict(String),
+    /// No valid credentials (API token or session).
+    #[error("unauthorized")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    /// Input that parsed but does not make sense (a form or JSON field).
+    #[error("{0}")]
+    Unprocessable(String),
+    /// Too many attempts; retry after this many seconds.
+    #[error("too many requests")]
+    TooManyRequests(u64),
     #[error("store error")]
     Store(#[source] StoreError),
     #[error("internal error")]
@@ -54,6 +65,10 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Store(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -64,6 +79,10 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::BadRequest(_) => "bad_request",
             AppError::Conflict(_) => "conflict",
+            AppError::Unauthorized => "unauthorized",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::Unprocessable(_) => "unprocessable",
+            AppError::TooManyRequests(_) => "too_many_requests",
             AppError::Store(_) | AppError::Internal(_) => "internal",
         }
     }
@@ -72,10 +91,22 @@ impl AppError {
     pub fn public_message(&self) -> String {
         match self {
             AppError::NotFound => "The page or resource you asked for does not exist.".into(),
-            AppError::BadRequest(m) | AppError::Conflict(m) => m.clone(),
+            AppError::BadRequest(m)
+            | AppError::Conflict(m)
+            | AppError::Forbidden(m)
+            | AppError::Unprocessable(m) => m.clone(),
+            AppError::Unauthorized => "Sign in, or send a valid API token.".into(),
+            AppError::TooManyRequests(s) => format!("Too many attempts. Try again in {s} seconds."),
             AppError::Store(_) | AppError::Internal(_) => {
                 "Something went wrong on our side. Please try again later.".into()
             }
+        }
+    }
+
+    fn retry_after(&self) -> Option<axum::http::HeaderValue> {
+        match self {
+            AppError::TooManyRequests(s) => Some(axum::http::HeaderValue::from(*s)),
+            _ => None,
         }
     }
 
@@ -104,7 +135,11 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         self.log();
         let status = self.status();
+        let retry = self.retry_after();
         let mut res = status.into_response();
+        if let Some(v) = retry {
+            res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+        }
         res.extensions_mut().insert(ErrorPage {
             status,
             message: self.public_message(),
@@ -143,6 +178,10 @@ impl IntoResponse for ApiError {
                 message: self.0.public_message(),
             },
         };
-        (self.0.status(), Json(body)).into_response()
+        let mut res = (self.0.status(), Json(body)).into_response();
+        if let Some(v) = self.0.retry_after() {
+            res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+        }
+        res
     }
 }

@@ -1,13 +1,17 @@
 //! newsdesk's HTTP face: the public site, feeds, sitemaps and the JSON API, as one axum router.
 //! Handlers stay thin: parse the request, ask the store or a core service, render a response.
 
+pub mod auth;
 pub mod cache;
 pub mod csrf;
 pub mod error;
 pub mod middleware;
+pub mod newsroom;
 pub mod routes;
 pub mod state;
+pub mod uploads;
 pub mod views;
+pub mod webhooks;
 pub mod syndication;
 
 use axum::Router;
@@ -23,7 +27,9 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::site::router())
         .merge(routes::feeds::router())
         .merge(routes::newsletter::router())
-        .nest("/api/v1", routes::api::router())
+        .nest("/api/v1", routes::api::router().merge(routes::api_admin::router().0))
+        .route("/api/openapi.json", axum::routing::get(routes::api_admin::openapi_json))
+        .merge(routes::admin::router())
         .merge(routes::assets::router(&state))
         .fallback(routes::site::not_found)
         .with_state(state.clone());
@@ -37,5 +43,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(state);
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(
+        listener,
+        // The peer address feeds per-IP login throttling.
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    ).with_graceful_shutdown(shutdown).await
 }

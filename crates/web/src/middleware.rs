@@ -18,7 +18,6 @@ use tower::ServiceBuilder;
 use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -73,8 +72,33 @@ fn layers(app: Router, site: Arc<SiteSettings>) -> Router {
                 render_error_pages,
             ))
             .layer(CatchPanicLayer::custom(panic_response))
-            .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY)),
+            .layer(axum::middleware::from_fn(limit_body)),
     )
+}
+
+/// Paths that take photo uploads: their handlers set a larger limit of their own.
+const MAX_UPLOAD_BODY_PATHS: [&str; 2] = ["/admin/photos", "/api/v1/photos"];
+
+/// [`MAX_REQUEST_BODY`] for everything but uploads.
+async fn limit_body(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response<Body> {
+    if MAX_UPLOAD_BODY_PATHS.contains(&req.uri().path()) {
+        return next.run(req).await;
+    }
+    let too_long = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .is_some_and(|n| n > MAX_REQUEST_BODY);
+    if too_long {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    }
+    let (parts, body) = req.into_parts();
+    let body = Body::new(http_body_util::Limited::new(body, MAX_REQUEST_BODY));
+    next.run(axum::extract::Request::from_parts(parts, body)).await
 }
 
 /// Replaces the empty body of an [`ErrorPage`] response with the site's error page.

@@ -16,6 +16,8 @@ pub struct AppState {
     pub uploads_dir: PathBuf,
     /// Rendered public pages, keyed by path and query.
     pub cache: PageCache,
+    /// Newsroom keys and settings (CSRF secret, webhook address policy).
+    pub newsroom: Arc<crate::auth::Newsroom>,
 }
 
 impl AppState {
@@ -25,6 +27,7 @@ impl AppState {
             site: Arc::new(site),
             uploads_dir,
             cache: PageCache::default(),
+            newsroom: Arc::new(crate::auth::Newsroom::default()),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Route groups, one module per thing a visitor or client asks for.
 
+pub mod admin;
 pub mod api;
+pub mod api_admin;
 pub mod assets;
 pub mod feeds;
 pub mod newsletter;

@@ -1,0 +1,1176 @@
+//! The newsroom site under `/admin`: server-rendered forms that work without JavaScript.
+//!
+//! Every handler takes an [`AdminUser`] (signed in, enabled) and checks the action's permission
+//! itself; every POST checks the CSRF token and origin first. Responses are never cached.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use newsdesk_core::accounts::{
+    self, Action, AuditEntry, NewUser, Ownership, Password, Role, User, Webhook, WebhookDelivery,
+};
+use newsdesk_core::editorial::{AdminArticleQuery, Revision};
+use newsdesk_core::{
+    Article, ArticleStatus, Author, EmailAddress, Id, NewAuthor, NewTag, Photo, Slug, Tag,
+};
+use serde::Deserialize;
+
+use crate::auth::{self, AdminUser, LoginOutcome, audit};
+use crate::error::AppError;
+use crate::newsroom::{self, ArticleInput};
+use crate::state::AppState;
+use crate::uploads;
+
+const ADMIN_CSS: &str = include_str!("../../static/admin.css");
+const ADMIN_JS: &str = include_str!("../../static/admin.js");
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(articles))
+        .route("/admin/", get(|| async { Redirect::to("/admin") }))
+        .route("/admin/login", get(login_page).post(login_submit))
+        .route("/admin/logout", post(logout))
+        .route("/admin/static/admin.css", get(css))
+        .route("/admin/static/admin.js", get(js))
+        .route("/admin/articles/new", get(new_article).post(create_article))
+        .route("/admin/articles/{id}", get(edit_article).post(save_article))
+        .route("/admin/articles/{id}/revisions", get(revisions))
+        .route("/admin/articles/{id}/restore/{rev}", post(restore))
+        .route("/admin/review", get(review_queue))
+        .route("/admin/review/{id}/reject", post(reject))
+        .route(
+            "/admin/photos",
+            get(photos)
+                .post(upload_photo)
+                .layer(DefaultBodyLimit::max(uploads::MAX_UPLOAD_BYTES)),
+        )
+        .route("/admin/tags", get(tags).post(create_tag))
+        .route("/admin/authors", get(authors).post(create_author))
+        .route("/admin/users", get(users).post(create_user))
+        .route("/admin/users/{id}/disable", post(disable_user))
+        .route("/admin/users/{id}/enable", post(enable_user))
+        .route("/admin/webhooks", get(webhooks).post(create_webhook))
+        .route("/admin/webhooks/{id}/delete", post(delete_webhook))
+        .route("/admin/sources", get(sources))
+        .route("/admin/audit", get(audit_log))
+}
+
+// ---------------------------------------------------------------- plumbing
+
+/// Admin pages are private to one user: never stored by a cache, never indexed.
+fn page(t: impl Template) -> Result<Response, AppError> {
+    let html = t
+        .render()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?;
+    Ok(private(Html(html).into_response()))
+}
+
+fn private(mut r: Response) -> Response {
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r.headers_mut()
+        .insert("x-robots-tag", HeaderValue::from_static("noindex"));
+    r
+}
+
+fn see_other(to: &str) -> Response {
+    private(Redirect::to(to).into_response())
+}
+
+async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        ADMIN_CSS,
+    )
+        .into_response()
+}
+
+async fn js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        ADMIN_JS,
+    )
+        .into_response()
+}
+
+/// What every admin page's layout needs.
+pub struct Chrome {
+    pub title: String,
+    pub site_title: String,
+    pub user: Option<User>,
+    pub csrf: String,
+    pub css_url: &'static str,
+    pub flash: Option<String>,
+    pub error: Option<String>,
+    pub current: &'static str,
+}
+
+impl Chrome {
+    fn new(state: &AppState, who: &AdminUser, title: &str, current: &'static str) -> Chrome {
+        Chrome {
+            title: title.to_owned(),
+            site_title: state.site.title.clone(),
+            user: Some(who.user.clone()),
+            csrf: who.csrf.clone(),
+            css_url: crate::routes::assets::css_url(),
+            flash: None,
+            error: None,
+            current,
+        }
+    }
+
+    pub fn can(&self, what: &str) -> bool {
+        let Some(u) = &self.user else { return false };
+        let action = match what {
+            "users" => Action::ManageUsers,
+            "sources" => Action::ManageSources,
+            "webhooks" => Action::ManageWebhooks,
+            "audit" => Action::ViewAuditLog,
+            "review" => Action::Review,
+            "taxonomy" => Action::ManageTaxonomy,
+            "publish" => Action::PublishArticle,
+            _ => return false,
+        };
+        u.can(action, Ownership::None)
+    }
+}
+
+fn fmt_time(t: &DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+// ---------------------------------------------------------------- login
+
+#[derive(Template)]
+#[template(path = "admin/login.html")]
+struct LoginView {
+    chrome: Chrome,
+    email: String,
+}
+
+fn login_view(state: &AppState, email: &str, error: Option<String>) -> LoginView {
+    LoginView {
+        chrome: Chrome {
+            title: "Sign in".into(),
+            site_title: state.site.title.clone(),
+            user: None,
+            csrf: String::new(),
+            css_url: crate::routes::assets::css_url(),
+            flash: None,
+            error,
+            current: "",
+        },
+        email: email.to_owned(),
+    }
+}
+
+async fn login_page(State(state): State<AppState>) -> Result<Response, AppError> {
+    page(login_view(&state, "", None))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    email: String,
+    password: String,
+}
+
+async fn login_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    req: axum::extract::Request,
+) -> Result<Response, AppError> {
+    // No session yet, so no synchronizer token: the origin check stops cross-site logins.
+    if !crate::csrf::is_same_origin(&headers, &state.site.base_url) {
+        return Err(AppError::Forbidden(
+            "The form did not come from this site.".into(),
+        ));
+    }
+    let ip = auth::client_ip(req.extensions());
+    let axum::Form(form): axum::Form<LoginForm> = axum::Form::from_request(req, &state)
+        .await
+        .map_err(|_| AppError::BadRequest("Send an email and a password.".into()))?;
+    match auth::login(&state, form.email.trim(), &form.password, &ip).await? {
+        LoginOutcome::Ok { token, expires, .. } => {
+            let mut r = see_other("/admin");
+            r.headers_mut().insert(
+                header::SET_COOKIE,
+                auth::session_cookie(&state, &token, expires),
+            );
+            Ok(r)
+        }
+        LoginOutcome::Invalid => {
+            let mut r = page(login_view(
+                &state,
+                form.email.trim(),
+                Some("Wrong email or password.".into()),
+            ))?;
+            *r.status_mut() = StatusCode::UNAUTHORIZED;
+            Ok(r)
+        }
+        LoginOutcome::Throttled { retry_after_secs } => {
+            Err(AppError::TooManyRequests(retry_after_secs))
+        }
+    }
+}
+
+use axum::extract::FromRequest as _;
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    who: AdminUser,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    who.verify_form(&state, &headers, &form.csrf)?;
+    state.store.delete_session(&who.session_hash).await?;
+    audit(
+        &state,
+        Some(&who.user),
+        "logout",
+        &format!("user {}", who.user.email),
+    )
+    .await;
+    let mut r = see_other("/admin/login");
+    r.headers_mut()
+        .insert(header::SET_COOKIE, auth::clear_cookie(&state));
+    Ok(r)
+}
+
+// ---------------------------------------------------------------- articles
+
+pub struct Row {
+    pub id: Id,
+    pub headline: String,
+    pub status: &'static str,
+    pub when: String,
+    pub byline: String,
+    pub source: String,
+    pub public_url: Option<String>,
+}
+
+impl Row {
+    fn of(a: &Article) -> Row {
+        Row {
+            id: a.id,
+            headline: a.headline.clone(),
+            status: a.status.as_str(),
+            when: a
+                .published_at
+                .map(|t| fmt_time(&t))
+                .unwrap_or_else(|| format!("edited {}", fmt_time(&a.updated_at))),
+            byline: a
+                .authors
+                .iter()
+                .map(|x| x.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            source: a
+                .source
+                .as_ref()
+                .map(|s| s.agency.clone())
+                .unwrap_or_default(),
+            public_url: a
+                .is_visible_at(Utc::now())
+                .then(|| crate::views::article_url(a)),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/articles.html")]
+struct ArticlesView {
+    chrome: Chrome,
+    rows: Vec<Row>,
+    status: String,
+    q: String,
+    mine: bool,
+    next: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct ListParams {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    mine: Option<String>,
+    #[serde(default)]
+    page: u32,
+}
+
+const PER_PAGE: u32 = 30;
+
+async fn articles(
+    State(state): State<AppState>,
+    who: AdminUser,
+    Query(p): Query<ListParams>,
+) -> Result<Response, AppError> {
+    let status = ArticleStatus::parse(&p.status);
+    let mine = p.mine.is_some();
+    let list = state
+        .store
+        .admin_list_articles(&AdminArticleQuery {
+            status,
+            search: Some(p.q.clone()).filter(|s| !s.trim().is_empty()),
+            author_id: if mine {
+                Some(who.user.author_id.unwrap_or(-1))
+            } else {
+                None
+            },
+            review_queue: false,
+            offset: p.page.saturating_mul(PER_PAGE),
+            limit: PER_PAGE + 1,
+        })
+        .await?;
+    let more = list.len() > PER_PAGE as usize;
+    let rows = list.iter().take(PER_PAGE as usize).map(Row::of).collect();
+    let next = more.then(|| {
+        let mut u = url::form_urlencoded::Serializer::new(String::new());
+        u.append_pair("status", &p.status)
+            .append_pair("q", &p.q)
+            .append_pair("page", &(p.page + 1).to_string());
+        if mine {
+            u.append_pair("mine", "1");
+        }
+        format!("/admin?{}", u.finish())
+    });
+    page(ArticlesView {
+        chrome: Chrome::new(&state, &who, "Articles", "articles"),
+        rows,
+        status: status.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        q: p.q,
+        mine,
+        next,
+    })
+}
+
+pub struct Choice {
+    pub id: Id,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/edit.html")]
+struct EditView {
+    chrome: Chrome,
+    article: Option<Row>,
+    id: Option<Id>,
+    input: ArticleInput,
+    tags: Vec<Choice>,
+    authors: Vec<Choice>,
+    photos: Vec<Choice>,
+    preview: Option<String>,
+    can_publish: bool,
+    can_submit: bool,
+    schedule_value: String,
+    is_draft: bool,
+}
+
+async fn edit_view(
+    state: &AppState,
+    who: &AdminUser,
+    article: Option<&Article>,
+    input: ArticleInput,
+) -> Result<EditView, AppError> {
+    let tags = state.store.list_tags().await?;
+    let authors = state.store.list_authors().await?;
+    let photos = state.store.list_photos(100).await?;
+    let own = article.map_or(Ownership::Own, |a| who.user.owns(a));
+    let author_sel = input.author_ids.clone().unwrap_or_default();
+    Ok(EditView {
+        chrome: Chrome::new(
+            state,
+            who,
+            if article.is_some() {
+                "Edit article"
+            } else {
+                "New article"
+            },
+            "articles",
+        ),
+        article: article.map(Row::of),
+        id: article.map(|a| a.id),
+        tags: tags
+            .iter()
+            .map(|t: &Tag| Choice {
+                id: t.id,
+                label: t.name.clone(),
+                selected: input.tag_ids.contains(&t.id),
+            })
+            .collect(),
+        authors: authors
+            .iter()
+            .map(|a: &Author| Choice {
+                id: a.id,
+                label: a.name.clone(),
+                selected: author_sel.contains(&a.id),
+            })
+            .collect(),
+        photos: photos
+            .iter()
+            .map(|p: &Photo| Choice {
+                id: p.id,
+                label: format!("#{} {}", p.id, p.caption),
+                selected: input.lead_photo_id == Some(p.id),
+            })
+            .collect(),
+        input,
+        preview: None,
+        can_publish: who.user.can(Action::PublishArticle, own),
+        can_submit: article.is_some() && who.user.can(Action::SubmitForReview, own),
+        schedule_value: article
+            .and_then(|a| a.published_at)
+            .filter(|t| *t > Utc::now())
+            .map(|t| t.format("%Y-%m-%dT%H:%M").to_string())
+            .unwrap_or_default(),
+        is_draft: article.is_none_or(|a| a.status == ArticleStatus::Draft),
+    })
+}
+
+fn input_of(a: &Article) -> ArticleInput {
+    ArticleInput {
+        headline: a.headline.clone(),
+        standfirst: a.standfirst.clone(),
+        body_markdown: a.body_markdown.clone(),
+        slug: Some(a.slug.to_string()),
+        tag_ids: a.tags.iter().map(|t| t.id).collect(),
+        author_ids: Some(a.authors.iter().map(|x| x.id).collect()),
+        lead_photo_id: a.lead_photo.as_ref().map(|p| p.id),
+        important: a.important,
+    }
+}
+
+async fn new_article(State(state): State<AppState>, who: AdminUser) -> Result<Response, AppError> {
+    who.require(Action::CreateArticle, Ownership::None)?;
+    let input = ArticleInput {
+        author_ids: Some(who.user.author_id.into_iter().collect()),
+        ..Default::default()
+    };
+    page(edit_view(&state, &who, None, input).await?)
+}
+
+/// The editor form, parsed by hand: repeated `tag`/`author` fields and an `action` button.
+struct EditForm {
+    csrf: String,
+    action: String,
+    publish_at: String,
+    input: ArticleInput,
+}
+
+fn parse_edit_form(body: &[u8]) -> EditForm {
+    let mut f = EditForm {
+        csrf: String::new(),
+        action: String::new(),
+        publish_at: String::new(),
+        input: ArticleInput {
+            author_ids: Some(vec![]),
+            ..Default::default()
+        },
+    };
+    for (k, v) in url::form_urlencoded::parse(body) {
+        match k.as_ref() {
+            "csrf" => f.csrf = v.into_owned(),
+            "action" => f.action = v.into_owned(),
+            "publish_at" => f.publish_at = v.into_owned(),
+            "headline" => f.input.headline = v.into_owned(),
+            "standfirst" => f.input.standfirst = v.into_owned(),
+            // Browsers send CRLF line ends from textareas; Markdown and diffs want LF.
+            "body_markdown" => f.input.body_markdown = v.replace("\r\n", "\n"),
+            "slug" => f.input.slug = Some(v.into_owned()),
+            "important" => f.input.important = true,
+            "tag" => f.input.tag_ids.extend(v.parse::<Id>().ok()),
+            "author" => {
+                if let (Some(list), Ok(id)) = (f.input.author_ids.as_mut(), v.parse::<Id>()) {
+                    list.push(id);
+                }
+            }
+            "lead_photo_id" => f.input.lead_photo_id = v.parse::<Id>().ok(),
+            _ => {}
+        }
+    }
+    f
+}
+
+/// `datetime-local` input values are in UTC here (the form says so).
+fn parse_local(s: &str) -> Result<Option<DateTime<Utc>>, AppError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
+        .map(|n| Some(n.and_utc()))
+        .map_err(|_| AppError::Unprocessable("The publish time is not a date and time.".into()))
+}
+
+async fn create_article(
+    State(state): State<AppState>,
+    who: AdminUser,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let form = parse_edit_form(&body);
+    who.verify_form(&state, &headers, &form.csrf)?;
+    if form.action == "preview" {
+        let mut v = edit_view(&state, &who, None, form.input.clone()).await?;
+        v.preview = Some(newsdesk_core::markdown::render(&form.input.body_markdown));
+        return page(v);
+    }
+    match newsroom::create(&state, &who.user, &form.input).await {
+        Ok(a) => {
+            if matches!(form.action.as_str(), "publish" | "schedule") {
+                let at = parse_local(&form.publish_at)?;
+                newsroom::set_status(&state, &who.user, a.id, ArticleStatus::Published, at).await?;
+            }
+            Ok(see_other(&format!("/admin/articles/{}", a.id)))
+        }
+        Err(e @ (AppError::Unprocessable(_) | AppError::Conflict(_))) => {
+            let mut v = edit_view(&state, &who, None, form.input).await?;
+            v.chrome.error = Some(e.public_message());
+            let mut r = page(v)?;
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(r)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn edit_article(
+    State(state): State<AppState>,
+    who: AdminUser,
+    Path(id): Path<Id>,
+) -> Result<Response, AppError> {
+    let a = newsroom::load(&state, id).await?;
+    let own = who.user.owns(&a);
+    if !who.user.can(Action::EditArticle, own) && !who.user.can(Action::Review, Ownership::None) {
+        return Err(AppError::Forbidden("Your role does not allow this.".into()));
+    }
+    page(edit_view(&state, &who, Some(&a), input_of(&a)).await?)
+}
+
+async fn save_article(
+    State(state): State<AppState>,
+    who: AdminUser,
+    Path(id): Path<Id>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let form = parse_edit_form(&body);
+    who.verify_form(&state, &headers, &form.csrf)?;
+    let current = newsroom::load(&state, id).await?;
+    let result = match form.action.as_str() {
+        "preview" => {
+            let mut v = edit_view(&state, &who, Some(&current), form.input.clone()).await?;
+            v.preview = Some(newsdesk_core::markdown::render(&form.input.body_markdown));
+            return page(v);
+        }
+        "unpublish" => newsroom::set_status(&state, &who.user, id, ArticleStatus::Draft, None)
+            .await
+            .map(|_| ()),
+        "delete" => {
+            newsroom::delete(&state, &who.user, id).await?;
+            return Ok(see_other("/admin"));
+        }
+        action => {
+            let saved = newsroom::edit(&state, &who.user, id, &form.input).await;
+            match (saved, action) {
+                (Ok(_), "publish" | "schedule") => {
+                    let at = parse_local(&form.publish_at)?;
+                    newsroom::set_status(&state, &who.user, id, ArticleStatus::Published, at)
+                        .await
+                        .map(|_| ())
+                }
+                (Ok(_), "submit") => newsroom::submit_for_review(&state, &who.user, id).await,
+                (r, _) => r.map(|_| ()),
+            }
+        }
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/admin/articles/{id}"))),
+        Err(e @ (AppError::Unprocessable(_) | AppError::Conflict(_))) => {
+            let mut v = edit_view(&state, &who, Some(&current), form.input).await?;
+            v.chrome.error = Some(e.public_message());
+            let mut r = page(v)?;
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(r)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+// ---------------------------------------------------------------- revisions
+
+pub struct RevisionRow {
+    pub id: Id,
+    pub when: String,
+    pub editor: String,
+    pub headline: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/revisions.html")]
+struct RevisionsView {
+    chrome: Chrome,
+    article: Row,
+    revisions: Vec<RevisionRow>,
+    from: Id,
+    to: Id,
+    diff: Vec<(char, String)>,
+}
+
+#[derive(Deserialize)]
+struct DiffParams {
+    from: Option<Id>,
+    to: Option<Id>,
+}
+
+async fn revisions(
+    State(state): State<AppState>,
+    who: AdminUser,
+    Path(id): Path<Id>,
+    Query(p): Query<DiffParams>,
+) -> Result<Response, AppError> {
+    let a = newsroom::load(&state, id).await?;
+    who.require(Action::EditArticle, who.user.owns(&a))?;
+    let revs: Vec<Revision> = state.store.revisions(id).await?;
+    let users = state.store.list_users().await?;
+    let name = |uid: Option<Id>| {
+        uid.and_then(|u| users.iter().find(|x| x.id == u))
+            .map_or_else(|| "—".to_owned(), |u| u.name.clone())
+    };
+    let to = p.to.or(revs.first().map(|r| r.id)).unwrap_or(0);
+    let from = p.from.or(revs.get(1).map(|r| r.id)).unwrap_or(to);
+    let find = |rid: Id| revs.iter().find(|r| r.id == rid);
+    let diff = match (find(from), find(to)) {
+        (Some(f), Some(t)) => {
+            newsroom::line_diff(&newsroom::revision_text(f), &newsroom::revision_text(t))
+        }
+        _ => Vec::new(),
+    };
+    page(RevisionsView {
+        chrome: Chrome::new(&state, &who, "Revisions", "articles"),
+        article: Row::of(&a),
+        revisions: revs
+            .iter()
+            .map(|r| RevisionRow {
+                id: r.id,
+                when: fmt_time(&r.created_at),
+                editor: name(r.editor_id),
+                headline: r.headline.clone(),
+            })
+            .collect(),
+        from,
+        to,
+        diff,
+    })
+}
+
+async fn restore(
+    State(state): State<AppState>,
+    who: AdminUser,
+    Path((id, rev)): Path<(Id, Id)>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    who.verify_form(&state, &headers, &form.csrf)?;
+    let r = state.store.revision(rev).await?.ok_or(AppError::NotFound)?;
+    newsroom::restore(&state, &who.user, id, &r).await?;
+    Ok(see_other(&format!("/admin/articles/{id}/revisions")))
+}
+
+// ---------------------------------------------------------------- review queue
+
+#[derive(Template)]
+#[template(path = "admin/review.html")]
+struct ReviewView {
+    chrome: Chrome,
+    rows: Vec<Row>,
+}
+
+async fn review_queue(State(state): State<AppState>, who: AdminUser) -> Result<Response, AppError> {
+    who.require(Action::Review, Ownership::None)?;
+    let list = state
+        .store
+        .admin_list_articles(&AdminArticleQuery {
+            review_queue: true,
+            limit: 100,
+            ..Default::default()
+        })
+        .await?;
+    page(ReviewView {
+        chrome: Chrome::new(&state, &who, "Review queue", "review"),
+        rows: list.iter().map(Row::of).collect(),
+    })
+}
+
+async fn reject(
+    State(state): State<AppState>,
+    who: AdminUser,
+    Path(id): Path<Id>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    who.verify_form(&state, &headers, &form.csrf)?;
+    newsroom::reject(&state, &who.user, id).await?;
+    Ok(see_other("/admin/review"))
+}
+
+// ---------------------------------------------------------------- photos
+
+pub struct PhotoRow {
+    pub id: Id,
+    pub url: String,
+    pub alt: String,
+    pub caption: String,
+    pub credit: String,
+    pub size: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/photos.html")]
+struct PhotosView {
+    chrome: Chrome,
+    photos: Vec<PhotoRow>,
+}
+
+async fn photos_view(state: &AppState, who: &AdminUser) -> Result<PhotosView, AppError> {
+    let list = state.store.list_photos(60).await?;
+    Ok(PhotosView {
+        chrome: Chrome::new(state, who, "Photos", "photos"),
+        photos: list
+            .iter()
+            .map(|p| PhotoRow {
+                id: p.id,
+                url: crate::views::photo_url(p),
+                alt: p.alt.clone(),
+                caption: p.caption.clone(),
+                credit: p.credit.clone(),
+                size: format!("{}×{}", p.width, p.height),
+            })
+            .collect(),
+    })
+}
+
+async fn photos(State(state): State<AppState>, who: AdminUser) -> Result<Response, AppError> {
+    who.require(Action::UploadPhoto, Ownership::None)?;
+    page(photos_view(&state, &who).await?)
+}
+
+async fn upload_photo(
+    State(state): State<AppState>,
+    who: AdminUser,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    who.require(Action::UploadPhoto, Ownership::None)?;
+    let form = uploads::read_form(multipart).await?;
+    who.verify_form(&state, &headers, form.field("csrf"))?;
+    match uploads::store_photo(&state, &who.user, &form).await {
+        Ok(_) => Ok(see_other("/admin/photos")),
+        Err(AppError::Unprocessable(m)) => {
+            let mut v = photos_view(&state, &who).await?;
+            v.chrome.error = Some(m);
+            let mut r = page(v)?;
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(r)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+// ---------------------------------------------------------------- tags and authors
+
+#[derive(Template)]
+#[template(path = "admin/taxonomy.html")]
+struct TaxonomyView {
+    chrome: Chrome,
+    kind: &'static str,
+    items: Vec<(String, String, String)>,
+}
+
+async fn tags(State(state): State<AppState>, who: AdminUser) -> Result<Response, AppError> {
+    who.require(Action::ManageTaxonomy, Ownership::None)?;
+    let items = state
+        .store
+        .list_tags()
+        .await?
+        .into_iter()
+        .map(|t| (t.name, t.slug.to_string(), t.description))
+        .collect();
+    page(TaxonomyView {
+        chrome: Chrome::new(&state, &who, "Tags", "tags"),
+        kind: "tag",
+        items,
+    })
+}
+
+async fn authors(State(state): State<AppState>, who: AdminUser) -> Result<Response, AppError> {
+    who.require(Action::ManageTaxonomy, Ownership::None)?;
+    let items = state
+        .store
+        .list_authors()
+        .await?
+        .into_iter()
+        .map(|a| (a.name, a.slug.to_string(), a.bio))
+        .collect();
+    page(TaxonomyView {
+        chrome: Chrome::new(&state, &who, "Authors", "authors"),
+        kind: "author",
+        items,
+    })
+}
+
+#[derive(Deserialize)]
+struct TaxonomyForm {
+    csrf: String,
+    name: String,
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    description: String,
+}
+
+fn slug_for(name: &str, slug: &str) -> Result<Slug, AppError> {
+    let r = if slug.trim().is_empty() {
+        Slug::from_title(name.trim())
+    } else {
+        Slug::parse(slug.trim())
+    };
+    r.map_err(|e| AppError::Unprocessable(e.0))
+}
+
+async fn create_tag(
+    State(state): State<AppState>,
+    who: AdminUser,
+    headers: HeaderMap,
+    axum::Form(f): axum::Form<TaxonomyForm>,
+) -> Result<Response, AppError> {
+    who.verify_form(&state, &headers, &f.csrf)?;
+    who.require(Action::ManageTaxonomy, Ownership::None)?;
+    if f.name.trim().is_empty() {
+        return Err(AppError::Unprocessable("A tag needs a name.".into()));
+    }
+    let t = state
+        .store
+        .create_tag(&NewTag {
+            slug: slug_for(&f.name, &f.slug)?,
+            name: f.name.trim().to_owned(),
+            description: f.description.trim().to_owned(),
+        })
+        .await?;
+    audit(
+        &state,
+        Some(&who.user),
+        "tag.create",
+        &format!("tag {}", t.slug),
+    )
+    .await;
+    state.cache.invalidate_all();
+    Ok(see_other("/admin/tags"))
+}
+
+async fn create_author(
+    State(state): State<AppState>,
+    who: AdminUser,
+    headers: HeaderMap,
+    axum::Form(f): axum::Form<TaxonomyForm>,
+) -> Result<Response, AppError> {
+    who.verify_form(&state, &headers, &f.csrf)?;
+    who.require(Action::ManageTaxonomy, Ownership::None)?;
+    if f.name.trim().is_empty() {
+        return Err(AppError::Unprocessable("An author needs a name.".into()));
+    }
+    let a = state
+        .store
+        .create_author(&NewAuthor {
+            slug: slug_for(&f.name, &f.slug)?,
+            name: f.name.trim().to_owned(),
+            bio: f.description.trim().to_owned(),
+            photo_id: None,
+            links: vec![],
+        })
+        .await?;
+    audit(
+        &state,
+        Some(&who.user),
+        "author.create",
+        &format!("author {}", a.slug),
+    )
+    .await;
+    state.cache.invalidate_all();
+    Ok(see_other("/admin/authors"))
+}
+
+// ---------------------------------------------------------------- users
+
+#[derive(Template)]
+#[template(path = "admin/users.html")]
+struct UsersView {
+    chrome: Chrome,
+    users: Vec<User>,
+    roles: [Role; 3],
+}
+
+async fn users(State(state): State<AppState>, who: AdminUser) -> Result<Response, AppError> {
+    who.require(Action::ManageUsers, Ownership::None)?;
+    page(UsersView {
+        chrome: Chrome::new(&state, &who, "Users", "users"),
+        users: state.store.list_users().await?,
+        roles: Role::ALL,
+    })
+}
+
+#[derive(Deserialize)]
+struct UserForm {
+    csrf: String,
+    email: String,
+    name: String,
+    role: String,
+    password: String,
+    #[serde(default)]
+    author_slug: String,
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    who: AdminUser,
+    headers: HeaderMap,
+    axum::Form(f): axum::Form<UserForm>,
+) -> Result<Response, AppError> {
+    who.verify_form(&state, &headers, &f.csrf)?;
+    who.require(Action::ManageUsers, Ownership::None)?;
+    let email = EmailAddress::parse(&f.email).map_err(|e| AppError::Unprocessable(e.0))?;
+    let role =
+        Role::parse(&f.role).ok_or_else(|| AppError::Unprocessable("Unknown role.".into()))?;
+    let password = Password::parse(&f.password).map_err(|e| AppError::Unprocessable(e.0))?;
+    let author_id = match f.author_slug.trim() {
+        "" => None,
+        s => {
+            let slug = Slug::parse(s).map_err(|e| AppError::Unprocessable(e.0))?;
+            Some(
+                state
+                    .store
+                    .author_by_slug(&slug)
+                    .await?
+                    .ok_or_else(|| AppError::Unprocessable("No author with that slug.".into()))?
+                    .id,
+            )
+        }
+    };
+    let hash = tokio::task::spawn_blocking(move || accounts::hash_password(&password))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let u = state
+        .store
+        .create_user(
+            &NewUser {
+                email,
+                name: f.name.trim().to_owned(),
+                role,
+                password_hash: hash,
+                author_id,
+            },
+            Utc::now(),
+        )
+        .await?;
+    audit(
+        &state,
+        Some(&who.user),
+        "user.add",
+        &format!("user {}", u.email),
+    )
+    .await;
+    Ok(see_other("/admin/users"))
+}
+
+async fn set_disabled(
+    state: AppState,
+    who: AdminUser,
+    id: Id,
+    headers: HeaderMap,
+    csrf: &str,
+    disabled: bool,
+) -> Result<Response, AppError> {
+    who.verify_form(&state, &headers, csrf)?;
+    who.require(Action::ManageUsers, Ownership::None)?;
+    if id == who.user.id && disabled {
+        return Err(AppError::Conflict("You cannot disable yourself.".into()));
+    }
+    let u = state.store.set_user_disabled(id, disabled).await?;
+    let action = if disabled {
+        "user.disable"
+    } else {
+        "user.enable"
+    };
+    audit(
+        &state,
+        Some(&who.user),
+        action,
+        &format!("user {}", u.email),
+    )
+    .await;
+    Ok(see_other("/admin/users"))
+}
+
+async fn disable_user(
+    State(state): State<AppState>,
+    who: AdminUser,
+    Path(id): Path<Id>,
+    headers: HeaderMap,
+    axum::Form(f): axum::Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    set_disabled(state, who, id, headers, &f.csrf, true).await
+}
+
+async fn enable_user(
+    State(state): State<AppState>,
+    who: AdminUser,
+    Path(id): Path<Id>,
+    headers: HeaderMap,
+    axum::Form(f): axum::Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    set_disabled(state, who, id, headers, &f.csrf, false).await
+}
+
+// ---------------------------------------------------------------- webhooks
+
+#[derive(Template)]
+#[template(path = "admin/webhooks.html")]
+struct WebhooksView {
+    chrome: Chrome,
+    hooks: Vec<Webhook>,
+    deliveries: Vec<WebhookDelivery>,
+    new_secret: Option<String>,
+}
+
+async fn webhooks_view(state: &AppState, who: &AdminUser) -> Result<WebhooksView, AppError> {
+    Ok(WebhooksView {
+        chrome: Chrome::new(state, who, "Webhooks", "webhooks"),
+        hooks: state.store.list_webhooks().await?,
+        deliveries: state.store.list_webhook_deliveries(50).await?,
+        new_secret: None,
+    })
+}
+
+async fn webhooks(State(state): State<AppState>, who: AdminUser) -> Result<Response, AppError> {
+    who.require(Action::ManageWebhooks, Ownership::None)?;
+    page(webhooks_view(&state, &who).await?)
+}
+
+#[derive(Deserialize)]
+struct WebhookForm {
+    csrf: String,
+    url: String,
+}
+
+async fn create_webhook(
+    State(state): State<AppState>,
+    who: AdminUser,
+    headers: HeaderMap,
+    axum::Form(f): axum::Form<WebhookForm>,
+) -> Result<Response, AppError> {
+    who.verify_form(&state, &headers, &f.csrf)?;
+    who.require(Action::ManageWebhooks, Ownership::None)?;
+    let url = url::Url::parse(f.url.trim())
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .ok_or_else(|| AppError::Unprocessable("Give an http(s) URL.".into()))?;
+    let secret = accounts::new_secret_token("whsec_");
+    let hook = state
+        .store
+        .create_webhook(url.as_str(), &secret, Utc::now())
+        .await?;
+    audit(
+        &state,
+        Some(&who.user),
+        "webhook.create",
+        &format!("webhook {}", hook.id),
+    )
+    .await;
+    let mut v = webhooks_view(&state, &who).await?;
+    v.new_secret = Some(secret);
+    page(v)
+}
+
+async fn delete_webhook(
+    State(state): State<AppState>,
+    who: AdminUser,
+    Path(id): Path<Id>,
+    headers: HeaderMap,
+    axum::Form(f): axum::Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    who.verify_form(&state, &headers, &f.csrf)?;
+    who.require(Action::ManageWebhooks, Ownership::None)?;
+    state.store.delete_webhook(id).await?;
+    audit(
+        &state,
+        Some(&who.user),
+        "webhook.delete",
+        &format!("webhook {id}"),
+    )
+    .await;
+    Ok(see_other("/admin/webhooks"))
+}
+
+// ---------------------------------------------------------------- sources, audit
+
+#[derive(Template)]
+#[template(path = "admin/sources.html")]
+struct SourcesView {
+    chrome: Chrome,
+}
+
+async fn sources(State(state): State<AppState>, who: AdminUser) -> Result<Response, AppError> {
+    who.require(Action::ManageSources, Ownership::None)?;
+    page(SourcesView {
+        chrome: Chrome::new(&state, &who, "Sources", "sources"),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "admin/audit.html")]
+struct AuditView {
+    chrome: Chrome,
+    entries: Vec<(String, AuditEntry)>,
+    next: Option<Id>,
+}
+
+#[derive(Deserialize)]
+struct AuditParams {
+    before: Option<Id>,
+}
+
+async fn audit_log(
+    State(state): State<AppState>,
+    who: AdminUser,
+    Query(p): Query<AuditParams>,
+) -> Result<Response, AppError> {
+    who.require(Action::ViewAuditLog, Ownership::None)?;
+    let entries = state.store.list_audit(p.before, 100).await?;
+    let next = (entries.len() == 100)
+        .then(|| entries.last().map(|e| e.id))
+        .flatten();
+    page(AuditView {
+        chrome: Chrome::new(&state, &who, "Audit log", "audit"),
+        entries: entries.into_iter().map(|e| (fmt_time(&e.at), e)).collect(),
+        next,
+    })
+}
