@@ -13,6 +13,7 @@
 
 mod accounts;
 mod cases;
+mod ingest;
 mod jobs;
 mod sqlite_only;
 mod support;
@@ -21,6 +22,7 @@ mod support;
 mod all {
     pub use crate::accounts::*;
     pub use crate::cases::*;
+    pub use crate::ingest::*;
     pub use crate::jobs::*;
 }
 
@@ -112,6 +114,14 @@ conformance! {
         job_counts_are_per_queue_and_state,
         prune_done_deletes_only_done_jobs_finished_before_the_cutoff,
         concurrent_claimers_never_share_a_job_and_together_claim_all,
+        sources_round_trip_update_pause_and_delete,
+        polls_record_validators_names_moves_and_back_off,
+        items_are_stored_once_by_guid_and_by_canonical_url,
+        claimed_items_are_leased_and_stale_attempts_change_nothing,
+        failed_items_retry_later_or_fail_for_good_with_the_reason,
+        held_items_keep_their_page_and_reason,
+        clusters_publish_one_article_and_list_every_agency,
+        a_review_source_makes_a_draft,
     ],
     raw: [
         corrupt_slug_is_reported,

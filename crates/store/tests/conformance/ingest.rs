@@ -1,0 +1,510 @@
+//! The wire desk's storage (`newsdesk_core::ingest::IngestStore`), the same on both backends.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, TimeZone as _, Utc};
+use newsdesk_core::ingest::{
+    CompletedItem, ItemState, NewItem, NewSource, PollFailure, PollSuccess, RawPage, SourcePatch,
+    Story,
+};
+use newsdesk_core::{ArticleQuery, ArticleStatus, NewArticle, Slug, Store, StoreError};
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 14, 9, 26, 53).unwrap() + Duration::microseconds(589_793)
+}
+
+async fn source(store: &dyn Store, name: &str, auto_publish: bool) -> i64 {
+    store
+        .create_source(
+            &NewSource {
+                feed_url: format!("https://{name}.example/feed.xml"),
+                name: Some(name.to_owned()),
+                auto_publish,
+                interval_seconds: 900,
+            },
+            t0(),
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+fn item(source_id: i64, guid: &str, url: &str) -> NewItem {
+    NewItem {
+        source_id,
+        guid: guid.to_owned(),
+        url: url.to_owned(),
+        canonical_url: url.to_owned(),
+        title: format!("title {guid}"),
+        summary: "summary".into(),
+        published_at: Some(t0()),
+    }
+}
+
+fn completed(item_id: i64, attempt: i32, join: Option<i64>, keys: Vec<i64>) -> CompletedItem {
+    let body_html = "<p>Body.</p>".to_owned();
+    CompletedItem {
+        item_id,
+        attempt,
+        story: Story {
+            headline: "Same story".into(),
+            standfirst: "Standfirst".into(),
+            body_text: "Body.".into(),
+            body_html: body_html.clone(),
+            raw: RawPage {
+                final_url: "https://x.example/final".into(),
+                content_type: "text/html; charset=utf-8".into(),
+                body: vec![0, 159, 146, 150, b'<'],
+            },
+        },
+        signature: vec![7, 8, 9, u32::MAX],
+        band_keys: keys,
+        join_cluster: join,
+        article: NewArticle {
+            slug: Slug::parse("same-story").unwrap(),
+            headline: "Same story".into(),
+            standfirst: "Standfirst".into(),
+            body_markdown: "Body.".into(),
+            body_html,
+            status: ArticleStatus::Published,
+            published_at: Some(t0()),
+            canonical_url: None,
+            source: None,
+            author_ids: Vec::new(),
+            lead_photo_id: None,
+            tag_ids: Vec::new(),
+            section_id: None,
+            important: false,
+        },
+        important_at_sources: 3,
+    }
+}
+
+pub async fn sources_round_trip_update_pause_and_delete(store: Arc<dyn Store>) {
+    let s = store
+        .create_source(
+            &NewSource {
+                feed_url: "https://wire.example/feed".into(),
+                name: None,
+                auto_publish: false,
+                interval_seconds: 600,
+            },
+            t0(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.name, "https://wire.example/feed");
+    assert!(s.name_from_feed && !s.auto_publish && !s.paused);
+    assert_eq!((s.interval_seconds, s.current_interval_seconds), (600, 600));
+    assert_eq!(s.next_poll_at, t0());
+    assert_eq!(store.source(s.id).await.unwrap().unwrap(), s);
+    let dup = store
+        .create_source(
+            &NewSource {
+                feed_url: "https://wire.example/feed".into(),
+                name: Some("Again".into()),
+                auto_publish: true,
+                interval_seconds: 60,
+            },
+            t0(),
+        )
+        .await;
+    assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
+    let edited = store
+        .update_source(
+            s.id,
+            &SourcePatch {
+                name: Some("Wire".into()),
+                paused: Some(true),
+                auto_publish: Some(true),
+                interval_seconds: Some(1200),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(edited.name, "Wire");
+    assert!(!edited.name_from_feed && edited.paused && edited.auto_publish);
+    assert_eq!(edited.current_interval_seconds, 1200);
+    assert!(
+        store
+            .due_sources(t0() + Duration::days(1), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store.delete_source(s.id).await.unwrap();
+    assert!(store.source(s.id).await.unwrap().is_none());
+    assert!(matches!(
+        store.delete_source(s.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.update_source(s.id, &SourcePatch::default()).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+pub async fn polls_record_validators_names_moves_and_back_off(store: Arc<dyn Store>) {
+    let id = store
+        .create_source(
+            &NewSource {
+                feed_url: "https://old.example/feed".into(),
+                name: None,
+                auto_publish: true,
+                interval_seconds: 900,
+            },
+            t0(),
+        )
+        .await
+        .unwrap()
+        .id;
+    assert_eq!(store.due_sources(t0(), 10).await.unwrap().len(), 1);
+    store
+        .record_poll_success(&PollSuccess {
+            source_id: id,
+            polled_at: t0(),
+            next_poll_at: t0() + Duration::seconds(450),
+            current_interval_seconds: 450,
+            etag: Some("\"e1\"".into()),
+            last_modified: Some("Sat, 14 Mar 2026 09:00:00 GMT".into()),
+            new_feed_url: Some("https://new.example/feed".into()),
+            feed_title: Some("Feed Title".into()),
+            site_url: Some("https://new.example/".into()),
+        })
+        .await
+        .unwrap();
+    let s = store.source(id).await.unwrap().unwrap();
+    assert_eq!(s.feed_url, "https://new.example/feed");
+    assert_eq!(s.name, "Feed Title");
+    assert_eq!(s.etag.as_deref(), Some("\"e1\""));
+    assert_eq!(s.current_interval_seconds, 450);
+    assert_eq!(s.last_success_at, Some(t0()));
+    assert!(store.due_sources(t0(), 10).await.unwrap().is_empty());
+    assert_eq!(
+        store
+            .due_sources(t0() + Duration::seconds(450), 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    store
+        .record_poll_failure(&PollFailure {
+            source_id: id,
+            polled_at: t0() + Duration::seconds(450),
+            next_poll_at: t0() + Duration::seconds(2000),
+            error: "HTTP status 500".into(),
+        })
+        .await
+        .unwrap();
+    let s = store.source(id).await.unwrap().unwrap();
+    assert_eq!(s.consecutive_errors, 1);
+    assert_eq!(s.last_error.as_deref(), Some("HTTP status 500"));
+    assert_eq!(s.next_poll_at, t0() + Duration::seconds(2000));
+    // The validators of the last good poll are kept for the next conditional GET.
+    assert_eq!(s.etag.as_deref(), Some("\"e1\""));
+}
+
+pub async fn items_are_stored_once_by_guid_and_by_canonical_url(store: Arc<dyn Store>) {
+    let a = source(store.as_ref(), "a", true).await;
+    let b = source(store.as_ref(), "b", true).await;
+    let added = store
+        .add_items(
+            &[
+                item(a, "g1", "https://x.example/1"),
+                item(a, "g1", "https://x.example/other"),
+                item(b, "g9", "https://x.example/1"),
+                item(b, "g1", "https://x.example/2"),
+            ],
+            t0(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(added, 2);
+    let again = store
+        .add_items(&[item(a, "g1", "https://x.example/1")], t0())
+        .await
+        .unwrap();
+    assert_eq!(again, 0);
+    let items = store.list_items(None, 10).await.unwrap();
+    assert_eq!(items.len(), 2);
+    assert!(
+        items
+            .iter()
+            .all(|i| i.state == ItemState::Queued && !i.has_raw_page)
+    );
+    assert_eq!(store.list_items(Some(b), 10).await.unwrap().len(), 1);
+    assert_eq!(store.ingest_counts().await.unwrap().queued, 2);
+}
+
+pub async fn claimed_items_are_leased_and_stale_attempts_change_nothing(store: Arc<dyn Store>) {
+    let a = source(store.as_ref(), "a", true).await;
+    store
+        .add_items(
+            &[
+                item(a, "g1", "https://x.example/1"),
+                item(a, "g2", "https://x.example/2"),
+            ],
+            t0(),
+        )
+        .await
+        .unwrap();
+    let lease = t0() + Duration::seconds(60);
+    let first = store.claim_items(t0(), lease, 10).await.unwrap();
+    assert_eq!(first.len(), 2);
+    assert!(
+        first
+            .iter()
+            .all(|c| c.attempt == 1 && c.lease_until == lease)
+    );
+    // Leased: nobody else gets them until the lease runs out.
+    assert!(
+        store
+            .claim_items(t0() + Duration::seconds(59), lease, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let second = store
+        .claim_items(lease, lease + Duration::seconds(60), 1)
+        .await
+        .unwrap();
+    assert_eq!(second.len(), 1);
+    assert_eq!(second[0].attempt, 2);
+    // The first claimant's attempt is stale now.
+    let stale = store
+        .complete_item(&completed(second[0].id, 1, None, vec![1]))
+        .await;
+    assert!(matches!(stale, Err(StoreError::NotFound)), "{stale:?}");
+    store
+        .fail_item(second[0].id, 1, "stale failure", None)
+        .await
+        .unwrap();
+    let it = store.list_items(None, 10).await.unwrap();
+    let it = it.iter().find(|i| i.id == second[0].id).unwrap();
+    assert_eq!(
+        (it.state, it.last_error.as_deref()),
+        (ItemState::Queued, None)
+    );
+    let done = store
+        .complete_item(&completed(second[0].id, 2, None, vec![1]))
+        .await
+        .unwrap();
+    assert!(done.created_article);
+    // Completing twice publishes nothing twice.
+    let twice = store
+        .complete_item(&completed(second[0].id, 2, None, vec![1]))
+        .await;
+    assert!(matches!(twice, Err(StoreError::NotFound)));
+    assert_eq!(store.count_articles().await.unwrap(), 1);
+}
+
+pub async fn failed_items_retry_later_or_fail_for_good_with_the_reason(store: Arc<dyn Store>) {
+    let a = source(store.as_ref(), "a", true).await;
+    store
+        .add_items(
+            &[
+                item(a, "g1", "https://x.example/1"),
+                item(a, "g2", "https://x.example/2"),
+            ],
+            t0(),
+        )
+        .await
+        .unwrap();
+    let claimed = store
+        .claim_items(t0(), t0() + Duration::seconds(60), 10)
+        .await
+        .unwrap();
+    let retry_at = t0() + Duration::seconds(300);
+    store
+        .fail_item(claimed[0].id, 1, "HTTP status 503", Some(retry_at))
+        .await
+        .unwrap();
+    store
+        .fail_item(claimed[1].id, 1, "disallowed by robots.txt", None)
+        .await
+        .unwrap();
+    let items = store.list_items(None, 10).await.unwrap();
+    let retrying = items.iter().find(|i| i.id == claimed[0].id).unwrap();
+    assert_eq!(retrying.state, ItemState::Queued);
+    assert_eq!(retrying.next_attempt_at, retry_at);
+    assert_eq!(retrying.last_error.as_deref(), Some("HTTP status 503"));
+    let failed = items.iter().find(|i| i.id == claimed[1].id).unwrap();
+    assert_eq!(failed.state, ItemState::Failed);
+    assert_eq!(
+        failed.last_error.as_deref(),
+        Some("disallowed by robots.txt")
+    );
+    // Not before its time; then claimable again.
+    assert!(
+        store
+            .claim_items(retry_at - Duration::seconds(1), retry_at, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let again = store
+        .claim_items(retry_at, retry_at + Duration::seconds(60), 10)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].attempt, 2);
+}
+
+pub async fn held_items_keep_their_page_and_reason(store: Arc<dyn Store>) {
+    let a = source(store.as_ref(), "a", true).await;
+    store
+        .add_items(&[item(a, "g1", "https://x.example/1")], t0())
+        .await
+        .unwrap();
+    let c = store
+        .claim_items(t0(), t0() + Duration::seconds(60), 10)
+        .await
+        .unwrap();
+    let raw = RawPage {
+        final_url: "https://x.example/1".into(),
+        content_type: "text/html".into(),
+        body: b"<ul><li>links</li></ul>".to_vec(),
+    };
+    store
+        .hold_item(c[0].id, 1, "not an article: link list", &raw)
+        .await
+        .unwrap();
+    let it = &store.list_items(None, 10).await.unwrap()[0];
+    assert_eq!(it.state, ItemState::Held);
+    assert_eq!(it.hold_reason.as_deref(), Some("not an article: link list"));
+    assert_eq!(store.raw_page(c[0].id).await.unwrap(), Some(raw));
+    assert_eq!(store.count_articles().await.unwrap(), 0);
+}
+
+pub async fn clusters_publish_one_article_and_list_every_agency(store: Arc<dyn Store>) {
+    let names = ["Northwind", "Harbour", "Valley"];
+    let mut ids = Vec::new();
+    for n in names {
+        ids.push(source(store.as_ref(), n, true).await);
+    }
+    for (i, id) in ids.iter().enumerate() {
+        store
+            .add_items(
+                &[item(
+                    *id,
+                    "g",
+                    &format!("https://{}.example/story", names[i]),
+                )],
+                t0(),
+            )
+            .await
+            .unwrap();
+    }
+    let claimed = store
+        .claim_items(t0(), t0() + Duration::seconds(60), 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 3);
+    let first = store
+        .complete_item(&completed(claimed[0].id, 1, None, vec![11, 12]))
+        .await
+        .unwrap();
+    assert!(first.created_article);
+    assert_eq!(first.sources_in_cluster, 1);
+    let cands = store.cluster_candidates(&[12, 99], 10).await.unwrap();
+    assert_eq!(cands.len(), 1);
+    assert_eq!(cands[0].cluster_id, first.cluster_id);
+    assert_eq!(cands[0].signature, vec![7, 8, 9, u32::MAX]);
+    assert!(
+        store
+            .cluster_candidates(&[98, 99], 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let second = store
+        .complete_item(&completed(
+            claimed[1].id,
+            1,
+            Some(first.cluster_id),
+            vec![12],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        (second.cluster_id, second.article_id),
+        (first.cluster_id, first.article_id)
+    );
+    assert!(!second.created_article);
+    let now = Utc::now();
+    let a = store
+        .list_articles(&ArticleQuery::visible_at(now))
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(a.len(), 1);
+    assert!(!a[0].important);
+    assert_eq!(
+        a[0].slug.as_str(),
+        format!("same-story-{}", first.cluster_id)
+    );
+    let src = a[0].source.clone().unwrap();
+    assert_eq!(
+        (src.agency.as_str(), src.original_url.as_str()),
+        ("Northwind", "https://Northwind.example/story")
+    );
+    let third = store
+        .complete_item(&completed(
+            claimed[2].id,
+            1,
+            Some(first.cluster_id),
+            vec![13],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(third.sources_in_cluster, 3);
+    let a = store
+        .list_articles(&ArticleQuery::visible_at(now))
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(a.len(), 1, "one article per cluster");
+    assert!(a[0].important, "three agencies make it important");
+    let members = store
+        .cluster_members_for_article(first.article_id)
+        .await
+        .unwrap();
+    let agencies: Vec<&str> = members.iter().map(|m| m.agency.as_str()).collect();
+    assert_eq!(agencies, names);
+    assert_eq!(members[1].url, "https://Harbour.example/story");
+    let counts = store.ingest_counts().await.unwrap();
+    assert_eq!((counts.clustered, counts.clusters), (3, 1));
+    assert!(
+        store
+            .cluster_members_for_article(first.article_id + 1000)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+pub async fn a_review_source_makes_a_draft(store: Arc<dyn Store>) {
+    let a = source(store.as_ref(), "a", false).await;
+    store
+        .add_items(&[item(a, "g1", "https://x.example/1")], t0())
+        .await
+        .unwrap();
+    let c = store
+        .claim_items(t0(), t0() + Duration::seconds(60), 10)
+        .await
+        .unwrap();
+    let mut done = completed(c[0].id, 1, None, vec![5]);
+    done.article.status = ArticleStatus::Draft;
+    done.article.published_at = None;
+    store.complete_item(&done).await.unwrap();
+    assert_eq!(store.count_articles().await.unwrap(), 1);
+    assert!(
+        store
+            .list_articles(&ArticleQuery::visible_at(Utc::now()))
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+}
