@@ -54,6 +54,9 @@ pub struct MailConfig {
     pub retry_base_seconds: u64,
     /// Attempts before a recipient who keeps failing temporarily is given up on.
     pub max_attempts: u32,
+    /// How long a sender's claim on a batch of recipients lasts; after a crash, its unsent
+    /// recipients are picked up again once this has passed.
+    pub lease_seconds: u64,
     /// Send daily and weekly digests from `serve` on schedule.
     pub schedule: bool,
     /// Hour of the day (UTC) at which scheduled digests go out; weekly ones on Mondays.
@@ -76,6 +79,7 @@ impl Default for MailConfig {
             concurrency: 16,
             retry_base_seconds: 60,
             max_attempts: 8,
+            lease_seconds: 600,
             schedule: true,
             send_hour_utc: 6,
         }
@@ -98,6 +102,7 @@ impl std::fmt::Debug for MailConfig {
             .field("concurrency", &self.concurrency)
             .field("retry_base_seconds", &self.retry_base_seconds)
             .field("max_attempts", &self.max_attempts)
+            .field("lease_seconds", &self.lease_seconds)
             .field("schedule", &self.schedule)
             .field("send_hour_utc", &self.send_hour_utc)
             .finish()

@@ -27,6 +27,8 @@ pub struct Config {
     pub fetch: crate::ingest::FetchConfig,
     /// The wire desk's background loop and its defaults.
     pub ingest: crate::ingest::IngestConfig,
+    /// The newsletter's mail: SMTP servers, sender, DKIM, outbox.
+    pub mail: newsdesk_mail::MailConfig,
 }
 
 impl Default for Config {
@@ -40,6 +42,7 @@ impl Default for Config {
             site: SiteSettings::default(),
             fetch: crate::ingest::FetchConfig::default(),
             ingest: crate::ingest::IngestConfig::default(),
+            mail: newsdesk_mail::MailConfig::default(),
         }
     }
 }
@@ -59,6 +62,7 @@ impl std::fmt::Debug for Config {
             .field("site", &self.site)
             .field("fetch", &self.fetch)
             .field("ingest", &self.ingest)
+            .field("mail", &self.mail)
             .finish()
     }
 }
@@ -79,10 +83,20 @@ impl Config {
         self.data_dir.join("uploads")
     }
 
+    /// Where e-mails go when no SMTP server is configured.
+    pub fn outbox_dir(&self) -> PathBuf {
+        if self.mail.outbox_dir.as_os_str().is_empty() {
+            self.data_dir.join("outbox")
+        } else {
+            self.mail.outbox_dir.clone()
+        }
+    }
+
     /// The effective configuration as TOML, secrets redacted.
     pub fn to_redacted_toml(&self) -> anyhow::Result<String> {
         let mut shown = self.clone();
         shown.database_url = newsdesk_store::redact_url(&self.database_url());
+        shown.mail = self.mail.redacted();
         Ok(toml::to_string_pretty(&shown)?)
     }
 }
@@ -108,6 +122,7 @@ const ENV_NAMES: &[(&str, &str)] = &[
     ("DEMO", "demo"),
     ("PAGE_CACHE_SECONDS", "page_cache_seconds"),
     ("FETCH_ALLOW_PRIVATE", "fetch.allow_private"),
+    ("SMTP_URL", "mail.smtp_url"),
 ];
 
 /// Variables that belong to the tooling, not the config tree.
@@ -199,5 +214,19 @@ mod tests {
         let shown = c.to_redacted_toml().expect("toml");
         assert!(!shown.contains("s3cret"), "{shown}");
         assert!(!format!("{c:?}").contains("s3cret"));
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail error type, not ours
+    fn smtp_url_comes_from_its_contract_env_name_and_is_redacted() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("NEWSDESK_SMTP_URL", "smtp://mailer:pa55word@127.0.0.1:2525");
+            let c = load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(c.mail.smtp_url, "smtp://mailer:pa55word@127.0.0.1:2525");
+            let shown = c.to_redacted_toml().map_err(|e| e.to_string())?;
+            assert!(!shown.contains("pa55word"), "{shown}");
+            assert!(!format!("{c:?}").contains("pa55word"));
+            Ok(())
+        });
     }
 }

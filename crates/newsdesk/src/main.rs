@@ -3,6 +3,7 @@
 mod config;
 mod extract_cmd;
 mod ingest;
+mod newsletter;
 mod serve;
 mod sources;
 mod user;
@@ -47,6 +48,9 @@ enum Command {
     Sources(sources::SourcesCommand),
     /// Run the ingest pipeline: poll due sources, fetch, extract, cluster, publish.
     Ingest(ingest::IngestArgs),
+    /// The newsletter: send the next digest now, show delivery status, preview.
+    #[command(subcommand)]
+    Newsletter(newsletter::NewsletterCommand),
     /// Newsroom accounts: add users, API tokens, list, disable.
     #[command(subcommand)]
     User(user::UserCommand),
@@ -107,6 +111,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ingest(args) => {
             let config = config::load(cli.config.as_deref(), &overrides)?;
             runtime()?.block_on(ingest::run(args, config))
+        }
+        Command::Newsletter(cmd) => {
+            let config = config::load(cli.config.as_deref(), &overrides)?;
+            runtime()?.block_on(newsletter::run(cmd, config))
         }
         Command::User(cmd) => {
             let config = config::load(cli.config.as_deref(), &overrides)?;

@@ -49,6 +49,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     // Stops the ingest loop when dropped, at the end of serve.
     let _ingest = crate::ingest::spawn_background(&config, store.clone())?;
+    crate::newsletter::spawn_background(config.clone(), store.clone()).await?;
     let mut state = AppState::new(store, config.site.clone(), config.uploads_dir());
     state.cache = PageCache::new(Duration::from_secs(config.page_cache_seconds));
     let listener = tokio::net::TcpListener::bind(config.listen)

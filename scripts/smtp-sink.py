@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""A test SMTP server (on aiosmtpd) that keeps every message it accepts as a file.
+
+    smtp-sink.py OUT_DIR [--port N] [--fail-temp ADDR:N ...] [--fail-perm ADDR ...]
+
+Listens on 127.0.0.1 (port 0 = any; the chosen port is printed as "listening PORT"). Each
+accepted message is written once per recipient to OUT_DIR/<recipient>__<seq>.eml (temp file, then
+rename, so a reader never sees half a message). --fail-temp answers 451 to the first N RCPT
+commands for ADDR; --fail-perm answers 550 to every RCPT for ADDR. Used by newsdesk's
+newsletter tests and bench/newsletter.
+"""
+
+import argparse
+import asyncio
+import itertools
+import os
+import signal
+
+from aiosmtpd.smtp import SMTP
+
+
+class Sink:
+    def __init__(self, out, temp, perm):
+        self.out = out
+        self.temp = temp
+        self.perm = perm
+        self.seq = itertools.count()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        key = address.lower()
+        if key in self.perm:
+            return "550 5.1.1 <%s>: mailbox does not exist" % address
+        left = self.temp.get(key, 0)
+        if left > 0:
+            self.temp[key] = left - 1
+            return "451 4.3.0 <%s>: try again later" % address
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        data = envelope.original_content or envelope.content
+        if isinstance(data, str):
+            data = data.encode("utf-8", "surrogateescape")
+        for rcpt in envelope.rcpt_tos:
+            name = "%s__%d.eml" % (rcpt.lower().replace("/", "_"), next(self.seq))
+            tmp = os.path.join(self.out, "." + name + ".tmp")
+            with open(tmp, "wb") as f:
+                f.write(data)
+            os.rename(tmp, os.path.join(self.out, name))
+        return "250 2.0.0 accepted"
+
+
+async def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("out")
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--fail-temp", action="append", default=[])
+    p.add_argument("--fail-perm", action="append", default=[])
+    a = p.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    temp = {}
+    for spec in a.fail_temp:
+        addr, _, n = spec.rpartition(":")
+        temp[addr.lower()] = int(n)
+    sink = Sink(a.out, temp, {x.lower() for x in a.fail_perm})
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(
+        lambda: SMTP(sink, hostname="sink.test", enable_SMTPUTF8=True),
+        "127.0.0.1",
+        a.port,
+    )
+    print("listening %d" % server.sockets[0].getsockname()[1], flush=True)
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    server.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
