@@ -1,0 +1,5 @@
+//! The newsdesk binary's one integration-test binary: the real executable, real processes.
+
+#![allow(clippy::unwrap_used)]
+
+mod ingest_durability;
