@@ -126,7 +126,7 @@ const ENV_NAMES: &[(&str, &str)] = &[
 ];
 
 /// Variables that belong to the tooling, not the config tree.
-const ENV_IGNORED: &[&str] = &["CONFIG", "LOG", "TEST_DATABASE_URL"];
+const ENV_IGNORED: &[&str] = &["CONFIG", "LOG", "TEST_DATABASE_URL", "TEST_AIOSMTPD"];
 
 /// Loads the config: defaults < TOML file < environment < flags. The TOML file is `config_file` if
 /// given, else `newsdesk.toml` in the data directory when it exists.

@@ -1,0 +1,361 @@
+//! The newsletter end to end: the real `newsdesk` binary, a real SQLite file, and a real SMTP
+//! server (`scripts/smtp-sink.py` on aiosmtpd) whose received messages the tests read back.
+//!
+//! aiosmtpd comes from `NEWSDESK_TEST_AIOSMTPD` (a Python with aiosmtpd; `scripts/test` makes
+//! one). Without it these tests skip loudly, or fail when `CI` is set.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashMap;
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use newsdesk_core::newsletter::{NewsletterStore as _, SignupResult};
+use newsdesk_core::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_newsdesk");
+
+/// The SMTP sink process; killed on drop.
+struct Sink {
+    child: Child,
+    port: u16,
+    dir: PathBuf,
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Sink {
+    fn start(dir: &Path, extra: &[&str]) -> Option<Sink> {
+        let Some(python) = std::env::var_os("NEWSDESK_TEST_AIOSMTPD") else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "NEWSDESK_TEST_AIOSMTPD is not set (scripts/test sets it up)"
+            );
+            eprintln!("SKIPPED: NEWSDESK_TEST_AIOSMTPD not set; run scripts/test to get aiosmtpd");
+            return None;
+        };
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/smtp-sink.py");
+        let out = dir.join("received");
+        let mut child = Command::new(python)
+            .arg(script)
+            .arg(&out)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the SMTP sink");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("sink port");
+        let port = line
+            .trim()
+            .strip_prefix("listening ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("sink said {line:?}"));
+        Some(Sink {
+            child,
+            port,
+            dir: out,
+        })
+    }
+
+    fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    fn count(&self) -> usize {
+        std::fs::read_dir(&self.dir)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|e| e.file_name().to_string_lossy().ends_with(".eml"))
+                    .count()
+            })
+            .unwrap_or(0)
+    }
+
+    /// Received messages by recipient.
+    fn by_recipient(&self) -> HashMap<String, Vec<Vec<u8>>> {
+        let mut all: HashMap<String, Vec<Vec<u8>>> = HashMap::new();
+        for e in std::fs::read_dir(&self.dir).unwrap().filter_map(Result::ok) {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Some((rcpt, _)) = name.rsplit_once("__") else {
+                continue;
+            };
+            if name.ends_with(".eml") {
+                all.entry(rcpt.to_owned())
+                    .or_default()
+                    .push(std::fs::read(e.path()).unwrap());
+            }
+        }
+        all
+    }
+}
+
+fn message_id(raw: &[u8]) -> String {
+    let m = mail_parser::MessageParser::default()
+        .parse(raw)
+        .expect("parse");
+    m.message_id().expect("Message-ID").to_owned()
+}
+
+/// A data directory with one important story and `n` confirmed subscribers `rN@example.org`.
+async fn seed(dir: &Path, n: usize, extra: &[&str]) -> Arc<dyn Store> {
+    let store = newsdesk_store::open(&format!(
+        "sqlite://{}",
+        dir.join("newsdesk.sqlite").display()
+    ))
+    .await
+    .expect("open store");
+    important_story(
+        &store,
+        "harbour-wall-gives-way",
+        "The harbour wall gives way",
+    )
+    .await;
+    let addrs = (0..n)
+        .map(|i| format!("r{i}@example.org"))
+        .chain(extra.iter().map(|s| (*s).to_owned()));
+    for a in addrs {
+        confirm(&store, &a).await;
+    }
+    store
+}
+
+async fn confirm(store: &Arc<dyn Store>, addr: &str) -> Id {
+    let email = EmailAddress::parse(addr).unwrap();
+    let SignupResult::NeedsConfirmation(s) = store
+        .request_subscription(&email, Utc::now())
+        .await
+        .unwrap()
+    else {
+        panic!("{addr} already confirmed");
+    };
+    store
+        .confirm_subscription(s.id, s.token_gen, Utc::now())
+        .await
+        .unwrap();
+    s.id
+}
+
+async fn important_story(store: &Arc<dyn Store>, slug: &str, headline: &str) {
+    let body = "Our own words for a test story.";
+    store
+        .create_article(&NewArticle {
+            slug: Slug::parse(slug).unwrap(),
+            headline: headline.into(),
+            standfirst: "What happened, in one line.".into(),
+            body_markdown: body.into(),
+            body_html: newsdesk_core::markdown::render(body),
+            status: ArticleStatus::Published,
+            published_at: Some(Utc::now() - chrono::Duration::minutes(5)),
+            canonical_url: None,
+            source: None,
+            author_ids: vec![],
+            lead_photo_id: None,
+            tag_ids: vec![],
+            section_id: None,
+            important: true,
+        })
+        .await
+        .expect("article");
+}
+
+fn newsdesk(dir: &Path, smtp: &str) -> Command {
+    let mut c = Command::new(BIN);
+    c.arg("--data-dir")
+        .arg(dir)
+        .env_remove("NEWSDESK_DATABASE_URL")
+        .env_remove("NEWSDESK_CONFIG")
+        .env_remove("NEWSDESK_TEST_AIOSMTPD")
+        .env("NEWSDESK_SMTP_URL", smtp)
+        .env("NEWSDESK_MAIL__CONCURRENCY", "8")
+        .env("NEWSDESK_MAIL__LEASE_SECONDS", "2")
+        .env("NEWSDESK_MAIL__RETRY_BASE_SECONDS", "1")
+        .env("NEWSDESK_LOG", "warn");
+    c
+}
+
+fn run_send(dir: &Path, smtp: &str, extra: &[&str]) -> String {
+    let out = newsdesk(dir, smtp)
+        .args(["newsletter", "send"])
+        .args(extra)
+        .output()
+        .expect("run newsdesk");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "newsletter send failed: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_mid_send_then_restart_reaches_all_10000_once_by_message_id_with_at_most_concurrency_resent()
+ {
+    const N: usize = 10_000;
+    const CONCURRENCY: usize = 8;
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(sink) = Sink::start(tmp.path(), &[]) else {
+        return;
+    };
+    let data = tmp.path().join("data");
+    let store = seed(&data, N, &[]).await;
+
+    let mut first = newsdesk(&data, &sink.url())
+        .args(["newsletter", "send"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn newsdesk");
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while sink.count() < N / 5 {
+        assert!(Instant::now() < deadline, "the first send never got going");
+        assert!(
+            first.try_wait().unwrap().is_none(),
+            "send ended before the kill"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    first.kill().expect("SIGKILL"); // Child::kill is SIGKILL on Unix
+    first.wait().unwrap();
+    let at_kill = sink.count();
+    assert!(at_kill < N, "the kill came too late to test anything");
+
+    let issues = store.list_issues(None, 10).await.unwrap();
+    assert_eq!(issues.len(), 1);
+    let issue = issues[0].id;
+    let before = store.delivery_counts(issue).await.unwrap();
+    assert!(before.sent > 0 && before.sent < N as u64, "{before:?}");
+
+    // The dead sender's leases (2 s here) must run out before its rows are claimed again.
+    std::thread::sleep(Duration::from_millis(2500));
+    let out = run_send(&data, &sink.url(), &["--wait", "0"]);
+    assert!(out.contains(&format!("resuming issue {issue}")), "{out}");
+
+    let after = store.delivery_counts(issue).await.unwrap();
+    assert_eq!(after.sent, N as u64, "{after:?}");
+    assert!(after.is_finished());
+    assert_eq!(
+        store.list_issues(None, 10).await.unwrap().len(),
+        1,
+        "no second issue"
+    );
+
+    let got = sink.by_recipient();
+    let mut duplicated = 0;
+    for i in 0..N {
+        let copies = got
+            .get(&format!("r{i}@example.org"))
+            .unwrap_or_else(|| panic!("r{i}@example.org got nothing"));
+        let ids: std::collections::HashSet<String> = copies.iter().map(|m| message_id(m)).collect();
+        assert_eq!(ids.len(), 1, "r{i} got different messages");
+        if copies.len() > 1 {
+            duplicated += copies.len() - 1;
+        }
+    }
+    eprintln!(
+        "kill -9 after {at_kill} messages; {} recorded sent at the kill; {duplicated} duplicate copies",
+        before.sent
+    );
+    // Only messages in flight when the process died can come twice: those the server accepted
+    // (or still accepts from the dead process's socket buffer) before `sent` was recorded. A
+    // sender never has more than CONCURRENCY in flight, and each duplicate carries the same
+    // Message-ID as its original (checked above), so mailbox providers can collapse it.
+    assert!(duplicated <= CONCURRENCY, "{duplicated} duplicates");
+    assert_eq!(got.len(), N);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn temporary_4xx_is_retried_and_permanent_5xx_marks_the_address_bounced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(sink) = Sink::start(
+        tmp.path(),
+        &[
+            "--fail-temp",
+            "later@example.org:2",
+            "--fail-perm",
+            "gone@example.org",
+        ],
+    ) else {
+        return;
+    };
+    let data = tmp.path().join("data");
+    let store = seed(&data, 1, &["later@example.org", "gone@example.org"]).await;
+    let out = run_send(&data, &sink.url(), &["--wait", "60"]);
+
+    let got = sink.by_recipient();
+    assert_eq!(got.get("r0@example.org").map(Vec::len), Some(1), "{out}");
+    assert_eq!(got.get("later@example.org").map(Vec::len), Some(1), "{out}");
+    assert!(!got.contains_key("gone@example.org"));
+
+    let issue = store.list_issues(None, 1).await.unwrap()[0].clone();
+    let c = store.delivery_counts(issue.id).await.unwrap();
+    assert_eq!((c.sent, c.failed_perm, c.failed_temp), (2, 1, 0), "{c:?}");
+    assert!(c.is_finished());
+    let gone = store
+        .subscriber_by_email(&EmailAddress::parse("gone@example.org").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(gone.status, SubscriptionStatus::Bounced);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn digest_is_multipart_with_list_unsubscribe_headers_and_a_stable_message_id() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(sink) = Sink::start(tmp.path(), &[]) else {
+        return;
+    };
+    let data = tmp.path().join("data");
+    let store = seed(&data, 1, &[]).await;
+    run_send(&data, &sink.url(), &[]);
+    let got = sink.by_recipient();
+    let raw = &got["r0@example.org"][0];
+    let m = mail_parser::MessageParser::default().parse(raw).unwrap();
+    let text = m.body_text(0).expect("text part");
+    let html = m.body_html(0).expect("html part");
+    assert!(text.contains("The harbour wall gives way"), "{text}");
+    assert!(html.contains("The harbour wall gives way"));
+    let raw_text = String::from_utf8_lossy(raw);
+    assert!(raw_text.contains("multipart/alternative"));
+    let issue = store.list_issues(None, 1).await.unwrap()[0].id;
+    let sub = store
+        .subscriber_by_email(&EmailAddress::parse("r0@example.org").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        m.message_id()
+            .unwrap()
+            .starts_with(&format!("issue-{issue}.sub-{}@", sub.id))
+    );
+    assert!(m.date().is_some());
+    let header = |name: &str| {
+        // Unfolded: a long header may be folded over lines (RFC 5322).
+        m.header_raw(name)
+            .unwrap_or_else(|| panic!("no {name}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let lu = header("List-Unsubscribe");
+    assert!(
+        lu.starts_with("<http://127.0.0.1:8080/newsletter/unsubscribe?token=u."),
+        "{lu}"
+    );
+    assert!(lu.contains(", <mailto:unsubscribe+u."), "{lu}");
+    assert_eq!(
+        header("List-Unsubscribe-Post"),
+        "List-Unsubscribe=One-Click"
+    );
+}
