@@ -1,6 +1,8 @@
 //! Wire-desk stories on the site: an article made from a story cluster names the other agencies
 //! that carried it, with links to their versions.
 
+#![allow(clippy::unwrap_used)]
+
 use chrono::Utc;
 use newsdesk_core::ingest::{CompletedItem, NewItem, NewSource, RawPage, Story};
 use newsdesk_core::{ArticleStatus, NewArticle, Slug, Store};
