@@ -18,6 +18,8 @@ pub struct AppState {
     pub cache: PageCache,
     /// Newsroom keys and settings (CSRF secret, webhook address policy).
     pub newsroom: Arc<crate::auth::Newsroom>,
+    /// The newsletter's link-signing key, loaded from the store on first use.
+    pub newsletter_key: Arc<tokio::sync::OnceCell<newsdesk_core::newsletter::TokenKey>>,
 }
 
 impl AppState {
@@ -28,6 +30,7 @@ impl AppState {
             uploads_dir,
             cache: PageCache::default(),
             newsroom: Arc::new(crate::auth::Newsroom::default()),
+            newsletter_key: Arc::new(tokio::sync::OnceCell::new()),
         }
     }
 }
