@@ -52,6 +52,20 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     crate::newsletter::spawn_background(config.clone(), store.clone()).await?;
     let mut state = AppState::new(store, config.site.clone(), config.uploads_dir());
     state.cache = PageCache::new(Duration::from_secs(config.page_cache_seconds));
+    state.newsroom = std::sync::Arc::new(newsdesk_web::auth::Newsroom::new(
+        config.fetch.allow_private,
+    ));
+    // Webhook deliveries run on the shared job queue ("webhook") until the process ends.
+    let hooks = newsdesk_web::webhooks::WebhookHandler::new(
+        state.store.clone(),
+        config.fetch.allow_private,
+    )?;
+    let jobs: std::sync::Arc<dyn newsdesk_core::jobs::JobStore> = state.store.clone();
+    let worker = newsdesk_core::jobs::Worker::new(jobs, format!("webhooks-{}", std::process::id()))
+        .handle(newsdesk_web::webhooks::QUEUE, std::sync::Arc::new(hooks));
+    tokio::spawn(async move {
+        worker.run_until(std::future::pending::<()>()).await;
+    });
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;

@@ -27,8 +27,14 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::site::router())
         .merge(routes::feeds::router())
         .merge(routes::newsletter::router())
-        .nest("/api/v1", routes::api::router().merge(routes::api_admin::router().0))
-        .route("/api/openapi.json", axum::routing::get(routes::api_admin::openapi_json))
+        .nest(
+            "/api/v1",
+            routes::api::router().merge(routes::api_admin::router().0),
+        )
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(routes::api_admin::openapi_json),
+        )
         .merge(routes::admin::router())
         .merge(routes::assets::router(&state))
         .fallback(routes::site::not_found)
@@ -47,5 +53,7 @@ pub async fn serve(
         listener,
         // The peer address feeds per-IP login throttling.
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    ).with_graceful_shutdown(shutdown).await
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

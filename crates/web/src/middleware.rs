@@ -80,10 +80,7 @@ fn layers(app: Router, site: Arc<SiteSettings>) -> Router {
 const MAX_UPLOAD_BODY_PATHS: [&str; 2] = ["/admin/photos", "/api/v1/photos"];
 
 /// [`MAX_REQUEST_BODY`] for everything but uploads.
-async fn limit_body(
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response<Body> {
+async fn limit_body(req: axum::extract::Request, next: axum::middleware::Next) -> Response<Body> {
     if MAX_UPLOAD_BODY_PATHS.contains(&req.uri().path()) {
         return next.run(req).await;
     }
@@ -98,7 +95,8 @@ async fn limit_body(
     }
     let (parts, body) = req.into_parts();
     let body = Body::new(http_body_util::Limited::new(body, MAX_REQUEST_BODY));
-    next.run(axum::extract::Request::from_parts(parts, body)).await
+    next.run(axum::extract::Request::from_parts(parts, body))
+        .await
 }
 
 /// Replaces the empty body of an [`ErrorPage`] response with the site's error page.
@@ -163,6 +161,9 @@ where
         .into_response();
     if let Some(allow) = res.headers().get(header::ALLOW) {
         out.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    if let Some(retry) = res.headers().get(header::RETRY_AFTER) {
+        out.headers_mut().insert(header::RETRY_AFTER, retry.clone());
     }
     out
 }

@@ -259,7 +259,7 @@ async fn unknown_routes_and_methods_answer_in_json() {
     assert_eq!(root["articles"], app.url("/api/v1/articles"));
     let res = app
         .client
-        .post(app.url("/api/v1/articles"))
+        .put(app.url("/api/v1/articles"))
         .send()
         .await
         .expect("request");
