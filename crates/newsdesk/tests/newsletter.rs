@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use newsdesk_core::newsletter::{NewsletterStore as _, SignupResult};
+use newsdesk_core::newsletter::SignupResult;
 use newsdesk_core::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_newsdesk");
@@ -156,7 +156,7 @@ async fn important_story(store: &Arc<dyn Store>, slug: &str, headline: &str) {
             body_markdown: body.into(),
             body_html: newsdesk_core::markdown::render(body),
             status: ArticleStatus::Published,
-            published_at: Some(Utc::now() - chrono::Duration::minutes(5)),
+            published_at: Some(Utc::now() - chrono::Duration::milliseconds(10)),
             canonical_url: None,
             source: None,
             author_ids: vec![],
@@ -357,5 +357,162 @@ async fn digest_is_multipart_with_list_unsubscribe_headers_and_a_stable_message_
     assert_eq!(
         header("List-Unsubscribe-Post"),
         "List-Unsubscribe=One-Click"
+    );
+}
+
+/// `newsdesk serve` for a test; killed on drop.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn first_link(text: &str, marker: &str) -> String {
+    let start = text
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker} in {text}"));
+    let begin = text[..start].rfind("http").expect("link start");
+    text[begin..]
+        .split(|c: char| c.is_whitespace() || c == '>' || c == '"')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+async fn wait_for(sink: &Sink, rcpt: &str, n: usize) -> Vec<Vec<u8>> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let got = sink.by_recipient().remove(rcpt).unwrap_or_default();
+        if got.len() >= n {
+            return got;
+        }
+        assert!(Instant::now() < deadline, "{rcpt} got {} of {n}", got.len());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confirmation_link_works_once_and_one_click_unsubscribe_stops_the_next_issue() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(sink) = Sink::start(tmp.path(), &[]) else {
+        return;
+    };
+    let data = tmp.path().join("data");
+    let store = seed(&data, 0, &["other@example.org"]).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    // Both `serve` and `newsletter send` read it: links in e-mails must point at this server.
+    std::fs::write(
+        data.join("newsdesk.toml"),
+        format!("[site]\nbase_url = \"{base}\"\n[mail]\nschedule = false\n"),
+    )
+    .unwrap();
+    let _server = Server(
+        newsdesk(&data, &sink.url())
+            .args([
+                "serve",
+                "--no-demo",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("serve"),
+    );
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while client
+        .get(format!("{base}/robots.txt"))
+        .send()
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "serve did not come up");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Sign up: the answer comes at once; the e-mail comes from the job queue.
+    let res = client
+        .post(format!("{base}/newsletter"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("email=reader%40example.org&website=")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let mail = wait_for(&sink, "reader@example.org", 1).await;
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&mail[0])
+        .unwrap();
+    let text = parsed.body_text(0).unwrap().into_owned();
+    assert!(parsed.body_html(0).is_some());
+    let link = first_link(&text, "/newsletter/confirm?token=");
+    assert!(link.starts_with(&base), "{link}");
+
+    let first = client.get(&link).send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    assert!(first.text().await.unwrap().contains("You are subscribed"));
+    let again = client.get(&link).send().await.unwrap();
+    assert_eq!(again.status(), 410);
+    assert!(again.text().await.unwrap().contains("already been used"));
+    let reader = EmailAddress::parse("reader@example.org").unwrap();
+    let status = |s: Option<Subscriber>| s.unwrap().status;
+    assert_eq!(
+        status(store.subscriber_by_email(&reader).await.unwrap()),
+        SubscriptionStatus::Confirmed
+    );
+
+    // First issue: both get it; the reader unsubscribes with one click from its header.
+    run_send(&data, &sink.url(), &[]);
+    let mail = wait_for(&sink, "reader@example.org", 2).await;
+    let digest = mail
+        .iter()
+        .map(|m| mail_parser::MessageParser::default().parse(m).unwrap())
+        .find(|m| m.header_raw("List-Unsubscribe").is_some())
+        .expect("the digest");
+    let lu = digest.header_raw("List-Unsubscribe").unwrap();
+    let https = first_link(lu, "/newsletter/unsubscribe?token=");
+    let res = client
+        .post(&https)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        status(store.subscriber_by_email(&reader).await.unwrap()),
+        SubscriptionStatus::Unsubscribed
+    );
+    let page = client
+        .get(format!("{base}/newsletter/issues/1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("The harbour wall gives way")
+    );
+
+    // Next issue: the other subscriber gets it, the reader does not.
+    important_story(&store, "ferry-strike-ends", "The ferry strike ends").await;
+    let out = run_send(&data, &sink.url(), &[]);
+    assert!(out.contains("issue 2"), "{out}");
+    wait_for(&sink, "other@example.org", 2).await;
+    assert_eq!(
+        sink.by_recipient()["reader@example.org"].len(),
+        2,
+        "confirmation and one digest only"
     );
 }
