@@ -1132,16 +1132,55 @@ async fn delete_webhook(
 
 // ---------------------------------------------------------------- sources, audit
 
+/// One feed's health, as the sources page shows it.
+pub struct SourceRow {
+    pub name: String,
+    pub feed_url: String,
+    /// `ok`, `failing`, `paused` or `new`.
+    pub health: &'static str,
+    pub last_success: String,
+    pub errors: i32,
+    pub last_error: String,
+    pub next_poll: String,
+    pub every: String,
+}
+
 #[derive(Template)]
 #[template(path = "admin/sources.html")]
 struct SourcesView {
     chrome: Chrome,
+    sources: Vec<SourceRow>,
 }
 
 async fn sources(State(state): State<AppState>, who: AdminUser) -> Result<Response, AppError> {
     who.require(Action::ManageSources, Ownership::None)?;
+    let list = state.store.list_sources().await?;
+    let sources = list
+        .iter()
+        .map(|s| SourceRow {
+            name: s.name.clone(),
+            feed_url: s.feed_url.clone(),
+            health: if s.paused {
+                "paused"
+            } else if s.consecutive_errors > 0 {
+                "failing"
+            } else if s.last_success_at.is_some() {
+                "ok"
+            } else {
+                "new"
+            },
+            last_success: s
+                .last_success_at
+                .map_or_else(|| "never".to_owned(), |t| fmt_time(&t)),
+            errors: s.consecutive_errors,
+            last_error: s.last_error.clone().unwrap_or_default(),
+            next_poll: fmt_time(&s.next_poll_at),
+            every: format!("{} min", s.current_interval_seconds / 60),
+        })
+        .collect();
     page(SourcesView {
         chrome: Chrome::new(&state, &who, "Sources", "sources"),
+        sources,
     })
 }
 

@@ -795,3 +795,156 @@ async fn openapi_document_parses_and_lists_the_admin_routes() {
         );
     }
 }
+
+#[tokio::test]
+async fn sources_page_shows_feed_health_to_admins_only() {
+    let d = desk().await;
+    d.app
+        .store
+        .create_source(
+            &newsdesk_core::ingest::NewSource {
+                feed_url: "https://wire.example/feed.xml".into(),
+                name: Some("Northwind Wire".into()),
+                auto_publish: false,
+                interval_seconds: 600,
+            },
+            Utc::now(),
+        )
+        .await
+        .expect("source");
+    let admin = login(&d.app, "root@example.org").await;
+    let r = d
+        .app
+        .client
+        .get(d.app.url("/admin/sources"))
+        .header(COOKIE, &admin.cookie)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.expect("body");
+    assert!(html.contains("Northwind Wire") && html.contains("https://wire.example/feed.xml"));
+    assert!(html.contains(">new<"), "never polled yet");
+    let editor = login(&d.app, "eddie@example.org").await;
+    let r = d
+        .app
+        .client
+        .get(d.app.url("/admin/sources"))
+        .header(COOKIE, &editor.cookie)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn revisions_show_a_diff_and_restore_saves_the_old_text_again() {
+    let d = desk().await;
+    let e = login(&d.app, "eddie@example.org").await;
+    let r = post_form(
+        &d.app,
+        &e,
+        "/admin/articles/new",
+        &[
+            ("headline", "Library hours"),
+            ("body_markdown", "Open until six.\n"),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let loc = r.headers()["location"].to_str().expect("loc").to_owned();
+    let id: Id = loc.rsplit('/').next().expect("id").parse().expect("id");
+    let r = post_form(
+        &d.app,
+        &e,
+        &loc,
+        &[
+            ("headline", "Library hours extended"),
+            ("body_markdown", "Open until eight.\n"),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = d
+        .app
+        .client
+        .get(d.app.url(&format!("{loc}/revisions")))
+        .header(COOKIE, &e.cookie)
+        .send()
+        .await
+        .expect("get");
+    let html = r.text().await.expect("body");
+    assert!(html.contains("- Open until six."), "{html}");
+    assert!(html.contains("+ Open until eight."));
+    let revs = d.app.store.revisions(id).await.expect("revs");
+    assert_eq!(revs.len(), 2);
+    let r = post_form(
+        &d.app,
+        &e,
+        &format!("/admin/articles/{id}/restore/{}", revs[1].id),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let a = d.app.store.article(id).await.expect("a").expect("a");
+    assert_eq!(
+        (a.headline.as_str(), a.body_markdown.as_str()),
+        ("Library hours", "Open until six.\n")
+    );
+    assert_eq!(d.app.store.revisions(id).await.expect("revs").len(), 3);
+}
+
+#[tokio::test]
+async fn review_queue_lists_agency_drafts_and_reject_removes_them() {
+    let d = desk().await;
+    let wire = d
+        .app
+        .article(crate::common::ArticleSpec {
+            slug: "wire-storm-warning",
+            headline: "Storm warning for the coast",
+            status: ArticleStatus::Draft,
+            source: Some(SourceRef {
+                agency: "Northwind Wire".into(),
+                original_url: "https://wire.example/1".into(),
+            }),
+            ..Default::default()
+        })
+        .await;
+    let ana = login(&d.app, "ana@example.org").await;
+    let r = d
+        .app
+        .client
+        .get(d.app.url("/admin/review"))
+        .header(COOKIE, &ana.cookie)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "authors do not review");
+    let e = login(&d.app, "eddie@example.org").await;
+    let r = d
+        .app
+        .client
+        .get(d.app.url("/admin/review"))
+        .header(COOKIE, &e.cookie)
+        .send()
+        .await
+        .expect("get");
+    let html = r.text().await.expect("body");
+    assert!(html.contains("Storm warning for the coast") && html.contains("Northwind Wire"));
+    let r = post_form(
+        &d.app,
+        &e,
+        &format!("/admin/review/{}/reject", wire.id),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(d.app.store.article(wire.id).await.expect("a").is_none());
+    let log = d.app.store.list_audit(None, 10).await.expect("audit");
+    assert!(
+        log.iter()
+            .any(|l| l.action == "article.reject" && l.actor == "eddie@example.org")
+    );
+}
