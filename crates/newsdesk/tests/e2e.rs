@@ -338,6 +338,10 @@ async fn admin_writes_and_publishes_an_article_with_a_photo_in_chromium() {
     let page = d.source().await;
     assert!(page.contains("The harbour at dawn"), "caption on the page");
     assert!(page.contains("/uploads/"), "photo on the page");
+    assert!(
+        page.contains("480w") && page.contains("1600w"),
+        "srcset of the sizes"
+    );
     d.screenshot("05-public-article").await;
 
     // Log out: the admin asks for a login again.

@@ -171,6 +171,8 @@ pub struct Img {
     pub alt: String,
     pub width: u32,
     pub height: u32,
+    /// Responsive sizes (`url 480w, ...`), empty when the photo has none.
+    pub srcset: String,
 }
 
 impl Img {
@@ -180,6 +182,7 @@ impl Img {
             alt: p.alt.clone(),
             width: p.width,
             height: p.height,
+            srcset: String::new(),
         }
     }
 }

@@ -173,6 +173,18 @@ async fn render_article(state: &AppState, slug: Slug) -> Result<CachedResponse, 
     let tags = store.list_tags().await?;
     let members = store.cluster_members_for_article(a.id).await?;
     let mut page = article_page(state, &a, &related, &tags);
+    // Uploaded photos have resized copies: let the browser pick one.
+    if let (Some(fig), Some(p)) = (page.figure.as_mut(), a.lead_photo.as_ref()) {
+        let sizes = store.photo_renditions(p.id).await?;
+        if !sizes.is_empty() {
+            fig.img.srcset = format!(
+                "{}, {} {}w",
+                newsdesk_core::editorial::srcset(&sizes),
+                fig.img.src,
+                p.width
+            );
+        }
+    }
     page.also_reported_by = also_reported_by(&a, &members);
     html(StatusCode::OK, PAGE_CACHE_CONTROL, &page)
 }

@@ -642,6 +642,23 @@ async fn uploads_accept_a_png_and_resize_it_but_refuse_html_named_png() {
         assert_eq!(got.headers()["content-type"], "image/png");
     }
 
+    // The article page offers the sizes to the browser.
+    let (_, ed) = token(&d.app, &d.eddie).await;
+    let (s, a) = api(
+        &d.app,
+        reqwest::Method::POST,
+        "/api/v1/articles",
+        &ed,
+        serde_json::json!({"headline": "Test card shown", "lead_photo_id": id, "status": "published"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    let (_, page) = d.app.get_text("/articles/test-card-shown").await;
+    assert!(
+        page.contains(" 480w, ") && page.contains(" 960w, ") && page.contains(" 1200w\""),
+        "{page}"
+    );
+
     let html = b"<!doctype html><script>alert(1)</script>";
     let (ct, body) = multipart(&meta, html, "evil.png", "image/png");
     let r = d
