@@ -29,7 +29,9 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::newsletter::router())
         .nest(
             "/api/v1",
-            routes::api::router().merge(routes::api_admin::router().0),
+            routes::api::router()
+                .merge(routes::api_admin::router().0)
+                .merge(routes::sources::router()),
         )
         .route(
             "/api/openapi.json",

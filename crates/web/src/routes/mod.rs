@@ -7,3 +7,4 @@ pub mod assets;
 pub mod feeds;
 pub mod newsletter;
 pub mod site;
+pub mod sources;

@@ -129,3 +129,156 @@ async fn article_from_a_story_cluster_shows_also_reported_by_with_links() {
     assert!(html.contains("<a href=\"https://harbour.example/s/9\" rel=\"nofollow noopener\">Harbour &lt;Press&gt;</a>"), "{html}");
     assert_eq!(store.count_articles().await.unwrap(), 1);
 }
+
+mod api {
+    use chrono::Utc;
+    use newsdesk_core::EmailAddress;
+    use newsdesk_core::accounts::{self, NewUser, Role};
+    use reqwest::StatusCode;
+    use serde_json::{Value, json};
+
+    use crate::common::TestApp;
+
+    async fn token_for(app: &TestApp, email: &str, role: Role) -> String {
+        let user = app
+            .store
+            .create_user(
+                &NewUser {
+                    email: EmailAddress::parse(email).unwrap(),
+                    name: "Desk".into(),
+                    role,
+                    // Never used to log in: the tests speak with API tokens only.
+                    password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA".into(),
+                    author_id: None,
+                },
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+        let t = accounts::new_secret_token(accounts::API_TOKEN_PREFIX);
+        app.store
+            .create_api_token(user.id, "test", &accounts::token_hash(&t), Utc::now())
+            .await
+            .unwrap();
+        t
+    }
+
+    async fn call(
+        app: &TestApp,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = app.client.request(method, app.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    #[tokio::test]
+    async fn sources_api_adds_lists_pauses_and_removes_for_admins_only() {
+        let app = TestApp::spawn().await;
+        let admin = token_for(&app, "admin@desk.test", Role::Admin).await;
+        let author = token_for(&app, "author@desk.test", Role::Author).await;
+        use reqwest::Method as M;
+
+        let (s, _) = call(&app, M::GET, "/api/v1/sources", None, None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        let (s, b) = call(&app, M::GET, "/api/v1/sources", Some(&author), None).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        assert_eq!(b["error"]["code"], "forbidden");
+
+        let (s, b) = call(
+            &app,
+            M::POST,
+            "/api/v1/sources",
+            Some(&admin),
+            Some(json!({"url": "https://wire.example/feed.xml", "auto_publish": true, "interval": "30m", "name": "Wire"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        let id = b["id"].as_i64().unwrap();
+        assert_eq!(b["interval_seconds"], 1800);
+        assert_eq!(b["auto_publish"], true);
+
+        let (s, b) = call(
+            &app,
+            M::POST,
+            "/api/v1/sources",
+            Some(&admin),
+            Some(json!({"url": "https://wire.example/feed.xml"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{b}");
+        let (s, b) = call(
+            &app,
+            M::POST,
+            "/api/v1/sources",
+            Some(&admin),
+            Some(json!({"url": "file:///etc/passwd"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        assert!(b["error"]["message"].as_str().unwrap().contains("http(s)"));
+        let (s, b) = call(
+            &app,
+            M::POST,
+            "/api/v1/sources",
+            Some(&admin),
+            Some(json!({"url": "https://x.example/", "interval": "soon"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+
+        let (s, b) = call(
+            &app,
+            M::PATCH,
+            &format!("/api/v1/sources/{id}"),
+            Some(&admin),
+            Some(json!({"paused": true})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        assert_eq!(b["paused"], true);
+        let (s, b) = call(&app, M::GET, "/api/v1/sources", Some(&admin), None).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(b.as_array().unwrap().len(), 1);
+        let (s, b) = call(
+            &app,
+            M::GET,
+            &format!("/api/v1/sources/{id}/items"),
+            Some(&admin),
+            None,
+        )
+        .await;
+        assert_eq!((s, b), (StatusCode::OK, json!([])));
+
+        let (s, _) = call(
+            &app,
+            M::DELETE,
+            &format!("/api/v1/sources/{id}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        let (s, b) = call(
+            &app,
+            M::GET,
+            &format!("/api/v1/sources/{id}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        assert_eq!(b["error"]["code"], "not_found");
+    }
+}
