@@ -147,6 +147,38 @@ impl Driver {
             .to_owned()
     }
 
+    /// The page source once it contains `needle` (a form post may still be loading).
+    async fn wait_for(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let src = self.source().await;
+            if src.contains(needle) {
+                return src;
+            }
+            if Instant::now() > deadline {
+                self.screenshot("failure").await;
+                panic!("page never showed {needle:?}: {src}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The current URL once it ends with `suffix`.
+    async fn wait_url(&self, suffix: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let url = self.url().await;
+            if url.ends_with(suffix) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "URL stayed {url}, expected …{suffix}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     async fn screenshot(&self, name: &str) {
         use base64::Engine as _;
         let v = self
@@ -279,12 +311,13 @@ async fn admin_writes_and_publishes_an_article_with_a_photo_in_chromium() {
     d.type_into("#email", "edda@example.org").await;
     d.type_into("#password", PASSWORD).await;
     d.click("form button[type=submit]").await;
-    assert!(d.url().await.ends_with("/admin"), "{}", d.url().await);
+    d.wait_url("/admin").await;
 
     // A tag and an author profile to write under.
     d.goto(&format!("{base}/admin/tags")).await;
     d.type_into("#name", "Harbour").await;
     d.click("form.narrow button[type=submit]").await;
+    d.wait_for("/tags/harbour").await;
 
     // Upload a photo through the file input.
     let png = dir.path().join("harbour-dawn.png");
@@ -296,7 +329,7 @@ async fn admin_writes_and_publishes_an_article_with_a_photo_in_chromium() {
     d.type_into("#caption", "The harbour at dawn").await;
     d.type_into("#credit", "Newsdesk end-to-end test").await;
     d.click("form.upload button[type=submit]").await;
-    assert!(d.source().await.contains("The harbour at dawn"));
+    d.wait_for("The harbour at dawn").await;
     d.screenshot("02-photos").await;
 
     // Write, preview and publish.
@@ -316,13 +349,14 @@ async fn admin_writes_and_publishes_an_article_with_a_photo_in_chromium() {
     d.click("input[name=tag]").await;
     d.click("#lead_photo_id option:nth-child(2)").await;
     d.click("button[value=preview]").await;
+    let preview = d.wait_for("class=\"preview\"").await;
     assert!(
-        d.source().await.contains("<cite>Ola Berg</cite>"),
-        "preview rendered"
+        preview.contains("Ola Berg</cite>"),
+        "quote rendered server-side"
     );
     d.screenshot("03-editor-preview").await;
     d.click("#publish").await;
-    assert!(d.source().await.contains("published"));
+    d.wait_for("status-published").await;
     d.screenshot("04-published").await;
 
     // The public site shows it, with the photo.
@@ -347,7 +381,7 @@ async fn admin_writes_and_publishes_an_article_with_a_photo_in_chromium() {
     // Log out: the admin asks for a login again.
     d.goto(&format!("{base}/admin")).await;
     d.click(".logout button").await;
-    assert!(d.url().await.ends_with("/admin/login"));
+    d.wait_url("/admin/login").await;
     d.goto(&format!("{base}/admin")).await;
     assert!(d.url().await.ends_with("/admin/login"));
     d.screenshot("06-logged-out").await;
