@@ -19,7 +19,7 @@ use axum::extract::Path;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use chrono::Utc;
-use newsdesk_core::ingest::{CompletedItem, IngestStore as _, NewItem, NewSource, RawPage, Story};
+use newsdesk_core::ingest::{CompletedItem, NewItem, NewSource, RawPage, Story};
 use newsdesk_core::{ArticleStatus, NewArticle, Slug, Store};
 use newsdesk_ingest::fingerprint::fingerprint;
 use newsdesk_ingest::pipeline::best_match;
