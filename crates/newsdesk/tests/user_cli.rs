@@ -1,0 +1,113 @@
+//! `newsdesk user ...` as a real process on a fresh data directory.
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn run(data: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env("NEWSDESK_LOG", "error")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn user_add_reads_the_password_from_stdin_and_refuses_short_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = run(
+        &data,
+        &["user", "add", "--role", "admin", "a@example.org"],
+        "short\n",
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("at least 10 characters"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = run(
+        &data,
+        &[
+            "user",
+            "add",
+            "--role",
+            "editor",
+            "--name",
+            "Ada",
+            "a@example.org",
+        ],
+        "a long enough password\nignored second line\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("created editor user a@example.org"));
+
+    let out = run(
+        &data,
+        &["user", "add", "A@example.org"],
+        "another long password\n",
+    );
+    assert!(!out.status.success(), "same address in another case");
+    assert!(text(&out.stderr).contains("exists already"));
+
+    let out = run(
+        &data,
+        &["user", "add", "--role", "chief", "b@example.org"],
+        "",
+    );
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("unknown role"));
+}
+
+#[test]
+fn user_token_prints_a_token_once_and_revoke_token_revokes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = run(
+        &data,
+        &["user", "add", "w@example.org"],
+        "a long enough password\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run(
+        &data,
+        &["user", "token", "w@example.org", "--label", "importer"],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let token = text(&out.stdout).trim().to_owned();
+    assert!(token.starts_with("ndt_") && token.len() > 40, "{token}");
+
+    let list = text(&run(&data, &["user", "list"], "").stdout);
+    assert!(
+        list.contains("w@example.org") && list.contains("importer") && list.contains("never used")
+    );
+    assert!(!list.contains(&token), "the token is never shown again");
+
+    let out = run(&data, &["user", "revoke-token", "1"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let list = text(&run(&data, &["user", "list"], "").stdout);
+    assert!(list.contains("revoked"));
+    let out = run(&data, &["user", "token", "nobody@example.org"], "");
+    assert!(!out.status.success());
+}
