@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use futures::StreamExt as _;
 use newsdesk_core::ingest::{
     ClaimedItem, CompletedItem, NewItem, PollFailure, PollSuccess, RawPage, Source, Story,
@@ -26,6 +26,9 @@ use crate::fetch::{FetchOutcome, Fetcher, Validators};
 use crate::fingerprint::{self, SAME_STORY_THRESHOLD};
 use crate::robots::Robots;
 use crate::schedule;
+
+/// How long a host's robots.txt is trusted before it is fetched again.
+const ROBOTS_TTL: Duration = Duration::from_secs(3600);
 
 /// Knobs of the pipeline (the fetch limits are in [`crate::FetchOptions`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -110,7 +113,8 @@ pub struct Pipeline {
     fetcher: Fetcher,
     options: IngestOptions,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
-    robots: Mutex<HashMap<String, Arc<Robots>>>,
+    /// robots.txt per host, with when it was fetched.
+    robots: Mutex<HashMap<String, (std::time::Instant, Arc<Robots>)>>,
     placing: tokio::sync::Mutex<()>,
 }
 
@@ -208,69 +212,64 @@ impl Pipeline {
         let now = Utc::now();
         match self.fetch_feed(source).await {
             Ok(polled) => {
-                let new_items = match polled.feed {
-                    Some(feed) => {
-                        let items: Vec<NewItem> = feed
-                            .entries
-                            .into_iter()
-                            .filter_map(|e| {
-                                Some(NewItem {
-                                    source_id: source.id,
-                                    canonical_url: canonical_url(&e.url)?,
-                                    guid: e.guid,
-                                    url: e.url,
-                                    title: e.title,
-                                    summary: e.summary,
-                                    published_at: e.published,
-                                })
-                            })
-                            .collect();
-                        let added = self.store.add_items(&items, now).await?;
-                        let interval = schedule::next_interval(
-                            source.interval_seconds,
-                            source.current_interval_seconds,
-                            added,
-                        );
-                        self.store
-                            .record_poll_success(&PollSuccess {
-                                source_id: source.id,
-                                polled_at: now,
-                                next_poll_at: now + chrono::Duration::seconds(interval),
-                                current_interval_seconds: interval,
-                                etag: polled.validators.etag,
-                                last_modified: polled.validators.last_modified,
-                                new_feed_url: polled.new_feed_url,
-                                feed_title: feed.title,
-                                site_url: feed.site_url,
-                            })
-                            .await?;
-                        tracing::debug!(source = source.id, added, "feed polled");
-                        return Ok(PollResult::Fetched { new_items: added });
-                    }
-                    None => {
-                        let interval = schedule::next_interval(
-                            source.interval_seconds,
-                            source.current_interval_seconds,
-                            0,
-                        );
-                        self.store
-                            .record_poll_success(&PollSuccess {
-                                source_id: source.id,
-                                polled_at: now,
-                                next_poll_at: now + chrono::Duration::seconds(interval),
-                                current_interval_seconds: interval,
-                                etag: source.etag.clone(),
-                                last_modified: source.last_modified.clone(),
-                                new_feed_url: polled.new_feed_url,
-                                feed_title: None,
-                                site_url: None,
-                            })
-                            .await?;
-                        0
-                    }
+                let Some(feed) = polled.feed else {
+                    // 304: nothing new; the feed counts as quiet for the adaptive interval.
+                    let interval = schedule::next_interval(
+                        source.interval_seconds,
+                        source.current_interval_seconds,
+                        0,
+                    );
+                    self.store
+                        .record_poll_success(&PollSuccess {
+                            source_id: source.id,
+                            polled_at: now,
+                            next_poll_at: now + chrono::Duration::seconds(interval),
+                            current_interval_seconds: interval,
+                            etag: source.etag.clone(),
+                            last_modified: source.last_modified.clone(),
+                            new_feed_url: polled.new_feed_url,
+                            feed_title: None,
+                            site_url: None,
+                        })
+                        .await?;
+                    return Ok(PollResult::NotModified);
                 };
-                let _ = new_items;
-                Ok(PollResult::NotModified)
+                let items: Vec<NewItem> = feed
+                    .entries
+                    .into_iter()
+                    .filter_map(|e| {
+                        Some(NewItem {
+                            source_id: source.id,
+                            canonical_url: canonical_url(&e.url)?,
+                            guid: e.guid,
+                            url: e.url,
+                            title: e.title,
+                            summary: e.summary,
+                            published_at: e.published,
+                        })
+                    })
+                    .collect();
+                let added = self.store.add_items(&items, now).await?;
+                let interval = schedule::next_interval(
+                    source.interval_seconds,
+                    source.current_interval_seconds,
+                    added,
+                );
+                self.store
+                    .record_poll_success(&PollSuccess {
+                        source_id: source.id,
+                        polled_at: now,
+                        next_poll_at: now + chrono::Duration::seconds(interval),
+                        current_interval_seconds: interval,
+                        etag: polled.validators.etag,
+                        last_modified: polled.validators.last_modified,
+                        new_feed_url: polled.new_feed_url,
+                        feed_title: feed.title,
+                        site_url: feed.site_url,
+                    })
+                    .await?;
+                tracing::debug!(source = source.id, added, "feed polled");
+                Ok(PollResult::Fetched { new_items: added })
             }
             Err(error) => {
                 tracing::warn!(source = source.id, feed = %source.feed_url, %error, "feed poll failed");
@@ -411,11 +410,12 @@ impl Pipeline {
 
     async fn robots_for(&self, url: &Url) -> Arc<Robots> {
         let key = host_key(url);
-        if let Some(r) = self
+        if let Some((at, r)) = self
             .robots
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(&key)
+            && at.elapsed() < ROBOTS_TTL
         {
             return r.clone();
         }
@@ -438,7 +438,7 @@ impl Pipeline {
         self.robots
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(key, robots.clone());
+            .insert(key, (std::time::Instant::now(), robots.clone()));
         robots
     }
 
@@ -741,17 +741,6 @@ pub fn blocks_to_markdown(blocks: &[newsdesk_extract::Block]) -> String {
         }
     }
     parts.join("\n\n")
-}
-
-/// When the pass found the pipeline's store empty of due work, the time the next source is due.
-pub async fn next_due(store: &dyn Store) -> Result<Option<DateTime<Utc>>, StoreError> {
-    Ok(store
-        .list_sources()
-        .await?
-        .iter()
-        .filter(|s| !s.paused)
-        .map(|s| s.next_poll_at)
-        .min())
 }
 
 #[cfg(test)]
