@@ -116,6 +116,8 @@ pub struct Pipeline {
     /// robots.txt per host, with when it was fetched.
     robots: Mutex<HashMap<String, (std::time::Instant, Arc<Robots>)>>,
     placing: tokio::sync::Mutex<()>,
+    /// Called after a pass that stored stories (e.g. to drop cached public pages).
+    on_publish: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -144,7 +146,14 @@ impl Pipeline {
             hosts: Mutex::new(HashMap::new()),
             robots: Mutex::new(HashMap::new()),
             placing: tokio::sync::Mutex::new(()),
+            on_publish: None,
         }
+    }
+
+    /// Runs `f` after every pass of [`Pipeline::run_forever`] that stored stories.
+    pub fn on_publish(mut self, f: Arc<dyn Fn() + Send + Sync>) -> Self {
+        self.on_publish = Some(f);
+        self
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -167,7 +176,14 @@ impl Pipeline {
     ) {
         loop {
             match self.run_pass().await {
-                Ok(s) if s != PassSummary::default() => tracing::info!(summary = %s, "ingest pass"),
+                Ok(s) if s != PassSummary::default() => {
+                    tracing::info!(summary = %s, "ingest pass");
+                    if s.stories_stored > 0
+                        && let Some(f) = &self.on_publish
+                    {
+                        f();
+                    }
+                }
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "ingest pass failed"),
             }

@@ -47,11 +47,16 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             "loaded demo content"
         );
     }
-    // Stops the ingest loop when dropped, at the end of serve.
-    let _ingest = crate::ingest::spawn_background(&config, store.clone())?;
     crate::newsletter::spawn_background(config.clone(), store.clone()).await?;
     let mut state = AppState::new(store, config.site.clone(), config.uploads_dir());
     state.cache = PageCache::new(Duration::from_secs(config.page_cache_seconds));
+    // Stops the ingest loop when dropped, at the end of serve.
+    let cache = state.cache.clone();
+    let _ingest = crate::ingest::spawn_background(
+        &config,
+        state.store.clone(),
+        std::sync::Arc::new(move || cache.invalidate_all()),
+    )?;
     state.newsroom = std::sync::Arc::new(newsdesk_web::auth::Newsroom::new(
         config.fetch.allow_private,
     ));
