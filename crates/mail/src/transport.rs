@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use lettre::address::Envelope;
 use lettre::transport::smtp::PoolConfig;
+use lettre::transport::smtp::client::{AsyncSmtpConnection, AsyncTokioStream};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
@@ -112,8 +113,136 @@ pub struct SmtpServers {
 
 struct Server {
     name: String,
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    link: Link,
     bucket: Option<TokenBucket>,
+}
+
+enum Link {
+    /// lettre's pooled transport: TLS, STARTTLS, authentication.
+    Lettre(AsyncSmtpTransport<Tokio1Executor>),
+    /// Plain SMTP to a relay (`smtp://host:port`, no credentials, no TLS): our own pool of
+    /// lettre connections over sockets with TCP_NODELAY. lettre writes a message and its final
+    /// dot separately; without NODELAY, Nagle holds the dot until the server's delayed ACK,
+    /// about 40 ms per message.
+    Plain(PlainPool),
+}
+
+struct PlainPool {
+    addr: String,
+    hello: ClientId,
+    idle: std::sync::Mutex<Vec<AsyncSmtpConnection>>,
+    slots: tokio::sync::Semaphore,
+}
+
+impl PlainPool {
+    async fn send(
+        &self,
+        envelope: &Envelope,
+        raw: &[u8],
+    ) -> Result<(), lettre::transport::smtp::Error> {
+        let _slot = self.slots.acquire().await.ok();
+        let idle = match self.idle.lock() {
+            Ok(mut v) => v.pop(),
+            Err(p) => p.into_inner().pop(),
+        };
+        let mut conn = match idle {
+            Some(c) if !c.has_broken() => c,
+            _ => self.connect().await?,
+        };
+        let result = conn.send(envelope, raw).await;
+        if conn.has_broken() {
+            conn.abort().await;
+        } else {
+            match self.idle.lock() {
+                Ok(mut v) => v.push(conn),
+                Err(p) => p.into_inner().push(conn),
+            }
+        }
+        result.map(|_| ())
+    }
+
+    async fn connect(&self) -> Result<AsyncSmtpConnection, lettre::transport::smtp::Error> {
+        let tcp = tokio::time::timeout(
+            Duration::from_secs(30),
+            tokio::net::TcpStream::connect(&self.addr),
+        )
+        .await
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "connect timeout"));
+        // Connection trouble is reported as lettre reports it: a transient, non-permanent error.
+        let tcp = match tcp {
+            Ok(Ok(t)) => t,
+            Ok(Err(e)) | Err(e) => {
+                return AsyncSmtpConnection::connect_with_transport(
+                    Box::new(FailedStream(e.to_string())),
+                    &self.hello,
+                )
+                .await;
+            }
+        };
+        let _ = tcp.set_nodelay(true);
+        AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &self.hello).await
+    }
+}
+
+/// A stream that fails at once, so a refused connection surfaces as a lettre error.
+#[derive(Debug)]
+struct FailedStream(String);
+
+impl tokio::io::AsyncRead for FailedStream {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        _: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            self.0.clone(),
+        )))
+    }
+}
+
+impl tokio::io::AsyncWrite for FailedStream {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        _: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::task::Poll::Ready(Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            self.0.clone(),
+        )))
+    }
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncTokioStream for FailedStream {
+    fn peer_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::NotConnected,
+            self.0.clone(),
+        ))
+    }
+}
+
+/// `host:port` for a plain relay URL (no credentials, no TLS), else `None`.
+fn plain_relay(raw: &str) -> Option<String> {
+    let u = url::Url::parse(raw).ok()?;
+    let plain = u.scheme() == "smtp"
+        && u.username().is_empty()
+        && u.password().is_none()
+        && u.query().is_none();
+    plain.then(|| Some(format!("{}:{}", u.host_str()?, u.port().unwrap_or(25))))?
 }
 
 impl Server {
@@ -123,6 +252,19 @@ impl Server {
         hello_domain: &str,
     ) -> Result<Server, TransportError> {
         let name = redact_url(&cfg.url);
+        let bucket = (cfg.rate_per_second > 0.0).then(|| TokenBucket::new(cfg.rate_per_second));
+        if let Some(addr) = plain_relay(&cfg.url) {
+            return Ok(Server {
+                name,
+                link: Link::Plain(PlainPool {
+                    addr,
+                    hello: ClientId::Domain(hello_domain.to_owned()),
+                    idle: std::sync::Mutex::new(Vec::new()),
+                    slots: tokio::sync::Semaphore::new(connections.max(1) as usize),
+                }),
+                bucket,
+            });
+        }
         let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(&cfg.url).map_err(|e| {
             TransportError::BadUrl {
                 url: name.clone(),
@@ -140,8 +282,8 @@ impl Server {
             .build();
         Ok(Server {
             name,
-            transport,
-            bucket: (cfg.rate_per_second > 0.0).then(|| TokenBucket::new(cfg.rate_per_second)),
+            link: Link::Lettre(transport),
+            bucket,
         })
     }
 }
@@ -156,7 +298,11 @@ impl SmtpServers {
             if let Some(bucket) = &server.bucket {
                 bucket.acquire().await;
             }
-            match server.transport.send_raw(envelope, raw).await {
+            let sent = match &server.link {
+                Link::Lettre(t) => t.send_raw(envelope, raw).await.map(|_| ()),
+                Link::Plain(p) => p.send(envelope, raw).await,
+            };
+            match sent {
                 Ok(_) => return Ok(()),
                 Err(e) if e.is_permanent() => {
                     return Err(SendError::Permanent(format!("{}: {e}", server.name)));

@@ -15,6 +15,7 @@ mod accounts;
 mod cases;
 mod ingest;
 mod jobs;
+mod newsletter;
 mod sqlite_only;
 mod support;
 
@@ -24,6 +25,7 @@ mod all {
     pub use crate::cases::*;
     pub use crate::ingest::*;
     pub use crate::jobs::*;
+    pub use crate::newsletter::*;
 }
 
 /// Instantiates every case for both backends: `sqlite::<case>` and `postgres::<case>`.
@@ -122,6 +124,15 @@ conformance! {
         held_items_keep_their_page_and_reason,
         clusters_publish_one_article_and_list_every_agency,
         a_review_source_makes_a_draft,
+        confirmation_works_once_per_generation,
+        unsubscribe_then_signing_up_again_starts_over,
+        preferences_round_trip,
+        signing_secret_is_made_once,
+        rate_limit_counts_per_key_and_window,
+        issue_send_log_covers_its_audience_once,
+        expired_lease_is_reclaimed_and_sent_rows_never_are,
+        failures_retry_later_or_bounce_the_address,
+        unsubscribing_skips_unsent_deliveries,
     ],
     raw: [
         corrupt_slug_is_reported,
