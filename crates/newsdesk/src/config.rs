@@ -168,6 +168,8 @@ pub fn load(config_file: Option<&Path>, overrides: &Overrides) -> anyhow::Result
 }
 
 #[cfg(test)]
+// figment's Jail returns its own large error type; boxing it would only obscure the tests.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 

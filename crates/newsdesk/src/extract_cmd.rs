@@ -152,7 +152,6 @@ fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write as _;
 
     #[test]
     fn gzip_and_plain_inputs_read_the_same() {

@@ -49,7 +49,8 @@ impl CachedResponse {
         let identity: Bytes = body.into();
         let digest = Sha256::digest(&identity);
         let etag = format!("\"{}\"", hex_prefix(&digest, 16));
-        let etag = HeaderValue::from_str(&etag).unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
+        let etag =
+            HeaderValue::from_str(&etag).unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
         let (gzip, br) = if identity.len() >= MIN_COMPRESS && is_compressible(content_type) {
             (gzip(&identity), brotli(&identity))
         } else {
@@ -72,12 +73,18 @@ impl CachedResponse {
     pub fn respond(&self, request_headers: &HeaderMap) -> Response {
         let mut headers = HeaderMap::with_capacity(6);
         headers.insert(header::ETAG, self.etag.clone());
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(self.cache_control));
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(self.cache_control),
+        );
         headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
         if self.status == StatusCode::OK && if_none_match(request_headers, &self.etag) {
             return (StatusCode::NOT_MODIFIED, headers).into_response();
         }
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(self.content_type),
+        );
         let accept = request_headers
             .get(header::ACCEPT_ENCODING)
             .and_then(|v| v.to_str().ok())
@@ -120,7 +127,11 @@ impl PageCache {
 
     /// The cached entry for `key`, or the result of `render` (which is then cached if it is a
     /// success). Concurrent misses may render twice; that is cheaper than a lock held across I/O.
-    pub async fn get_or_render<F, Fut>(&self, key: &str, render: F) -> Result<Arc<CachedResponse>, AppError>
+    pub async fn get_or_render<F, Fut>(
+        &self,
+        key: &str,
+        render: F,
+    ) -> Result<Arc<CachedResponse>, AppError>
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<CachedResponse, AppError>>,
@@ -196,11 +207,16 @@ fn accepts(accept: &str, coding: &str) -> bool {
 }
 
 fn if_none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
-    let Some(inm) = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) else {
+    let Some(inm) = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
     let ours = etag.to_str().unwrap_or("");
-    inm.split(',').map(str::trim).any(|t| t == "*" || t == ours || t.strip_prefix("W/") == Some(ours))
+    inm.split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t == ours || t.strip_prefix("W/") == Some(ours))
 }
 
 #[cfg(test)]
@@ -217,7 +233,12 @@ mod tests {
 
     #[test]
     fn matching_etag_gives_304_and_other_gives_body() {
-        let page = CachedResponse::new(StatusCode::OK, "text/html; charset=utf-8", "public, max-age=60", "x".repeat(2000));
+        let page = CachedResponse::new(
+            StatusCode::OK,
+            "text/html; charset=utf-8",
+            "public, max-age=60",
+            "x".repeat(2000),
+        );
         let mut h = HeaderMap::new();
         h.insert(header::IF_NONE_MATCH, page.etag.clone());
         assert_eq!(page.respond(&h).status(), StatusCode::NOT_MODIFIED);
@@ -227,9 +248,17 @@ mod tests {
 
     #[test]
     fn brotli_preferred_when_accepted() {
-        let page = CachedResponse::new(StatusCode::OK, "text/html; charset=utf-8", "public", "hello world ".repeat(200));
+        let page = CachedResponse::new(
+            StatusCode::OK,
+            "text/html; charset=utf-8",
+            "public",
+            "hello world ".repeat(200),
+        );
         let mut h = HeaderMap::new();
-        h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip, br"));
+        h.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("gzip, br"),
+        );
         let r = page.respond(&h);
         assert_eq!(r.headers()[header::CONTENT_ENCODING], "br");
         h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip"));

@@ -9,10 +9,10 @@ pub mod middleware;
 pub mod newsroom;
 pub mod routes;
 pub mod state;
+pub mod syndication;
 pub mod uploads;
 pub mod views;
 pub mod webhooks;
-pub mod syndication;
 
 use axum::Router;
 use std::future::Future;

@@ -31,7 +31,9 @@ impl TestApp {
             .expect("open sqlite store");
         let uploads = dir.path().join("uploads");
         std::fs::create_dir_all(&uploads).expect("uploads dir");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let base = format!("http://{addr}");
         let site = SiteSettings {
@@ -53,7 +55,15 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client");
-        TestApp { base, client, store, state, uploads, _dir: dir, shutdown: Some(tx) }
+        TestApp {
+            base,
+            client,
+            store,
+            state,
+            uploads,
+            _dir: dir,
+            shutdown: Some(tx),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -61,7 +71,11 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("request")
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn get_text(&self, path: &str) -> (reqwest::StatusCode, String) {
@@ -117,7 +131,9 @@ impl TestApp {
 
     /// A published article written `hours_ago`; `markdown` is rendered like the real editor does.
     pub async fn article(&self, spec: ArticleSpec<'_>) -> Article {
-        let published_at = spec.published_at.unwrap_or_else(|| Utc::now() - Duration::hours(1));
+        let published_at = spec
+            .published_at
+            .unwrap_or_else(|| Utc::now() - Duration::hours(1));
         self.store
             .create_article(&NewArticle {
                 slug: Slug::parse(spec.slug).expect("slug"),

@@ -1,9 +1,9 @@
 //! Integration tests for newsdesk-web: the real router served over loopback, a real SQLite file.
 
 mod admin;
+mod api;
 mod common;
 mod feeds;
-mod api;
 mod http;
 mod site;
 mod wire;
