@@ -5,5 +5,6 @@ mod api;
 mod common;
 mod feeds;
 mod http;
+mod newsletter;
 mod site;
 mod wire;
