@@ -61,6 +61,8 @@ pub fn router() -> Router<AppState> {
             get(preferences_page).post(save_preferences),
         )
         .route("/newsletter/issues/{id}", get(issue_page))
+        .route("/admin/newsletter", get(admin_page))
+        .route("/admin/newsletter/send", post(admin_send))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
 }
 
@@ -252,6 +254,8 @@ pub struct SubscriptionPage {
     pub prefs: Option<PrefsForm>,
     pub issue: Option<IssueView>,
     pub links: Vec<(String, String)>,
+    /// The admin page's "send now" form: its CSRF token.
+    pub admin_send: Option<String>,
 }
 
 impl SubscriptionPage {
@@ -266,6 +270,7 @@ impl SubscriptionPage {
             prefs: None,
             issue: None,
             links: Vec::new(),
+            admin_send: None,
         }
     }
 
@@ -528,4 +533,112 @@ mod tests {
             Preferences::default()
         );
     }
+}
+
+/// `/admin/newsletter` (editors and admins): the next digest as it would go out now, subscriber
+/// counts, the latest issues' delivery counts, and "send now". Sending is done by `serve`'s
+/// background loop, which picks the new issue up within a minute (the request never waits for
+/// SMTP); test sends are `newsdesk newsletter test-send --to ADDRESS`.
+async fn admin_page(
+    State(state): State<AppState>,
+    who: crate::auth::AdminUser,
+) -> Result<Response, AppError> {
+    use newsdesk_core::accounts::{Action, Ownership};
+    who.require(Action::Review, Ownership::None)?;
+    let now = Utc::now();
+    let next = newsdesk_core::newsletter::digest::next_issue(
+        state.store.as_ref(),
+        &state.site.title,
+        newsdesk_core::newsletter::IssueKind::Manual,
+        now,
+    )
+    .await?;
+    let mut page = SubscriptionPage::new(&state, "Newsletter", "/admin/newsletter");
+    let mut counts = Vec::new();
+    for s in [
+        SubscriptionStatus::Confirmed,
+        SubscriptionStatus::Pending,
+        SubscriptionStatus::Unsubscribed,
+        SubscriptionStatus::Bounced,
+    ] {
+        counts.push(format!(
+            "{} {}",
+            state.store.count_subscribers(s).await?,
+            s.as_str()
+        ));
+    }
+    page = page.say(&format!("Subscribers: {}.", counts.join(", ")));
+    for issue in state.store.list_issues(None, 5).await? {
+        let c = state.store.delivery_counts(issue.id).await?;
+        page = page.say(&format!(
+            "Issue {} ({}, {}): sent {}, skipped {}, to send {}, retrying {}, failed {}.",
+            issue.id,
+            issue.kind.as_str(),
+            issue.state.as_str(),
+            c.sent,
+            c.skipped,
+            c.pending + c.sending,
+            c.failed_temp,
+            c.failed_perm
+        ));
+    }
+    if next.articles.is_empty() {
+        page = page.say("No important stories since the last issue: there is nothing to send.");
+    } else {
+        page = page.say(&format!("Next digest: {}", next.subject));
+        page.admin_send = Some(who.csrf.clone());
+    }
+    page.issue = Some(IssueView {
+        date: now.format("%-d %B %Y").to_string(),
+        articles: next.articles,
+    });
+    page.respond(StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn admin_send(
+    State(state): State<AppState>,
+    who: crate::auth::AdminUser,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    use newsdesk_core::accounts::{Action, Ownership};
+    who.require(Action::Review, Ownership::None)?;
+    who.verify_form(&state, &headers, &form.csrf)?;
+    if state.store.open_issue(None).await?.is_some() {
+        return Err(AppError::Conflict(
+            "An issue is still being sent; wait for it to finish.".into(),
+        ));
+    }
+    let next = newsdesk_core::newsletter::digest::next_issue(
+        state.store.as_ref(),
+        &state.site.title,
+        newsdesk_core::newsletter::IssueKind::Manual,
+        Utc::now(),
+    )
+    .await?;
+    if next.articles.is_empty() {
+        return Err(AppError::Conflict("There is nothing to send.".into()));
+    }
+    let issue = state.store.create_issue(&next).await?;
+    crate::auth::audit(
+        &state,
+        Some(&who.user),
+        "newsletter.send",
+        &issue.id.to_string(),
+    )
+    .await;
+    Ok((
+        StatusCode::SEE_OTHER,
+        [(
+            header::LOCATION,
+            HeaderValue::from_static("/admin/newsletter"),
+        )],
+    )
+        .into_response())
 }

@@ -116,3 +116,105 @@ async fn unsubscribe_get_changes_nothing_and_the_post_unsubscribes() {
         .expect("post");
     assert_eq!(forged.status(), StatusCode::BAD_REQUEST);
 }
+
+async fn signed_in(app: &TestApp, email: &str, role: newsdesk_core::accounts::Role) -> String {
+    use newsdesk_core::accounts::{self, AccountStore as _, NewUser, Password};
+    let hash = tokio::task::spawn_blocking(|| {
+        accounts::hash_password(&Password::parse("correct horse battery").expect("pw"))
+            .expect("hash")
+    })
+    .await
+    .expect("join");
+    app.store
+        .create_user(
+            &NewUser {
+                email: EmailAddress::parse(email).expect("email"),
+                name: "Ed".into(),
+                role,
+                password_hash: hash,
+                author_id: None,
+            },
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("user");
+    let r = app
+        .client
+        .post(app.url("/admin/login"))
+        .header("origin", &app.base)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "email={}&password=correct+horse+battery",
+            email.replace('@', "%40")
+        ))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    r.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn an_editor_previews_the_next_digest_and_sends_it_now_but_an_author_cannot() {
+    use newsdesk_core::accounts::Role;
+    let app = TestApp::spawn().await;
+    app.article(crate::common::ArticleSpec {
+        slug: "quay-fire-contained",
+        headline: "The quay fire is contained",
+        published_at: Some(chrono::Utc::now() - chrono::Duration::minutes(5)),
+        important: true,
+        ..crate::common::ArticleSpec::default()
+    })
+    .await;
+    let author = signed_in(&app, "author@example.org", Role::Author).await;
+    let res = app
+        .client
+        .get(app.url("/admin/newsletter"))
+        .header("cookie", &author)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    let editor = signed_in(&app, "editor@example.org", Role::Editor).await;
+    let page = app
+        .client
+        .get(app.url("/admin/newsletter"))
+        .header("cookie", &editor)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("body");
+    assert!(html.contains("The quay fire is contained"), "{html}");
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("send form")
+        .to_owned();
+    let sent = app
+        .client
+        .post(app.url("/admin/newsletter/send"))
+        .header("cookie", &editor)
+        .header("origin", &app.base)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={csrf}"))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+    let open = app
+        .store
+        .open_issue(None)
+        .await
+        .expect("store")
+        .expect("issue");
+    assert_eq!(open.articles[0].headline, "The quay fire is contained");
+}
