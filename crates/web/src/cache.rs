@@ -8,7 +8,8 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -104,9 +105,20 @@ impl CachedResponse {
     }
 }
 
+/// How long past its TTL an entry may still be served while one request renders its successor.
+const STALE_GRACE: Duration = Duration::from_secs(60);
+
+type RenderLocks = HashMap<String, Arc<tokio::sync::Mutex<()>>>;
+
 #[derive(Clone, Debug)]
 pub struct PageCache {
     inner: Arc<RwLock<HashMap<String, Arc<CachedResponse>>>>,
+    /// One render at a time per key: when a hot page expires under load, one request renders it
+    /// while the others get the stale copy (or, on a cold miss, wait for the one render) instead
+    /// of all of them queueing on the store at once.
+    renders: Arc<Mutex<RenderLocks>>,
+    /// Bumped by `invalidate_all`, so a render that started before a write is not cached after it.
+    generation: Arc<AtomicU64>,
     ttl: Duration,
 }
 
@@ -121,12 +133,15 @@ impl PageCache {
     pub fn new(ttl: Duration) -> Self {
         PageCache {
             inner: Arc::new(RwLock::new(HashMap::new())),
+            renders: Arc::new(Mutex::new(HashMap::new())),
+            generation: Arc::new(AtomicU64::new(0)),
             ttl,
         }
     }
 
-    /// The cached entry for `key`, or the result of `render` (which is then cached if it is a
-    /// success). Concurrent misses may render twice; that is cheaper than a lock held across I/O.
+    /// The cached entry for `key`, or the result of `render` (cached if it is a success).
+    /// A recently expired entry is still served to everyone but the one request that re-renders
+    /// it; if that render fails, the stale entry is served rather than an error.
     pub async fn get_or_render<F, Fut>(
         &self,
         key: &str,
@@ -136,12 +151,48 @@ impl PageCache {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<CachedResponse, AppError>>,
     {
-        if let Some(hit) = self.get(key) {
+        if self.ttl.is_zero() {
+            return Ok(Arc::new(render().await?));
+        }
+        let lock = match self.lookup(key) {
+            Some(hit) if hit.created.elapsed() < self.ttl => return Ok(hit),
+            Some(stale) if stale.created.elapsed() < self.ttl + STALE_GRACE => {
+                match self.render_lock(key).try_lock_owned() {
+                    Ok(guard) => {
+                        let result = self.render_and_store(key, render).await;
+                        drop(guard);
+                        self.forget_lock(key);
+                        return Ok(result.unwrap_or(stale));
+                    }
+                    Err(_) => return Ok(stale),
+                }
+            }
+            _ => self.render_lock(key),
+        };
+        let guard = lock.lock_owned().await;
+        // Whoever held the lock before us may have just rendered it.
+        if let Some(hit) = self.lookup(key).filter(|h| h.created.elapsed() < self.ttl) {
             return Ok(hit);
         }
+        let result = self.render_and_store(key, render).await;
+        drop(guard);
+        self.forget_lock(key);
+        result
+    }
+
+    async fn render_and_store<F, Fut>(
+        &self,
+        key: &str,
+        render: F,
+    ) -> Result<Arc<CachedResponse>, AppError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<CachedResponse, AppError>>,
+    {
+        let generation = self.generation.load(Ordering::Acquire);
         let fresh = Arc::new(render().await?);
-        if !self.ttl.is_zero()
-            && let Ok(mut map) = self.inner.write()
+        if let Ok(mut map) = self.inner.write()
+            && self.generation.load(Ordering::Acquire) == generation
         {
             if map.len() >= MAX_ENTRIES {
                 map.clear();
@@ -151,14 +202,27 @@ impl PageCache {
         Ok(fresh)
     }
 
-    fn get(&self, key: &str) -> Option<Arc<CachedResponse>> {
-        let map = self.inner.read().ok()?;
-        let hit = map.get(key)?;
-        (hit.created.elapsed() < self.ttl).then(|| hit.clone())
+    fn lookup(&self, key: &str) -> Option<Arc<CachedResponse>> {
+        self.inner.read().ok()?.get(key).cloned()
+    }
+
+    fn render_lock(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        match self.renders.lock() {
+            Ok(mut locks) => locks.entry(key.to_owned()).or_default().clone(),
+            // A poisoned map only costs us the de-duplication.
+            Err(_) => Arc::default(),
+        }
+    }
+
+    fn forget_lock(&self, key: &str) {
+        if let Ok(mut locks) = self.renders.lock() {
+            locks.remove(key);
+        }
     }
 
     /// Forgets everything; call after any write that changes what readers see.
     pub fn invalidate_all(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
         if let Ok(mut map) = self.inner.write() {
             map.clear();
         }
@@ -222,6 +286,85 @@ fn if_none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn page(body: &str) -> CachedResponse {
+        CachedResponse::new(StatusCode::OK, "text/plain", "public", body.to_owned())
+    }
+
+    #[tokio::test]
+    async fn concurrent_misses_render_once() {
+        let cache = PageCache::new(Duration::from_secs(60));
+        let renders = Arc::new(AtomicU64::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..16 {
+            let (cache, renders) = (cache.clone(), renders.clone());
+            tasks.push(tokio::spawn(async move {
+                cache
+                    .get_or_render("/a", || async move {
+                        renders.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        Ok(page("a"))
+                    })
+                    .await
+                    .map(|p| p.identity.clone())
+            }));
+        }
+        for t in tasks {
+            assert_eq!(t.await.unwrap().unwrap(), Bytes::from("a"));
+        }
+        assert_eq!(renders.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn expired_entry_is_served_stale_while_one_request_renders() {
+        let cache = PageCache::new(Duration::from_millis(20));
+        cache
+            .get_or_render("/a", || async { Ok(page("old")) })
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        let slow = {
+            let cache = cache.clone();
+            tokio::spawn(async move {
+                cache
+                    .get_or_render("/a", || async {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        Ok(page("new"))
+                    })
+                    .await
+                    .unwrap()
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let meanwhile = cache
+            .get_or_render("/a", || async { Ok(page("should not render")) })
+            .await
+            .unwrap();
+        assert_eq!(meanwhile.identity, Bytes::from("old"));
+        assert_eq!(slow.await.unwrap().identity, Bytes::from("new"));
+    }
+
+    #[tokio::test]
+    async fn failed_refresh_keeps_serving_the_stale_page_and_invalidation_drops_it() {
+        let cache = PageCache::new(Duration::from_millis(10));
+        cache
+            .get_or_render("/a", || async { Ok(page("old")) })
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let got = cache
+            .get_or_render("/a", || async { Err(AppError::NotFound) })
+            .await
+            .unwrap();
+        assert_eq!(got.identity, Bytes::from("old"));
+        cache.invalidate_all();
+        assert!(
+            cache
+                .get_or_render("/a", || async { Err(AppError::NotFound) })
+                .await
+                .is_err()
+        );
+    }
 
     #[test]
     fn accept_encoding_respects_q_zero() {
