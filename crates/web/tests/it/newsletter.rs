@@ -1,6 +1,5 @@
 //! The newsletter's web side without SMTP: sign-up limits, tokens and the pages they open.
 
-use newsdesk_core::jobs::JobStore as _;
 use newsdesk_core::newsletter::{CONFIRM_QUEUE, SignupResult, TokenKey, TokenPurpose};
 use newsdesk_core::{EmailAddress, SubscriptionStatus};
 use reqwest::StatusCode;
@@ -118,7 +117,7 @@ async fn unsubscribe_get_changes_nothing_and_the_post_unsubscribes() {
 }
 
 async fn signed_in(app: &TestApp, email: &str, role: newsdesk_core::accounts::Role) -> String {
-    use newsdesk_core::accounts::{self, AccountStore as _, NewUser, Password};
+    use newsdesk_core::accounts::{self, NewUser, Password};
     let hash = tokio::task::spawn_blocking(|| {
         accounts::hash_password(&Password::parse("correct horse battery").expect("pw"))
             .expect("hash")
