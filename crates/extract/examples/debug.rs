@@ -1,4 +1,5 @@
-//! Prints how the body of one page was chosen: `debug FILE[.gz]`.
+//! Prints how the body of one page was chosen: `debug FILE[.gz] [--tree]`
+//! (`--tree` first dumps the whole analysed tree).
 use std::io::Read;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args().nth(1).ok_or("usage: debug FILE")?;
@@ -10,6 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         raw
     };
-    print!("{}", newsdesk_extract::debug_body(&bytes));
+    let tree = std::env::args().any(|a| a == "--tree");
+    print!("{}", newsdesk_extract::debug_body(&bytes, tree));
     Ok(())
 }

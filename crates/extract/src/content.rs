@@ -41,6 +41,8 @@ pub struct Analysis {
 enum Hint {
     None,
     Positive,
+    /// Names the article body itself (`article-body`, `post-content`).
+    Body,
     Negative,
     /// Negative, and so often large (comment threads) that the wrapper guard
     /// must not save it.
@@ -359,6 +361,14 @@ fn class_hint(dom: &Dom, id: NodeId, buf: &mut String) -> Hint {
     buf.push(' ');
     buf.push_str(idv);
     buf.make_ascii_lowercase();
+    // "not-prose" and the like opt out of a style: they name no content.
+    if buf.contains("not-") {
+        let kept: Vec<&str> = buf
+            .split_ascii_whitespace()
+            .filter(|t| !t.starts_with("not-"))
+            .collect();
+        *buf = kept.join(" ");
+    }
     let s: &str = buf;
     let mut found = 0u8;
     if let Some(m) = hint_matcher() {
@@ -367,7 +377,7 @@ fn class_hint(dom: &Dom, id: NodeId, buf: &mut String) -> Hint {
         }
     }
     if found & K_POS_STRONG != 0 {
-        return Hint::Positive;
+        return Hint::Body;
     }
     if found & K_NEG_STRONG != 0 {
         return Hint::Strong;
@@ -504,6 +514,8 @@ impl Analysis {
         // holding most of the page's text survives a misleading name.
         let total = an.para[0].max(1) as f32;
         let mut dropped_sub = vec![false; n];
+        // The nearest ancestor named as the article body, if any.
+        let mut body_anc = vec![NONE; n];
         for i in 0..an.order.len() {
             let id = an.order[i];
             let parent = dom.node(id).parent;
@@ -514,6 +526,13 @@ impl Analysis {
             if an.drop[id as usize] {
                 continue;
             }
+            if parent != NONE {
+                body_anc[id as usize] = if an.hints[parent as usize] == Hint::Body {
+                    parent
+                } else {
+                    body_anc[parent as usize]
+                };
+            }
             let Some(el) = dom.element(id) else { continue };
             if matches!(&*el.name, "html" | "body" | "main" | "article") {
                 continue;
@@ -522,11 +541,18 @@ impl Analysis {
             let hard = hidden(dom, id);
             let hint = an.hints[id as usize];
             let structural = structural_drop(&el.name);
+            // A wrapper holding most of the named article body is part of
+            // it, whatever its own name says ("comment-on-selection").
+            let b = body_anc[id as usize];
+            let body_wrapper = b != NONE
+                && an.para[id as usize] * 5 >= an.para[b as usize] * 4
+                && an.para[b as usize] as f32 >= total * 0.3;
             let drop = match hint {
+                _ if body_wrapper && !hard => false,
                 Hint::Strong => share < 0.9,
                 Hint::Negative => share < 0.5,
                 _ if hard => share < 0.5,
-                Hint::Positive => false,
+                Hint::Positive | Hint::Body => false,
                 Hint::None => structural && share < 0.5,
             };
             if drop {
@@ -661,7 +687,7 @@ fn readability_body(dom: &Dom, an: &Analysis, hint_text: Option<&str>) -> Vec<No
             if score[ti].is_nan() {
                 let tag = dom.tag(t).unwrap_or("");
                 let hint = match an.hints[ti] {
-                    Hint::Positive => 25.0,
+                    Hint::Positive | Hint::Body => 25.0,
                     Hint::Negative | Hint::Strong => -25.0,
                     Hint::None => 0.0,
                 };

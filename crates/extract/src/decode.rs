@@ -228,7 +228,13 @@ pub fn prestrip(s: &str) -> String {
         let rest = &b[p + 1..];
         if rest.starts_with(b"!--") {
             let end = find_bytes(b, p + 4, b"-->").map_or(b.len(), |e| e + 3);
-            out.push_str(&s[last..p]);
+            // React's end-of-boundary marker stays: streamed content replaces
+            // the fallback up to it (see `dom`).
+            if &b[p..end] == b"<!--/$-->" {
+                out.push_str(&s[last..end]);
+            } else {
+                out.push_str(&s[last..p]);
+            }
             last = end;
             i = end;
             continue;
@@ -292,10 +298,15 @@ pub fn prestrip(s: &str) -> String {
                 };
                 out.push_str(&s[last..p]);
                 // Keep an empty element so the tree builder still sees it
-                // (an iframe may be an embedded post).
-                if *name == b"iframe" {
+                // (an iframe may be an embedded post; a template may mark
+                // where streamed content goes).
+                if *name == b"iframe" || *name == b"template" {
                     out.push_str(&s[p..open_end]);
-                    out.push_str("</iframe>");
+                    out.push_str(if *name == b"iframe" {
+                        "</iframe>"
+                    } else {
+                        "</template>"
+                    });
                 }
                 last = end;
                 i = end;

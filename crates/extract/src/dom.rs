@@ -60,6 +60,8 @@ impl Dom {
         let sink = Sink {
             nodes: RefCell::new(vec![new_node(NodeData::Document)]),
             dummy: QualName::new(None, ns!(html), LocalName::from("")),
+            streamed: RefCell::new(Vec::new()),
+            boundary_ends: RefCell::new(Vec::new()),
         };
         let mut opts = html5ever::ParseOpts::default();
         opts.tree_builder.scripting_enabled = true;
@@ -213,6 +215,11 @@ struct Handle {
 struct Sink {
     nodes: RefCell<Vec<Node>>,
     dummy: QualName,
+    /// Templates and hidden divs whose ids look like React's streaming
+    /// placeholders (`B:1`, `P:2`) and segments (`S:1`).
+    streamed: RefCell<Vec<NodeId>>,
+    /// `<!--/$-->` comments: where a streamed boundary's fallback ends.
+    boundary_ends: RefCell<Vec<NodeId>>,
 }
 
 impl Sink {
@@ -295,9 +302,12 @@ impl TreeSink for Sink {
         Self: 'a;
 
     fn finish(self) -> Dom {
-        Dom {
-            nodes: self.nodes.into_inner(),
+        let mut nodes = self.nodes.into_inner();
+        let streamed = self.streamed.into_inner();
+        if !streamed.is_empty() {
+            resolve_streamed(&mut nodes, &streamed, &self.boundary_ends.into_inner());
         }
+        Dom { nodes }
     }
 
     fn parse_error(&self, _msg: Cow<'static, str>) {}
@@ -324,18 +334,24 @@ impl TreeSink for Sink {
             foreign: name.ns != ns!(html),
             attrs: attrs.into_iter().map(|a| (a.name.local, a.value)).collect(),
         };
+        let streamed = matches!(&*el.name, "template" | "div")
+            && el.attr("id").is_some_and(|v| stream_key(v).is_some());
         let id = self.push(NodeData::Element(el));
+        if streamed {
+            self.streamed.borrow_mut().push(id);
+        }
         Handle {
             id,
             name: Some(name),
         }
     }
 
-    fn create_comment(&self, _text: StrTendril) -> Handle {
-        Handle {
-            id: self.push(NodeData::Other),
-            name: None,
+    fn create_comment(&self, text: StrTendril) -> Handle {
+        let id = self.push(NodeData::Other);
+        if &*text == "/$" {
+            self.boundary_ends.borrow_mut().push(id);
         }
+        Handle { id, name: None }
     }
 
     fn create_pi(&self, _target: StrTendril, _data: StrTendril) -> Handle {
@@ -425,4 +441,153 @@ impl TreeSink for Sink {
             child = next;
         }
     }
+}
+
+/// Splits a React streaming id (`B:1f`, `P:3`, `S:0`, after an optional
+/// `identifierPrefix`) into its kind letter and its key (prefix and number).
+fn stream_key(id: &str) -> Option<(u8, String)> {
+    let colon = id.rfind(':')?;
+    let num = &id[colon + 1..];
+    if colon == 0 || num.is_empty() || !num.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let kind = id.as_bytes()[colon - 1];
+    if !matches!(kind, b'B' | b'P' | b'S') {
+        return None;
+    }
+    Some((kind, format!("{}:{}", &id[..colon - 1], num)))
+}
+
+/// Puts streamed server-rendered content where the page's scripts would
+/// have: React streams a late part of the page as `<div hidden id="S:n">`
+/// at the end of the body and a script moves it into the placeholder
+/// `<template id="B:n">` (replacing the fallback after it, up to
+/// `<!--/$-->`) or `<template id="P:n">`. Without this the story of such a
+/// page is hidden and the visible text is "Loading..." placeholders. The
+/// scripts are gone by now (and often missing from saved pages), so the
+/// pairing is by id, as React writes it.
+fn resolve_streamed(nodes: &mut [Node], streamed: &[NodeId], ends: &[NodeId]) {
+    use std::collections::HashMap;
+    // Far more than any real page has; bounds the work on hostile input.
+    const MAX_MOVES: usize = 10_000;
+    const MAX_ANCESTOR_STEPS: usize = 4_000_000;
+    let mut segments: HashMap<String, NodeId> = HashMap::new();
+    let mut slots: Vec<(NodeId, bool, String)> = Vec::new();
+    for &id in streamed.iter().take(2 * MAX_MOVES) {
+        let NodeData::Element(el) = &nodes[id as usize].data else {
+            continue;
+        };
+        let Some((kind, key)) = el.attr("id").and_then(stream_key) else {
+            continue;
+        };
+        match (kind, &*el.name) {
+            (b'S', "div") if el.attr("hidden").is_some() => {
+                segments.entry(key).or_insert(id);
+            }
+            (b'B', "template") => slots.push((id, true, key)),
+            (b'P', "template") => slots.push((id, false, key)),
+            _ => {}
+        }
+    }
+    if segments.is_empty() {
+        return;
+    }
+    let mut steps = 0usize;
+    for (slot, boundary, key) in slots {
+        let Some(&seg) = segments.get(&key) else {
+            continue;
+        };
+        if nodes[slot as usize].parent == NONE {
+            continue;
+        }
+        // A slot inside its own segment would make a cycle.
+        let mut cur = nodes[slot as usize].parent;
+        let mut inside = false;
+        while cur != NONE {
+            steps += 1;
+            if cur == seg {
+                inside = true;
+                break;
+            }
+            cur = nodes[cur as usize].parent;
+        }
+        if inside || steps > MAX_ANCESTOR_STEPS {
+            continue;
+        }
+        if boundary {
+            // The fallback: siblings up to the end marker when the page kept
+            // it, else the one element after the placeholder.
+            let mut end = NONE;
+            let mut sib = nodes[slot as usize].next;
+            for _ in 0..64 {
+                if sib == NONE {
+                    break;
+                }
+                if ends.binary_search(&sib).is_ok() {
+                    end = sib;
+                    break;
+                }
+                sib = nodes[sib as usize].next;
+            }
+            let mut sib = nodes[slot as usize].next;
+            if end != NONE {
+                while sib != NONE && sib != end {
+                    let next = nodes[sib as usize].next;
+                    Sink::detach(nodes, sib);
+                    sib = next;
+                }
+            } else {
+                while sib != NONE {
+                    let next = nodes[sib as usize].next;
+                    let element = matches!(&nodes[sib as usize].data,
+                        NodeData::Element(e) if &*e.name != "template");
+                    let blank = matches!(&nodes[sib as usize].data,
+                        NodeData::Text(t) if t.trim().is_empty());
+                    // A fallback is a spinner or a "Loading..." line; a
+                    // longer element is the page's own (the fallback was empty).
+                    if !(blank || element && short_text(nodes, sib, 120)) {
+                        break;
+                    }
+                    Sink::detach(nodes, sib);
+                    if element {
+                        break;
+                    }
+                    sib = next;
+                }
+            }
+        }
+        let mut child = nodes[seg as usize].first_child;
+        while child != NONE {
+            let next = nodes[child as usize].next;
+            Sink::insert_before_id(nodes, slot, child);
+            child = next;
+        }
+        Sink::detach(nodes, slot);
+    }
+}
+
+/// Whether the text below `id` is at most `limit` characters.
+fn short_text(nodes: &[Node], id: NodeId, limit: usize) -> bool {
+    let mut n = 0usize;
+    let mut stack = vec![id];
+    let mut visits = 0;
+    while let Some(c) = stack.pop() {
+        let node = &nodes[c as usize];
+        if let NodeData::Text(t) = &node.data {
+            n += t.trim().chars().count();
+            if n > limit {
+                return false;
+            }
+        }
+        let mut k = node.first_child;
+        while k != NONE {
+            visits += 1;
+            if visits > 4 * limit {
+                return false;
+            }
+            stack.push(k);
+            k = nodes[k as usize].next;
+        }
+    }
+    true
 }

@@ -370,7 +370,7 @@ fn classify(
 
 /// Describes how the body was chosen (for tuning; not a stable interface).
 #[doc(hidden)]
-pub fn debug_body(bytes: &[u8]) -> String {
+pub fn debug_body(bytes: &[u8], whole_tree: bool) -> String {
     let Ok((html, _)) = decode::decode(bytes, None) else {
         return "not html".into();
     };
@@ -383,6 +383,11 @@ pub fn debug_body(bytes: &[u8]) -> String {
         meta.title,
         meta.article_body.as_ref().map_or(0, |b| b.len())
     );
+    if whole_tree {
+        for c in dom.children(dom::Dom::ROOT) {
+            out.push_str(&content::dump(&dom, &an, c, 40));
+        }
+    }
     for b in body {
         out.push_str(&content::describe(&dom, b));
         out.push('\n');

@@ -551,3 +551,73 @@ fn headline_and_author_line_above_the_story_are_dropped() {
     let text = text_of(&html);
     assert!(text.starts_with("The river rose two metres"), "{text}");
 }
+
+#[test]
+fn streamed_segments_replace_their_loading_placeholders() {
+    // A server-streamed page: the story arrives late in hidden segments
+    // that a script would move into the placeholders, replacing "Loading".
+    let html = page(
+        "<article class=\"story\"><!--$?--><template id=\"B:0\"></template><div>Loading story...</div><!--/$-->\
+         <p>A short line the page rendered at once, before the rest arrived.</p>\
+         <template id=\"B:1\"></template><div>Loading more...</div></article>\
+         <div hidden id=\"S:1\"><p>Forecasters expect the rain to ease on Sunday, although the river is likely to stay \
+         high for several more days as water drains from the hills upstream.</p><template id=\"P:2\"></template></div>\
+         <div hidden id=\"S:0\"><p>The river rose two metres overnight and flooded the lower town, where shops along the \
+         quay had been stacking sandbags since Tuesday afternoon.</p></div>\
+         <div hidden id=\"S:2\"><p>By dawn the water had reached the steps of the town hall, and the mayor asked people \
+         living near the bridge to move their cars to higher ground before the next tide.</p></div>",
+    );
+    let text = text_of(&html);
+    assert!(!text.contains("Loading"), "fallbacks replaced: {text}");
+    let rose = text.find("The river rose").expect("segment S:0 placed");
+    let line = text.find("A short line").expect("inline text kept");
+    let ease = text.find("rain to ease").expect("segment S:1 placed");
+    let dawn = text.find("By dawn").expect("nested segment S:2 placed");
+    assert!(
+        rose < line && line < ease && ease < dawn,
+        "page order: {text}"
+    );
+}
+
+#[test]
+fn hidden_divs_that_are_not_streamed_segments_stay_hidden() {
+    let html = page(&format!(
+        "<article>{STORY}</article><div hidden id=\"S:0\"><p>An old draft paragraph nobody should see, kept in the \
+         page by mistake and hidden from readers.</p></div>"
+    ));
+    let text = text_of(&html);
+    assert!(text.contains("The river rose"), "{text}");
+    assert!(
+        !text.contains("old draft"),
+        "no placeholder asked for it: {text}"
+    );
+}
+
+#[test]
+fn wrapper_inside_the_named_body_survives_a_junk_name() {
+    // A wrapper for a "comment on a selection" feature holds the whole body.
+    let html = page(&format!(
+        "<nav><a href=\"/\">Home</a></nav><div class=\"post-content\"><div class=\"comment-on-selection\">{STORY}</div></div>\
+         <div class=\"comments\"><p>A reader wrote that the flood was the worst they had seen in decades of living \
+         there, and thanked the crews for their work through the night.</p></div>"
+    ));
+    let text = text_of(&html);
+    assert!(text.contains("The river rose"), "{text}");
+    assert!(text.contains("water drains from the hills"), "{text}");
+    assert!(!text.contains("A reader wrote"), "{text}");
+}
+
+#[test]
+fn not_prefixed_classes_name_no_content() {
+    // "not-prose" opts out of body styling: it does not name the body, so a
+    // byline box inside it is not saved by the body-wrapper rule.
+    let html = page(&format!(
+        "<div class=\"prose\"><div class=\"hero not-prose\"><h1>River floods lower town</h1>\
+         <div class=\"byline-box\"><p>Reviewed by a panel of three editors who check every story we publish for \
+         accuracy, fairness and clarity before it goes out, and who answer readers' questions about how we work, \
+         what we correct and when, and why some sources stay unnamed.</p></div></div>{STORY}</div>"
+    ));
+    let text = text_of(&html);
+    assert!(text.contains("The river rose"), "{text}");
+    assert!(!text.contains("panel of three editors"), "{text}");
+}
