@@ -27,15 +27,10 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::site::router())
         .merge(routes::feeds::router())
         .merge(routes::newsletter::router())
-        .nest(
-            "/api/v1",
-            routes::api::router()
-                .merge(routes::api_admin::router().0)
-                .merge(routes::sources::router()),
-        )
+        .merge(routes::openapi::api_v1().split_for_parts().0)
         .route(
             "/api/openapi.json",
-            axum::routing::get(routes::api_admin::openapi_json),
+            axum::routing::get(routes::openapi::openapi_json),
         )
         .merge(routes::admin::router())
         .merge(routes::assets::router(&state))

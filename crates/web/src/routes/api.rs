@@ -2,41 +2,44 @@
 //!
 //! Responses are DTOs defined here, not the model structs, so the store can change shape without
 //! breaking clients. Every failure, including a malformed query string, an unknown route or a
-//! wrong method, answers with the stable `{"error": {"code", "message"}}` shape.
+//! wrong method, answers with the stable `{"error": {"code", "message"}}` shape. The routes are
+//! registered through `utoipa_axum`, so `/api/openapi.json` documents them.
 
+use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use newsdesk_core::site::SiteSettings;
 use newsdesk_core::{Article, ArticleQuery, Author, Cursor, Photo, Slug, Tag};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::{ApiError, AppError};
+use crate::routes::openapi::ErrorBody;
 use crate::state::AppState;
 use crate::syndication as syn;
 
 pub const DEFAULT_LIMIT: u32 = 20;
 pub const MAX_LIMIT: u32 = 100;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(index))
-        .route("/articles", get(list_articles))
-        .route("/articles/{slug}", get(article))
-        .route("/authors", get(list_authors))
-        .route("/authors/{slug}", get(author))
-        .route("/tags", get(list_tags))
-        .method_not_allowed_fallback(method_not_allowed)
-        .fallback(not_found)
+/// The routes, to nest under `/api/v1` (see [`crate::routes::openapi::api_v1`]).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(index))
+        .routes(routes!(list_articles))
+        .routes(routes!(article))
+        .routes(routes!(list_authors))
+        .routes(routes!(author))
+        .routes(routes!(list_tags))
 }
 
 // --- DTOs
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ArticleDto {
     pub id: i64,
     pub slug: String,
@@ -58,20 +61,20 @@ pub struct ArticleDto {
     pub important: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AuthorRef {
     pub slug: String,
     pub name: String,
     pub url: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TagRef {
     pub slug: String,
     pub name: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ImageDto {
     pub url: String,
     pub alt: String,
@@ -81,13 +84,15 @@ pub struct ImageDto {
     pub height: u32,
 }
 
-#[derive(Debug, Serialize)]
+/// Where agency copy came from.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ArticleSource)]
 pub struct SourceDto {
     pub agency: String,
     pub original_url: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AuthorDto {
     pub slug: String,
     pub name: String,
@@ -97,13 +102,13 @@ pub struct AuthorDto {
     pub links: Vec<LinkDto>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct LinkDto {
     pub label: String,
     pub url: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TagDto {
     pub slug: String,
     pub name: String,
@@ -111,16 +116,29 @@ pub struct TagDto {
     pub url: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ArticleList {
     pub items: Vec<ArticleDto>,
     /// Pass as `cursor` to get the next page; null on the last page.
     pub next_cursor: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
-pub struct ItemList<T> {
-    pub items: Vec<T>,
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuthorList {
+    pub items: Vec<AuthorDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TagList {
+    pub items: Vec<TagDto>,
+}
+
+/// `GET /api/v1`: where the collections are.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiIndex {
+    pub articles: String,
+    pub authors: String,
+    pub tags: String,
 }
 
 impl ImageDto {
@@ -302,6 +320,19 @@ fn path_slug(p: Result<Path<String>, PathRejection>) -> Result<Slug, ApiError> {
 
 // --- handlers
 
+/// Published articles, newest first, a page at a time.
+#[utoipa::path(get, path = "/articles", tag = "public",
+    params(
+        ("tag" = Option<String>, Query, description = "Only articles with this tag (its slug)."),
+        ("author" = Option<String>, Query, description = "Only articles by this author (their slug)."),
+        ("since" = Option<String>, Query, format = DateTime,
+            description = "Only articles published at or after this RFC 3339 date-time."),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100,
+            description = "Articles per page (default 20)."),
+        ("cursor" = Option<String>, Query,
+            description = "The `next_cursor` of the previous page."),
+    ),
+    responses((status = 200, body = ArticleList), (status = 400, body = ErrorBody)))]
 async fn list_articles(
     State(state): State<AppState>,
     params: Result<Query<ListParams>, QueryRejection>,
@@ -320,6 +351,10 @@ async fn list_articles(
     }))
 }
 
+/// One published article.
+#[utoipa::path(get, path = "/articles/{slug}", tag = "public",
+    params(("slug" = String, Path, description = "The article's slug.")),
+    responses((status = 200, body = ArticleDto), (status = 404, body = ErrorBody)))]
 async fn article(
     State(state): State<AppState>,
     slug: Result<Path<String>, PathRejection>,
@@ -333,9 +368,12 @@ async fn article(
     Ok(ApiJson(ArticleDto::from_article(&a, &state.site)))
 }
 
-async fn list_authors(State(state): State<AppState>) -> ApiResult<ItemList<AuthorDto>> {
+/// Every author.
+#[utoipa::path(get, path = "/authors", tag = "public",
+    responses((status = 200, body = AuthorList)))]
+async fn list_authors(State(state): State<AppState>) -> ApiResult<AuthorList> {
     let authors = state.store.list_authors().await?;
-    Ok(ApiJson(ItemList {
+    Ok(ApiJson(AuthorList {
         items: authors
             .iter()
             .map(|a| AuthorDto::from_author(a, &state.site))
@@ -343,6 +381,10 @@ async fn list_authors(State(state): State<AppState>) -> ApiResult<ItemList<Autho
     }))
 }
 
+/// One author.
+#[utoipa::path(get, path = "/authors/{slug}", tag = "public",
+    params(("slug" = String, Path, description = "The author's slug.")),
+    responses((status = 200, body = AuthorDto), (status = 404, body = ErrorBody)))]
 async fn author(
     State(state): State<AppState>,
     slug: Result<Path<String>, PathRejection>,
@@ -356,9 +398,12 @@ async fn author(
     Ok(ApiJson(AuthorDto::from_author(&a, &state.site)))
 }
 
-async fn list_tags(State(state): State<AppState>) -> ApiResult<ItemList<TagDto>> {
+/// Every tag.
+#[utoipa::path(get, path = "/tags", tag = "public",
+    responses((status = 200, body = TagList)))]
+async fn list_tags(State(state): State<AppState>) -> ApiResult<TagList> {
     let tags = state.store.list_tags().await?;
-    Ok(ApiJson(ItemList {
+    Ok(ApiJson(TagList {
         items: tags
             .iter()
             .map(|t| TagDto::from_tag(t, &state.site))
@@ -366,29 +411,15 @@ async fn list_tags(State(state): State<AppState>) -> ApiResult<ItemList<TagDto>>
     }))
 }
 
-/// `GET /api/v1`: where the collections are, so a client can start from the root.
-async fn index(State(state): State<AppState>) -> ApiJson<serde_json::Value> {
+/// Where the collections are, so a client can start from the root.
+#[utoipa::path(get, path = "", tag = "public", responses((status = 200, body = ApiIndex)))]
+async fn index(State(state): State<AppState>) -> ApiJson<ApiIndex> {
     let site = &state.site;
-    ApiJson(serde_json::json!({
-        "articles": site.url("/api/v1/articles"),
-        "authors": site.url("/api/v1/authors"),
-        "tags": site.url("/api/v1/tags"),
-    }))
-}
-
-async fn not_found() -> ApiError {
-    ApiError(AppError::NotFound)
-}
-
-/// AppError has no 405; this writes the same `{"error": {...}}` shape by hand.
-async fn method_not_allowed() -> Response {
-    let body = serde_json::json!({
-        "error": { "code": "method_not_allowed", "message": "This API is read-only: use GET." }
-    });
-    let mut res = (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response();
-    res.headers_mut()
-        .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-    res
+    ApiJson(ApiIndex {
+        articles: site.url("/api/v1/articles"),
+        authors: site.url("/api/v1/authors"),
+        tags: site.url("/api/v1/tags"),
+    })
 }
 
 #[cfg(test)]

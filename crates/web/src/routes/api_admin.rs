@@ -12,68 +12,24 @@ use chrono::{DateTime, Utc};
 use newsdesk_core::accounts::{Action, Ownership};
 use newsdesk_core::{Article, ArticleStatus, Id, Slug};
 use serde::{Deserialize, Serialize};
-use utoipa::{OpenApi, ToSchema};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::ApiUser;
 use crate::error::{ApiError, AppError};
 use crate::newsroom::{self, ArticleInput};
+use crate::routes::openapi::ErrorBody;
 use crate::state::AppState;
 
-#[derive(OpenApi)]
-#[openapi(
-    info(title = "newsdesk admin API", description = "Write articles and photos. Send `Authorization: Bearer <token>` (`newsdesk user token EMAIL`)."),
-    components(schemas(ErrorBody, ErrorDetail)),
-    modifiers(&BearerAuth)
-)]
-struct ApiDoc;
-
-struct BearerAuth;
-
-impl utoipa::Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-    }
-}
-
-/// The routes (to nest under `/api/v1`) and their OpenAPI document (paths relative to it).
-pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
-    let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+/// The routes, to nest under `/api/v1` (see [`crate::routes::openapi::api_v1`]).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .routes(routes!(me))
         .routes(routes!(create_article))
         .routes(routes!(update_article, delete_article))
         .routes(routes!(upload_photo))
-        .split_for_parts();
-    let router = router.layer(DefaultBodyLimit::max(crate::uploads::MAX_UPLOAD_BYTES));
-    (router, api)
-}
-
-/// The OpenAPI document with every path under `/api/v1`.
-pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    let (_, mut api) = router();
-    let paths = std::mem::take(&mut api.paths.paths);
-    for (path, item) in paths {
-        api.paths.paths.insert(format!("/api/v1{path}"), item);
-    }
-    api
-}
-
-#[derive(Serialize, ToSchema)]
-struct ErrorBody {
-    error: ErrorDetail,
-}
-
-#[derive(Serialize, ToSchema)]
-struct ErrorDetail {
-    /// e.g. `unauthorized`, `forbidden`, `unprocessable`, `not_found`.
-    code: String,
-    message: String,
+        .layer(DefaultBodyLimit::max(crate::uploads::MAX_UPLOAD_BYTES))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -173,7 +129,8 @@ fn json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
 /// Creates an article (a draft unless `status` says otherwise).
 #[utoipa::path(post, path = "/articles", tag = "admin", request_body = CreateArticle,
     responses((status = 201, body = AdminArticle), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 async fn create_article(
     State(state): State<AppState>,
@@ -206,7 +163,7 @@ struct PatchArticle {
     author_ids: Option<Vec<Id>>,
     /// `null` removes the lead photo.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Id>)]
+    #[schema(value_type = Option<i64>)]
     lead_photo_id: Option<Option<Id>>,
     important: Option<bool>,
     /// `draft` unpublishes; `published`/`scheduled` publish at `published_at` (default now).
@@ -237,7 +194,7 @@ async fn find(state: &AppState, key: &str) -> Result<Article, AppError> {
     params(("slug" = String, Path, description = "the article's numeric id or its slug")),
     responses((status = 200, body = AdminArticle), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 422, body = ErrorBody)),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 async fn update_article(
     State(state): State<AppState>,
@@ -340,13 +297,4 @@ async fn upload_photo(
             srcset: newsdesk_core::editorial::srcset(&rends),
         }),
     ))
-}
-
-/// `GET /api/openapi.json`.
-pub async fn openapi_json() -> axum::response::Response {
-    use axum::response::IntoResponse as _;
-    match openapi_document().to_json() {
-        Ok(s) => ([(axum::http::header::CONTENT_TYPE, "application/json")], s).into_response(),
-        Err(e) => AppError::Internal(anyhow::anyhow!("openapi: {e}")).into_response(),
-    }
 }

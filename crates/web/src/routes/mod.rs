@@ -6,5 +6,6 @@ pub mod api_admin;
 pub mod assets;
 pub mod feeds;
 pub mod newsletter;
+pub mod openapi;
 pub mod site;
 pub mod sources;

@@ -2,33 +2,38 @@
 //! (name, policy, interval, pause/resume), remove, and a source's recent items with their state
 //! and errors. Every route needs an API token whose role may manage sources.
 
+use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use newsdesk_core::accounts::{Action, Ownership};
 use newsdesk_core::ingest::{Item, NewSource, Source, SourcePatch};
 use newsdesk_core::{Id, StoreError};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::ApiUser;
 use crate::error::{ApiError, AppError};
+use crate::routes::openapi::ErrorBody;
 use crate::state::AppState;
 
 /// Polling interval when a new source names none.
 const DEFAULT_INTERVAL: &str = "15m";
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/sources", get(list).post(create))
-        .route("/sources/{id}", get(show).patch(update).delete(remove))
-        .route("/sources/{id}/items", get(items))
+/// The routes, to nest under `/api/v1` (documented in `/api/openapi.json`).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update, remove))
+        .routes(routes!(items))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = FeedSource)]
 struct SourceDto {
     id: Id,
     name: String,
@@ -68,7 +73,8 @@ impl From<Source> for SourceDto {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = FeedItem)]
 struct ItemDto {
     id: Id,
     url: String,
@@ -98,7 +104,7 @@ impl From<Item> for ItemDto {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateSource {
     url: String,
@@ -109,7 +115,7 @@ struct CreateSource {
     interval: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UpdateSource {
     name: Option<String>,
@@ -133,6 +139,11 @@ fn interval(raw: &str) -> Result<i64, ApiError> {
     newsdesk_ingest::schedule::parse_interval(raw).map_err(|e| ApiError(AppError::Unprocessable(e)))
 }
 
+/// Every feed source with its health.
+#[utoipa::path(get, path = "/sources", tag = "sources",
+    responses((status = 200, body = Vec<SourceDto>), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
 async fn list(who: ApiUser, State(state): State<AppState>) -> Result<Response, ApiError> {
     allowed(&who)?;
     let sources: Vec<SourceDto> = state
@@ -145,6 +156,12 @@ async fn list(who: ApiUser, State(state): State<AppState>) -> Result<Response, A
     Ok(Json(sources).into_response())
 }
 
+/// Adds a feed.
+#[utoipa::path(post, path = "/sources", tag = "sources", request_body = CreateSource,
+    responses((status = 201, body = SourceDto), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
 async fn create(
     who: ApiUser,
     State(state): State<AppState>,
@@ -183,6 +200,12 @@ async fn create(
     Ok((StatusCode::CREATED, Json(SourceDto::from(created))).into_response())
 }
 
+/// One source.
+#[utoipa::path(get, path = "/sources/{id}", tag = "sources",
+    params(("id" = i64, Path, description = "The source's id.")),
+    responses((status = 200, body = SourceDto), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
 async fn show(
     who: ApiUser,
     State(state): State<AppState>,
@@ -197,6 +220,13 @@ async fn show(
     Ok(Json(SourceDto::from(s)).into_response())
 }
 
+/// Renames, changes the policy or interval, pauses or resumes a source.
+#[utoipa::path(patch, path = "/sources/{id}", tag = "sources", request_body = UpdateSource,
+    params(("id" = i64, Path, description = "The source's id.")),
+    responses((status = 200, body = SourceDto), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
 async fn update(
     who: ApiUser,
     State(state): State<AppState>,
@@ -215,6 +245,12 @@ async fn update(
     Ok(Json(SourceDto::from(s)).into_response())
 }
 
+/// Removes a source and its items.
+#[utoipa::path(delete, path = "/sources/{id}", tag = "sources",
+    params(("id" = i64, Path, description = "The source's id.")),
+    responses((status = 204), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
 async fn remove(
     who: ApiUser,
     State(state): State<AppState>,
@@ -225,6 +261,12 @@ async fn remove(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// A source's most recent items (up to 100) with their state and errors.
+#[utoipa::path(get, path = "/sources/{id}/items", tag = "sources",
+    params(("id" = i64, Path, description = "The source's id.")),
+    responses((status = 200, body = Vec<ItemDto>), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
 async fn items(
     who: ApiUser,
     State(state): State<AppState>,

@@ -6,5 +6,6 @@ mod common;
 mod feeds;
 mod http;
 mod newsletter;
+mod openapi;
 mod site;
 mod wire;
