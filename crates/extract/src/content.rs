@@ -516,6 +516,43 @@ impl Analysis {
         let mut dropped_sub = vec![false; n];
         // The nearest ancestor named as the article body, if any.
         let mut body_anc = vec![NONE; n];
+        // With a `<main>` landmark holding prose, junk outside it (a footer
+        // longer than the story) gets no wrapper guard: it wraps nothing.
+        let mut near_main = vec![false; n];
+        let mut is_main = vec![false; n];
+        let mut has_main = false;
+        for &id in &an.order {
+            let i = id as usize;
+            if an.drop[i] || an.para[i] < 200 {
+                continue;
+            }
+            let Some(el) = dom.element(id) else { continue };
+            if &*el.name == "main"
+                || el
+                    .attr("role")
+                    .is_some_and(|r| r.eq_ignore_ascii_case("main"))
+            {
+                is_main[i] = true;
+                has_main = true;
+                near_main[i] = true;
+                for a in dom.ancestors(id) {
+                    if near_main[a as usize] {
+                        break;
+                    }
+                    near_main[a as usize] = true;
+                }
+            }
+        }
+        if has_main {
+            // `is_main` now also marks everything inside a landmark.
+            for &id in &an.order {
+                let p = dom.node(id).parent;
+                if p != NONE && is_main[p as usize] {
+                    is_main[id as usize] = true;
+                    near_main[id as usize] = true;
+                }
+            }
+        }
         for i in 0..an.order.len() {
             let id = an.order[i];
             let parent = dom.node(id).parent;
@@ -547,13 +584,14 @@ impl Analysis {
             let body_wrapper = b != NONE
                 && an.para[id as usize] * 5 >= an.para[b as usize] * 4
                 && an.para[b as usize] as f32 >= total * 0.3;
+            let guarded = !has_main || near_main[id as usize];
             let drop = match hint {
                 _ if body_wrapper && !hard => false,
-                Hint::Strong => share < 0.9,
-                Hint::Negative => share < 0.5,
-                _ if hard => share < 0.5,
+                Hint::Strong => share < 0.9 || !guarded,
+                Hint::Negative => share < 0.5 || !guarded,
+                _ if hard => share < 0.5 || !guarded,
                 Hint::Positive | Hint::Body => false,
-                Hint::None => structural && share < 0.5,
+                Hint::None => structural && (share < 0.5 || !guarded),
             };
             if drop {
                 an.drop[id as usize] = true;

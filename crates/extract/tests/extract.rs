@@ -621,3 +621,24 @@ fn not_prefixed_classes_name_no_content() {
     assert!(text.contains("The river rose"), "{text}");
     assert!(!text.contains("panel of three editors"), "{text}");
 }
+
+#[test]
+fn long_footer_outside_main_is_dropped() {
+    // The footer carries more prose than the story (small print, offices),
+    // which would let it pass for a wrapper; with a <main> landmark holding
+    // the story it wraps nothing.
+    let small_print = "<p>This material is for general information only and is not advice; check with a qualified \
+        adviser before you act on anything you read here, because every situation differs in ways we cannot \
+        foresee from a single page.</p><p>Our offices: 12 Harbour Row, Eastport, and 3 Mill Lane, Westbridge. \
+        Opening hours vary on public holidays, and the Westbridge office closes early on Fridays in winter.</p>\
+        <p>All rights reserved by the owners of this site, who thank you for reading to the very bottom of the \
+        page and hope you found what you were looking for.</p>";
+    let html = page(&format!(
+        "<main><h1>River floods lower town</h1>{STORY}</main><footer class=\"site-footer\">{small_print}</footer>"
+    ));
+    let text = text_of(&html);
+    assert!(text.contains("The river rose"), "{text}");
+    assert!(text.contains("water drains from the hills"), "{text}");
+    assert!(!text.contains("qualified adviser"), "{text}");
+    assert!(!text.contains("Harbour Row"), "{text}");
+}
