@@ -1040,6 +1040,7 @@ pub fn emit(
     em.flush();
     let mut blocks = em.blocks;
     cut_furniture_sections(&mut blocks, &em.cuts);
+    drop_repeats(&mut blocks);
     // Headings left with nothing after them introduced a dropped section.
     while matches!(blocks.last(), Some(Block::Heading { .. })) {
         blocks.pop();
@@ -1090,6 +1091,22 @@ pub fn trim_header(
     for i in drop.into_iter().rev() {
         blocks.remove(i);
     }
+}
+
+/// Drops the later copies of long blocks: a story never repeats a paragraph
+/// word for word, but pages carry the same text twice or more (a mobile and a
+/// desktop layout, a print copy, tab panels), all inside the chosen body.
+fn drop_repeats(blocks: &mut Vec<Block>) {
+    const MIN_BYTES: usize = 80;
+    let mut seen = std::collections::HashSet::new();
+    blocks.retain(|b| {
+        let t = match b {
+            Block::Paragraph { text } | Block::Quote { text, .. } => text.clone(),
+            Block::List { items, .. } => items.join("\n"),
+            _ => return true,
+        };
+        t.len() < MIN_BYTES || seen.insert(text::key(&t))
+    });
 }
 
 /// Removes the sections opened by furniture headings ("Related stories",

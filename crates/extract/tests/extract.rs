@@ -642,3 +642,25 @@ fn long_footer_outside_main_is_dropped() {
     assert!(!text.contains("qualified adviser"), "{text}");
     assert!(!text.contains("Harbour Row"), "{text}");
 }
+
+#[test]
+fn a_second_copy_of_the_story_is_dropped() {
+    // The same story laid out twice (a desktop and a mobile version), both
+    // inside the body: the text comes out once; short repeated lines stay.
+    let html = page(&format!(
+        "<article><div class=\"desktop\">{STORY}<p>Updated at noon.</p></div>\
+         <div class=\"mobile\">{STORY}<p>Updated at noon.</p></div></article>"
+    ));
+    let text = text_of(&html);
+    assert_eq!(
+        text.matches("The river rose two metres").count(),
+        1,
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("water drains from the hills").count(),
+        1,
+        "{text}"
+    );
+    assert_eq!(text.matches("Updated at noon").count(), 2, "{text}");
+}
