@@ -4,7 +4,8 @@
     smtp-sink.py OUT_DIR [--port N] [--fail-temp ADDR:N ...] [--fail-perm ADDR ...]
 
 Listens on 127.0.0.1 (port 0 = any; the chosen port is printed as "listening PORT"). Each
-accepted message is written once per recipient to OUT_DIR/<recipient>__<seq>.eml (temp file, then
+accepted message is written once per recipient, under a Return-Path header with the envelope
+sender, to OUT_DIR/<recipient>__<seq>.eml (temp file, then
 rename, so a reader never sees half a message). --fail-temp answers 451 to the first N RCPT
 commands for ADDR; --fail-perm answers 550 to every RCPT for ADDR. Used by newsdesk's
 newsletter tests and bench/newsletter.
@@ -41,11 +42,13 @@ class Sink:
         data = envelope.original_content or envelope.content
         if isinstance(data, str):
             data = data.encode("utf-8", "surrogateescape")
+        # As a delivery agent does: the envelope sender becomes a Return-Path header on top.
+        return_path = ("Return-Path: <%s>\r\n" % (envelope.mail_from or "")).encode()
         for rcpt in envelope.rcpt_tos:
             name = "%s__%d.eml" % (rcpt.lower().replace("/", "_"), next(self.seq))
             tmp = os.path.join(self.out, "." + name + ".tmp")
             with open(tmp, "wb") as f:
-                f.write(data)
+                f.write(return_path + data)
             os.rename(tmp, os.path.join(self.out, name))
         return "250 2.0.0 accepted"
 

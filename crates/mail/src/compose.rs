@@ -2,7 +2,10 @@
 
 use askama::Template;
 use chrono::{DateTime, Duration, Utc};
-use lettre::message::dkim::{DkimConfig, DkimSigningAlgorithm, DkimSigningKey};
+use lettre::message::dkim::{
+    DkimCanonicalization, DkimCanonicalizationType, DkimConfig, DkimSigningAlgorithm,
+    DkimSigningKey,
+};
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::{Address, Message};
@@ -13,6 +16,12 @@ use newsdesk_core::newsletter::{
 use newsdesk_core::site::SiteSettings;
 
 use crate::config::MailConfig;
+
+/// Local parts of the addresses newsdesk receives mail at (see [`crate::inbound`]):
+/// `unsubscribe+TOKEN@domain` (the mailto in `List-Unsubscribe`) and `bounces+TOKEN@domain` (the
+/// envelope sender, so that bounces come back naming their subscriber).
+pub const UNSUBSCRIBE_LOCAL: &str = "unsubscribe";
+pub const BOUNCES_LOCAL: &str = "bounces";
 
 /// How long a confirmation link works.
 pub const CONFIRM_VALID_HOURS: i64 = 48;
@@ -161,10 +170,34 @@ impl Composer {
                     path,
                     reason: e.to_string(),
                 })?;
-            Some(DkimConfig::default_config(
+            // RFC 8058 §4: the one-click headers must be covered by the signature, or
+            // providers ignore them. Relaxed header canonicalization survives refolding by
+            // relays. Not Content-Type: lettre signs before it adds a multipart message's
+            // Content-Type, so listing it gives a signature that never verifies (found by the
+            // dkimpy test).
+            let signed = [
+                "From",
+                "To",
+                "Subject",
+                "Date",
+                "Message-ID",
+                "MIME-Version",
+                "List-Id",
+                "List-Unsubscribe",
+                "List-Unsubscribe-Post",
+            ];
+            Some(DkimConfig::new(
                 config.dkim_selector.clone(),
                 config.dkim_domain.clone(),
                 key,
+                signed
+                    .iter()
+                    .map(|h| HeaderName::new_from_ascii_str(h))
+                    .collect(),
+                DkimCanonicalization {
+                    header: DkimCanonicalizationType::Relaxed,
+                    body: DkimCanonicalizationType::Relaxed,
+                },
             ))
         };
         Ok(Composer {
@@ -195,11 +228,17 @@ impl Composer {
             unsubscribe: self
                 .site
                 .url(&format!("/newsletter/unsubscribe?token={unsub}")),
-            unsubscribe_mailto: format!("mailto:unsubscribe+{unsub}@{}", self.domain),
+            unsubscribe_mailto: format!("mailto:{UNSUBSCRIBE_LOCAL}+{unsub}@{}", self.domain),
             preferences: self
                 .site
                 .url(&format!("/newsletter/preferences?token={prefs}")),
         }
+    }
+
+    /// `bounces+TOKEN@domain`: the envelope sender for mail to this subscriber.
+    fn return_path(&self, subscriber_id: Id) -> Option<Address> {
+        let t = self.key.sign(TokenPurpose::Bounce, subscriber_id, 0, None);
+        format!("{BOUNCES_LOCAL}+{t}@{}", self.domain).parse().ok()
     }
 
     pub fn confirm_url(&self, sub: &NewsletterSubscriber, now: DateTime<Utc>) -> String {
@@ -271,7 +310,14 @@ impl Composer {
         let html = self.digest_html(issue, articles, Some(&links))?;
         let text = self.digest_text(issue, articles, Some(&links))?;
         let id = message_id(issue.id, subscriber_id, &self.domain);
-        self.build(to, &issue.subject, id, text, html, Some(&links))
+        self.build(
+            to,
+            &issue.subject,
+            id,
+            (text, html),
+            Some(&links),
+            subscriber_id,
+        )
     }
 
     /// The confirmation e-mail (or, for a confirmed address, the "already subscribed" note).
@@ -319,17 +365,19 @@ impl Composer {
             self.domain
         );
         // A confirmation is transactional, not bulk: no List-Unsubscribe.
-        self.build(sub.email.as_str(), &subject, id, text, html, None)
+        self.build(sub.email.as_str(), &subject, id, (text, html), None, sub.id)
     }
 
+    /// `(text, html)` become the multipart/alternative body; the envelope sender is the
+    /// subscriber's VERP bounce address.
     fn build(
         &self,
         to: &str,
         subject: &str,
         message_id: String,
-        text: String,
-        html: String,
+        (text, html): (String, String),
         links: Option<&Links>,
+        subscriber_id: Id,
     ) -> Result<Composed, ComposeError> {
         let to_addr: Address = to
             .parse()
@@ -374,8 +422,14 @@ impl Composer {
         if let Some(dkim) = &self.dkim {
             message.sign(dkim);
         }
+        let envelope = match self.return_path(subscriber_id) {
+            Some(sender) => {
+                lettre::address::Envelope::new(Some(sender), message.envelope().to().to_vec())?
+            }
+            None => message.envelope().clone(),
+        };
         Ok(Composed {
-            envelope: message.envelope().clone(),
+            envelope,
             raw: message.formatted(),
             message_id,
         })

@@ -79,7 +79,7 @@ impl Default for MailConfig {
             concurrency: 16,
             retry_base_seconds: 60,
             max_attempts: 8,
-            lease_seconds: 600,
+            lease_seconds: 60,
             schedule: true,
             send_hour_utc: 6,
         }

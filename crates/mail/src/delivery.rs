@@ -26,7 +26,8 @@ pub struct DeliveryOptions {
     pub concurrency: usize,
     /// Rows claimed per claim.
     pub batch: u32,
-    /// How long a claim holds its rows; a sender that dies loses them after this.
+    /// How long a claim holds its rows without renewal; a live sender renews it every third of
+    /// this, a sender that dies loses its rows after it.
     pub lease: Duration,
     pub retry: Backoff,
     /// Attempts before a recipient who keeps failing temporarily is given up on.
@@ -43,7 +44,7 @@ impl Default for DeliveryOptions {
         DeliveryOptions {
             concurrency: 16,
             batch: 256,
-            lease: Duration::from_secs(600),
+            lease: Duration::from_secs(60),
             retry: Backoff {
                 base: Duration::from_secs(60),
                 cap: Duration::from_secs(6 * 3600),
@@ -98,6 +99,12 @@ pub async fn send_issue(
     let mut report = DeliveryReport::default();
     let (marks_tx, marks_rx) = mpsc::unbounded_channel::<(Id, oneshot::Sender<()>)>();
     let committer = tokio::spawn(commit_marks(store.clone(), issue.id, marks_rx));
+    let heartbeat = tokio::spawn(renew_leases(
+        store.clone(),
+        issue.id,
+        opts.worker.clone(),
+        opts.lease,
+    ));
     let result = async {
         loop {
             run_pass(
@@ -130,6 +137,7 @@ pub async fn send_issue(
         Ok::<_, DeliveryError>(())
     }
     .await;
+    heartbeat.abort();
     drop(marks_tx);
     let _ = committer.await;
     result.map(|()| report)
@@ -247,6 +255,20 @@ async fn deliver_one(
 
 fn retry_at(now: DateTime<Utc>, backoff: &Backoff, attempts: u32) -> DateTime<Utc> {
     now + chrono::Duration::from_std(backoff.delay(attempts)).unwrap_or_default()
+}
+
+/// Keeps this sender's claims alive: every third of the lease, extends it for the rows still
+/// held. The lease can then be short (a dead sender's rows are free again within it) and still
+/// cover a batch held up by a slow or rate-limited server.
+async fn renew_leases(store: Arc<dyn Store>, issue_id: Id, worker: String, lease: Duration) {
+    let every = (lease / 3).max(Duration::from_millis(100));
+    loop {
+        tokio::time::sleep(every).await;
+        let until = Utc::now() + chrono::Duration::from_std(lease).unwrap_or_default();
+        if let Err(e) = store.renew_deliveries(issue_id, &worker, until).await {
+            tracing::warn!(error = %e, "cannot renew the send lease");
+        }
+    }
 }
 
 /// Group commit of `sent` marks: takes every mark waiting, writes them in one statement, then

@@ -8,12 +8,16 @@
 //!   rate limit and failover between them, SMTP replies sorted into temporary and permanent
 //!   failures; or, when no server is configured, `.eml` files in an outbox directory;
 //! - [`delivery`]: sending an issue to its recipients exactly once through the send log;
-//! - [`confirm`]: the job handler that sends confirmation e-mails.
+//! - [`confirm`]: the job handler that sends confirmation e-mails;
+//! - [`test_send`]: an editor's test copy of the next digest (job and command);
+//! - [`inbound`]: bounces, complaints and mailto unsubscribes coming back, sorted by subscriber.
 
 pub mod compose;
 pub mod config;
 pub mod confirm;
 pub mod delivery;
+pub mod inbound;
+pub mod test_send;
 pub mod transport;
 
 pub use compose::{ComposeError, Composer, Links};

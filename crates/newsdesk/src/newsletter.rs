@@ -9,11 +9,12 @@ use chrono::{DateTime, Datelike as _, Timelike as _, Utc};
 use clap::Subcommand;
 use newsdesk_core::jobs::{Backoff, Worker};
 use newsdesk_core::newsletter::{
-    CONFIRM_QUEUE, Issue, IssueKind, TokenKey, digest, select_articles,
+    CONFIRM_QUEUE, Issue, IssueKind, TEST_SEND_QUEUE, TokenKey, digest,
 };
 use newsdesk_core::{Store, SubscriptionStatus};
 use newsdesk_mail::confirm::ConfirmHandler;
 use newsdesk_mail::delivery::{DeliveryOptions, send_issue};
+use newsdesk_mail::test_send::TestSendHandler;
 use newsdesk_mail::{Composer, Transport};
 
 use crate::config::Config;
@@ -41,6 +42,18 @@ pub enum NewsletterCommand {
     TestSend {
         #[arg(long, value_name = "ADDRESS")]
         to: String,
+    },
+    /// Handle one e-mail sent back to newsdesk, as an MTA pipes it in: a bounce or abuse report at
+    /// `bounces+TOKEN@…`, or a mail to the `unsubscribe+TOKEN@…` address. Exits 0 when handled or
+    /// ignored, 75 (EX_TEMPFAIL, the MTA retries) when the database cannot be reached.
+    Inbound {
+        /// The address the message was delivered to. Default: $ORIGINAL_RECIPIENT (set by
+        /// Postfix for pipe deliveries), else the X-Original-To or Delivered-To header.
+        #[arg(long, value_name = "ADDRESS")]
+        recipient: Option<String>,
+        /// The message file (`-` or nothing: standard input).
+        #[arg(value_name = "FILE")]
+        file: Option<std::path::PathBuf>,
     },
 }
 
@@ -150,11 +163,14 @@ pub async fn run(cmd: NewsletterCommand, config: Config) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        NewsletterCommand::Inbound { recipient, file } => {
+            inbound(&config, &store, recipient, file).await
+        }
         NewsletterCommand::Preview { kind } => {
             let mail = setup(&config, &store).await?;
             let new =
                 digest::next_issue(store.as_ref(), &config.site.title, kind, Utc::now()).await?;
-            let issue = preview_issue(new);
+            let issue = new.into_preview();
             let all: Vec<_> = issue.articles.iter().collect();
             println!("Subject: {}\n", issue.subject);
             print!("{}", mail.composer.digest_text(&issue, &all, None)?);
@@ -162,25 +178,15 @@ pub async fn run(cmd: NewsletterCommand, config: Config) -> anyhow::Result<()> {
         }
         NewsletterCommand::TestSend { to } => {
             let mail = setup(&config, &store).await?;
-            let new = digest::next_issue(
+            let n = newsdesk_mail::test_send::send_test_digest(
                 store.as_ref(),
-                &config.site.title,
-                IssueKind::Manual,
-                Utc::now(),
+                &mail.transport,
+                &mail.composer,
+                to.trim(),
             )
             .await?;
-            let issue = preview_issue(new);
-            let articles = select_articles(&issue.articles, &[], None);
-            let composed = mail
-                .composer
-                .digest(&issue, 0, to.trim(), &articles)
-                .context("cannot compose the test e-mail")?;
-            mail.transport
-                .send(&composed.envelope, &composed.raw, "test-send")
-                .await?;
             println!(
-                "sent a test digest ({} stories) to {} via {}",
-                articles.len(),
+                "sent a test digest ({n} stories) to {} via {}",
                 to.trim(),
                 mail.transport.describe()
             );
@@ -189,18 +195,86 @@ pub async fn run(cmd: NewsletterCommand, config: Config) -> anyhow::Result<()> {
     }
 }
 
-/// An issue that is not stored (previews and test sends): id 0.
-pub fn preview_issue(new: newsdesk_core::newsletter::NewIssue) -> Issue {
-    Issue {
-        id: 0,
-        kind: new.kind,
-        subject: new.subject,
-        created_at: new.created_at,
-        since: new.since,
-        articles: new.articles,
-        state: newsdesk_core::newsletter::IssueState::Sending,
-        finished_at: None,
+/// `sysexits.h` EX_TEMPFAIL: an MTA keeps the message and tries again later.
+const EX_TEMPFAIL: i32 = 75;
+
+async fn inbound(
+    config: &Config,
+    store: &Arc<dyn Store>,
+    recipient: Option<String>,
+    file: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
+    use newsdesk_mail::inbound::{Inbound, classify};
+    use std::io::Read as _;
+
+    // Mail is untrusted input: read at most 10 MB, which any bounce fits in.
+    const LIMIT: u64 = 10 << 20;
+    let mut raw = Vec::new();
+    match file.as_deref() {
+        None => std::io::stdin().take(LIMIT).read_to_end(&mut raw),
+        Some(p) if p.as_os_str() == "-" => std::io::stdin().take(LIMIT).read_to_end(&mut raw),
+        Some(p) => std::fs::File::open(p)
+            .with_context(|| format!("cannot open {}", p.display()))?
+            .take(LIMIT)
+            .read_to_end(&mut raw),
     }
+    .context("cannot read the message")?;
+    let recipient = recipient
+        .or_else(|| std::env::var("ORIGINAL_RECIPIENT").ok())
+        .or_else(|| delivered_to(&raw))
+        .context("no recipient: pass --recipient (or set ORIGINAL_RECIPIENT)")?;
+    let mail = setup(config, store).await?;
+    let now = Utc::now();
+    let verdict = classify(mail.composer.key(), &recipient, &raw, now);
+    let applied = match &verdict {
+        Inbound::HardBounce {
+            subscriber_id,
+            status,
+            diagnostic,
+        } => {
+            let reason = format!("bounce {status}: {diagnostic}");
+            store.mark_bounced(*subscriber_id, &reason, now).await
+        }
+        Inbound::Complaint { subscriber_id } | Inbound::Unsubscribe { subscriber_id } => {
+            store.unsubscribe(*subscriber_id, now).await
+        }
+        Inbound::SoftBounce { .. } | Inbound::Ignored { .. } => Ok(false),
+    };
+    let changed = match applied {
+        Ok(changed) => changed,
+        Err(e) => {
+            eprintln!("newsdesk newsletter inbound: cannot record it now: {e}");
+            std::process::exit(EX_TEMPFAIL);
+        }
+    };
+    tracing::info!(?verdict, changed, "inbound mail");
+    match verdict {
+        Inbound::HardBounce {
+            subscriber_id,
+            status,
+            ..
+        } => println!("subscriber {subscriber_id}: hard bounce ({status}); marked bounced"),
+        Inbound::SoftBounce {
+            subscriber_id,
+            status,
+        } => println!("subscriber {subscriber_id}: temporary failure ({status}); nothing changed"),
+        Inbound::Complaint { subscriber_id } => {
+            println!("subscriber {subscriber_id}: spam complaint; unsubscribed")
+        }
+        Inbound::Unsubscribe { subscriber_id } => {
+            println!("subscriber {subscriber_id}: unsubscribed by e-mail")
+        }
+        Inbound::Ignored { reason } => println!("ignored: {reason}"),
+    }
+    Ok(())
+}
+
+/// The delivery address an MTA recorded in the headers.
+fn delivered_to(raw: &[u8]) -> Option<String> {
+    let m = mail_parser::MessageParser::default().parse_headers(raw)?;
+    ["X-Original-To", "Delivered-To"]
+        .into_iter()
+        .find_map(|h| m.header_raw(h).map(|v| v.trim().to_owned()))
 }
 
 async fn send(
@@ -257,6 +331,14 @@ pub async fn spawn_background(config: Config, store: Arc<dyn Store>) -> anyhow::
     let job_store: Arc<dyn newsdesk_core::jobs::JobStore> = store.clone();
     let worker = Worker::new(job_store, format!("serve-{}", std::process::id()))
         .handle(CONFIRM_QUEUE, handler)
+        .handle(
+            TEST_SEND_QUEUE,
+            Arc::new(TestSendHandler {
+                store: store.clone(),
+                transport: mail.transport.clone(),
+                composer: mail.composer.clone(),
+            }),
+        )
         .concurrency(4)
         .poll_interval(Duration::from_millis(500))
         .backoff(Backoff {

@@ -457,14 +457,23 @@ async fn confirmation_link_works_once_and_one_click_unsubscribe_stops_the_next_i
     let link = first_link(&text, "/newsletter/confirm?token=");
     assert!(link.starts_with(&base), "{link}");
 
-    let first = client.get(&link).send().await.unwrap();
-    assert_eq!(first.status(), 200);
-    assert!(first.text().await.unwrap().contains("You are subscribed"));
-    let again = client.get(&link).send().await.unwrap();
-    assert_eq!(again.status(), 410);
-    assert!(again.text().await.unwrap().contains("already been used"));
+    // Opening the link (as a mail scanner would) shows a button and confirms nothing.
+    let opened = client.get(&link).send().await.unwrap();
+    assert_eq!(opened.status(), 200);
+    let html = opened.text().await.unwrap();
+    assert!(html.contains("Confirm my subscription"), "{html}");
     let reader = EmailAddress::parse("reader@example.org").unwrap();
     let status = |s: Option<Subscriber>| s.unwrap().status;
+    assert_eq!(
+        status(store.subscriber_by_email(&reader).await.unwrap()),
+        SubscriptionStatus::Pending
+    );
+    let first = client.post(&link).send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    assert!(first.text().await.unwrap().contains("You are subscribed"));
+    let again = client.post(&link).send().await.unwrap();
+    assert_eq!(again.status(), 410);
+    assert!(again.text().await.unwrap().contains("already been used"));
     assert_eq!(
         status(store.subscriber_by_email(&reader).await.unwrap()),
         SubscriptionStatus::Confirmed
@@ -515,4 +524,332 @@ async fn confirmation_link_works_once_and_one_click_unsubscribe_stops_the_next_i
         2,
         "confirmation and one digest only"
     );
+}
+
+/// The address in `List-Unsubscribe` that starts with `mailto:`, without the scheme.
+fn mailto_unsubscribe(raw: &[u8]) -> String {
+    let m = mail_parser::MessageParser::default().parse(raw).unwrap();
+    let lu = m.header_raw("List-Unsubscribe").expect("List-Unsubscribe");
+    let start = lu.find("<mailto:").expect("a mailto") + "<mailto:".len();
+    let end = start + lu[start..].find('>').unwrap();
+    lu[start..end].to_owned()
+}
+
+fn return_path(raw: &[u8]) -> String {
+    let m = mail_parser::MessageParser::default().parse(raw).unwrap();
+    m.header_raw("Return-Path")
+        .expect("the sink records the envelope sender")
+        .trim()
+        .trim_matches(|c| c == '<' || c == '>')
+        .to_owned()
+}
+
+/// A delivery status notification of our own writing, as a receiving MTA sends it back.
+fn dsn(to: &str, action: &str, status: &str) -> String {
+    format!(
+        "From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\r\n\
+         To: <{to}>\r\n\
+         Subject: Delivery Status Notification\r\n\
+         MIME-Version: 1.0\r\n\
+         Content-Type: multipart/report; report-type=delivery-status; boundary=\"nd-b\"\r\n\
+         \r\n\
+         --nd-b\r\n\
+         Content-Type: text/plain\r\n\
+         \r\n\
+         We could not deliver your message.\r\n\
+         --nd-b\r\n\
+         Content-Type: message/delivery-status\r\n\
+         \r\n\
+         Reporting-MTA: dns; mx.example.net\r\n\
+         \r\n\
+         Final-Recipient: rfc822; someone@example.org\r\n\
+         Action: {action}\r\n\
+         Status: {status}\r\n\
+         Diagnostic-Code: smtp; {status} the mailbox says no\r\n\
+         \r\n\
+         --nd-b--\r\n"
+    )
+}
+
+/// Runs `newsdesk newsletter inbound` with `message` on stdin.
+fn inbound(
+    data: &Path,
+    sink: &Sink,
+    args: &[&str],
+    envs: &[(&str, &str)],
+    message: &str,
+) -> String {
+    use std::io::Write as _;
+    let mut cmd = newsdesk(data, &sink.url());
+    cmd.args(["newsletter", "inbound"])
+        .args(args)
+        .env_remove("ORIGINAL_RECIPIENT")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("spawn inbound");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(message.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "inbound failed: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bounces_complaints_and_mailto_unsubscribes_coming_back_stop_the_next_issue() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(sink) = Sink::start(tmp.path(), &[]) else {
+        return;
+    };
+    let data = tmp.path().join("data");
+    let people = [
+        "gone@example.org",
+        "full@example.org",
+        "quits@example.org",
+        "annoyed@example.org",
+        "forged@example.org",
+    ];
+    let store = seed(&data, 0, &people).await;
+    run_send(&data, &sink.url(), &[]);
+    let got = sink.by_recipient();
+    let first = |who: &str| got[who][0].clone();
+
+    // Every message goes out from its own VERP address, never the bare sender.
+    let rp_gone = return_path(&first("gone@example.org"));
+    assert!(rp_gone.starts_with("bounces+"), "{rp_gone}");
+    assert_ne!(rp_gone, return_path(&first("full@example.org")));
+
+    // A hard bounce, handed over with --recipient as a Postfix pipe would.
+    let out = inbound(
+        &data,
+        &sink,
+        &["--recipient", &rp_gone],
+        &[],
+        &dsn(&rp_gone, "failed", "5.1.1"),
+    );
+    assert!(out.contains("hard bounce"), "{out}");
+    // A full mailbox: a temporary failure, nothing changes. The address comes from $ORIGINAL_RECIPIENT.
+    let rp_full = return_path(&first("full@example.org"));
+    let out = inbound(
+        &data,
+        &sink,
+        &[],
+        &[("ORIGINAL_RECIPIENT", rp_full.as_str())],
+        &dsn(&rp_full, "delayed", "4.2.2"),
+    );
+    assert!(out.contains("nothing changed"), "{out}");
+    // A reader who mails the List-Unsubscribe address; the address is read from X-Original-To.
+    let to = mailto_unsubscribe(&first("quits@example.org"));
+    let out = inbound(
+        &data,
+        &sink,
+        &[],
+        &[],
+        &format!("X-Original-To: {to}\r\nFrom: quits@example.org\r\nSubject: unsubscribe\r\n\r\n"),
+    );
+    assert!(out.contains("unsubscribed"), "{out}");
+    // A spam complaint (RFC 5965 feedback report) comes back to the VERP address.
+    let rp_annoyed = return_path(&first("annoyed@example.org"));
+    let arf = "From: fbl@example.net\r\nMIME-Version: 1.0\r\n\
+        Content-Type: multipart/report; report-type=feedback-report; boundary=\"f\"\r\n\r\n\
+        --f\r\nContent-Type: text/plain\r\n\r\nSpam report.\r\n\
+        --f\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\n--f--\r\n";
+    let out = inbound(&data, &sink, &["--recipient", &rp_annoyed], &[], arf);
+    assert!(out.contains("complaint"), "{out}");
+    // A bounce to a made-up token changes nobody.
+    let out = inbound(
+        &data,
+        &sink,
+        &[
+            "--recipient",
+            "bounces+b.5.0.0.AAAAAAAAAAAAAAAAAAAAAA@example.org",
+        ],
+        &[],
+        &dsn("x", "failed", "5.1.1"),
+    );
+    assert!(out.contains("ignored"), "{out}");
+
+    let status = |addr: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .subscriber_by_email(&EmailAddress::parse(addr).unwrap())
+                .await
+                .unwrap()
+                .unwrap()
+                .status
+        }
+    };
+    assert_eq!(
+        status("gone@example.org").await,
+        SubscriptionStatus::Bounced
+    );
+    assert_eq!(
+        status("full@example.org").await,
+        SubscriptionStatus::Confirmed
+    );
+    assert_eq!(
+        status("quits@example.org").await,
+        SubscriptionStatus::Unsubscribed
+    );
+    assert_eq!(
+        status("annoyed@example.org").await,
+        SubscriptionStatus::Unsubscribed
+    );
+    assert_eq!(
+        status("forged@example.org").await,
+        SubscriptionStatus::Confirmed
+    );
+
+    important_story(&store, "ferry-strike-ends", "The ferry strike ends").await;
+    run_send(&data, &sink.url(), &[]);
+    let got = sink.by_recipient();
+    for who in ["full@example.org", "forged@example.org"] {
+        assert_eq!(got[who].len(), 2, "{who} gets the second issue");
+    }
+    for who in [
+        "gone@example.org",
+        "quits@example.org",
+        "annoyed@example.org",
+    ] {
+        assert_eq!(got[who].len(), 1, "{who} gets no second issue");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dkim_signed_digest_verifies_with_dkimpy_and_a_changed_byte_does_not() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(sink) = Sink::start(tmp.path(), &[]) else {
+        return;
+    };
+    let data = tmp.path().join("data");
+    let store = seed(&data, 1, &[]).await;
+    drop(store);
+    // A throwaway RSA key (PKCS#1 PEM) and the DNS record a site would publish for it.
+    let key = tmp.path().join("dkim.pem");
+    let ok = Command::new("openssl")
+        .args(["genrsa", "-traditional", "-out"])
+        .arg(&key)
+        .arg("2048")
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl (scripts/test installs it)");
+    assert!(ok.success());
+    let der = Command::new("openssl")
+        .args(["rsa", "-pubout", "-outform", "DER", "-in"])
+        .arg(&key)
+        .stderr(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(der.status.success());
+    use base64::Engine as _;
+    let record = format!(
+        "v=DKIM1; k=rsa; p={}",
+        base64::engine::general_purpose::STANDARD.encode(&der.stdout)
+    );
+    std::fs::write(
+        data.join("newsdesk.toml"),
+        format!(
+            "[mail]\nschedule = false\nfrom = \"News <news@example.org>\"\ndkim_domain = \"example.org\"\ndkim_selector = \"nd2026\"\ndkim_key_file = \"{}\"\n",
+            key.display()
+        ),
+    )
+    .unwrap();
+    run_send(&data, &sink.url(), &[]);
+    let raw = sink.by_recipient()["r0@example.org"][0].clone();
+    let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    let sig = parsed.header_raw("DKIM-Signature").expect("signed");
+    assert!(
+        sig.contains("d=example.org") && sig.contains("s=nd2026"),
+        "{sig}"
+    );
+
+    let verify = |bytes: &[u8]| {
+        let f = tmp.path().join("check.eml");
+        std::fs::write(&f, bytes).unwrap();
+        let python = std::env::var_os("NEWSDESK_TEST_AIOSMTPD").unwrap();
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/dkim-verify.py");
+        let out = Command::new(python)
+            .arg(script)
+            .arg(&f)
+            .arg(&record)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    assert_eq!(verify(&raw), "pass");
+    // The signature covers the subject: change one letter of it and dkimpy refuses.
+    let text = String::from_utf8(raw.clone()).unwrap();
+    let subject_at = text.find("\r\nSubject: ").unwrap() + "\r\nSubject: ".len();
+    let mut tampered = raw.clone();
+    tampered[subject_at] = if raw[subject_at] == b'X' { b'Y' } else { b'X' };
+    assert_eq!(verify(&tampered), "fail");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_senders_on_one_issue_with_a_slow_server_send_each_message_once() {
+    const N: usize = 100;
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(sink) = Sink::start(tmp.path(), &[]) else {
+        return;
+    };
+    let data = tmp.path().join("data");
+    let store = seed(&data, N, &[]).await;
+    // 20 messages a second: the first sender's batch (all 100) takes 4 s, longer than its 2 s
+    // lease; only its heartbeat keeps the second sender off those rows.
+    let slow = |c: &mut Command| {
+        c.env("NEWSDESK_MAIL__RATE_PER_SECOND", "20");
+    };
+    let mut first = newsdesk(&data, &sink.url());
+    slow(&mut first);
+    let mut first = first
+        .args(["newsletter", "send", "--wait", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while sink.count() < 5 {
+        assert!(Instant::now() < deadline, "the first send never got going");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Past the first lease, while the first sender is still going.
+    std::thread::sleep(Duration::from_millis(2200));
+    assert!(
+        first.try_wait().unwrap().is_none(),
+        "the first sender finished too soon"
+    );
+    let mut second = newsdesk(&data, &sink.url());
+    slow(&mut second);
+    let out = second
+        .args(["newsletter", "send", "--wait", "0"])
+        .output()
+        .unwrap();
+    let second_said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(second_said.contains("resuming issue"), "{second_said}");
+    assert!(first.wait().unwrap().success());
+
+    let got = sink.by_recipient();
+    assert_eq!(got.len(), N);
+    for (who, copies) in &got {
+        assert_eq!(
+            copies.len(),
+            1,
+            "{who} got {} copies; second sender: {second_said}",
+            copies.len()
+        );
+    }
+    let issue = store.list_issues(None, 1).await.unwrap()[0].id;
+    assert_eq!(store.delivery_counts(issue).await.unwrap().sent, N as u64);
 }

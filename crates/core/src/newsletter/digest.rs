@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{IssueKind, NewIssue};
+use super::{Issue, IssueKind, NewIssue};
 use crate::domain::Slug;
 use crate::model::{Article, ArticleQuery, Id};
 use crate::store::{Store, StoreResult};
@@ -117,6 +117,22 @@ pub async fn next_issue(
         since,
         articles,
     })
+}
+
+impl NewIssue {
+    /// The issue as it would go out, unstored (previews and test sends): id 0.
+    pub fn into_preview(self) -> Issue {
+        Issue {
+            id: 0,
+            kind: self.kind,
+            subject: self.subject,
+            created_at: self.created_at,
+            since: self.since,
+            articles: self.articles,
+            state: super::IssueState::Sending,
+            finished_at: None,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -37,6 +37,15 @@ pub struct ConfirmJob {
     pub token_gen: i64,
 }
 
+/// The job queue that sends an editor's test copy of the next digest (payload: [`TestSendJob`]).
+pub const TEST_SEND_QUEUE: &str = "newsletter.test_send";
+
+/// Payload of a [`TEST_SEND_QUEUE`] job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestSendJob {
+    pub to: EmailAddress,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Frequency {
@@ -350,6 +359,16 @@ pub trait NewsletterStore: Send + Sync {
         issue_id: Id,
         subscriber_ids: &[Id],
         now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+
+    /// Extends the lease of every row `worker` holds in `sending` to `lease_until` (a live
+    /// sender's heartbeat, so that a short lease still covers a slow, rate-limited batch);
+    /// returns how many rows it holds.
+    async fn renew_deliveries(
+        &self,
+        issue_id: Id,
+        worker: &str,
+        lease_until: DateTime<Utc>,
     ) -> StoreResult<u64>;
 
     /// Records that these recipients get nothing from this issue (no story for them).

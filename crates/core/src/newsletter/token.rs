@@ -1,6 +1,6 @@
 //! Signed links for e-mails: confirm, unsubscribe and preferences, without logging in.
 //!
-//! A token is `PURPOSE.SUBSCRIBER.GEN.EXPIRES.MAC`: the purpose letter (`c`, `u`, `p`), the
+//! A token is `PURPOSE.SUBSCRIBER.GEN.EXPIRES.MAC`: the purpose letter (`c`, `u`, `p`, `b`), the
 //! subscriber id, the confirmation generation (0 for the long-lived kinds), the expiry in Unix
 //! seconds (0 = never) and a truncated HMAC-SHA256 of the rest under the server's secret. Only
 //! `[0-9a-zA-Z._-]`, so it needs no escaping in a URL or in a mailto local part.
@@ -21,6 +21,9 @@ pub enum TokenPurpose {
     Confirm,
     Unsubscribe,
     Preferences,
+    /// The envelope sender (VERP) of every newsletter e-mail: a bounce comes back to an address
+    /// that names its subscriber, so no guessing from the bounce's text is needed.
+    Bounce,
 }
 
 impl TokenPurpose {
@@ -29,6 +32,7 @@ impl TokenPurpose {
             TokenPurpose::Confirm => 'c',
             TokenPurpose::Unsubscribe => 'u',
             TokenPurpose::Preferences => 'p',
+            TokenPurpose::Bounce => 'b',
         }
     }
 }

@@ -366,6 +366,26 @@ impl NewsletterStore for PgStore {
         Ok(n)
     }
 
+    async fn renew_deliveries(
+        &self,
+        issue_id: Id,
+        worker: &str,
+        lease_until: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let n = sqlx::query(
+            "UPDATE newsletter_deliveries SET lease_until = $1
+             WHERE issue_id = $2 AND state = 'sending' AND worker = $3",
+        )
+        .bind(lease_until)
+        .bind(issue_id)
+        .bind(worker)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?
+        .rows_affected();
+        Ok(n)
+    }
+
     async fn record_skipped(&self, issue_id: Id, subscriber_ids: &[Id]) -> StoreResult<u64> {
         if subscriber_ids.is_empty() {
             return Ok(0);

@@ -131,6 +131,7 @@ conformance! {
         rate_limit_counts_per_key_and_window,
         issue_send_log_covers_its_audience_once,
         expired_lease_is_reclaimed_and_sent_rows_never_are,
+        a_renewed_lease_keeps_rows_from_other_senders,
         failures_retry_later_or_bounce_the_address,
         unsubscribing_skips_unsent_deliveries,
     ],

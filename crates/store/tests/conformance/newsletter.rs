@@ -250,6 +250,55 @@ pub async fn expired_lease_is_reclaimed_and_sent_rows_never_are(store: Arc<dyn S
     assert!(store.finish_issue(issue.id, later).await.unwrap());
 }
 
+pub async fn a_renewed_lease_keeps_rows_from_other_senders(store: Arc<dyn Store>) {
+    for i in 0..3 {
+        confirmed(store.as_ref(), &format!("r{i}@example.org")).await;
+    }
+    let issue = store
+        .create_issue(&new_issue(IssueKind::Manual))
+        .await
+        .unwrap();
+    let first = store
+        .claim_deliveries(issue.id, "slow", 2, t0() + Duration::seconds(30), t0())
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 2);
+    // Another sender's rows are not touched by this one's heartbeat.
+    let other = store
+        .claim_deliveries(issue.id, "other", 5, t0() + Duration::seconds(30), t0())
+        .await
+        .unwrap();
+    assert_eq!(other.len(), 1);
+    let later = t0() + Duration::seconds(25);
+    assert_eq!(
+        store
+            .renew_deliveries(issue.id, "slow", later + Duration::seconds(30))
+            .await
+            .unwrap(),
+        2
+    );
+    // Past the first lease: the renewed rows stay with "slow"; "other"'s lapsed one is free.
+    let after = t0() + Duration::seconds(40);
+    let third = store
+        .claim_deliveries(issue.id, "third", 5, after + Duration::seconds(30), after)
+        .await
+        .unwrap();
+    let got: Vec<Id> = third.iter().map(|d| d.subscriber_id).collect();
+    assert_eq!(got, vec![other[0].subscriber_id]);
+    // A row recorded as sent is no longer held, so it is not renewed.
+    store
+        .record_sent(issue.id, &[first[0].subscriber_id], after)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .renew_deliveries(issue.id, "slow", after + Duration::seconds(60))
+            .await
+            .unwrap(),
+        1
+    );
+}
+
 pub async fn failures_retry_later_or_bounce_the_address(store: Arc<dyn Store>) {
     let later_id = confirmed(store.as_ref(), "later@example.org").await;
     let gone_id = confirmed(store.as_ref(), "gone@example.org").await;

@@ -51,7 +51,7 @@ const PER_ADDRESS: RateLimit = RateLimit {
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/newsletter", post(sign_up))
-        .route("/newsletter/confirm", get(confirm))
+        .route("/newsletter/confirm", get(confirm_page).post(confirm))
         .route(
             "/newsletter/unsubscribe",
             get(unsubscribe_page).post(unsubscribe),
@@ -63,6 +63,7 @@ pub fn router() -> Router<AppState> {
         .route("/newsletter/issues/{id}", get(issue_page))
         .route("/admin/newsletter", get(admin_page))
         .route("/admin/newsletter/send", post(admin_send))
+        .route("/admin/newsletter/test-send", post(admin_test_send))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
 }
 
@@ -251,11 +252,14 @@ pub struct SubscriptionPage {
     pub heading: String,
     pub paragraphs: Vec<String>,
     pub unsubscribe_action: Option<String>,
+    pub confirm_action: Option<String>,
     pub prefs: Option<PrefsForm>,
     pub issue: Option<IssueView>,
     pub links: Vec<(String, String)>,
     /// The admin page's "send now" form: its CSRF token.
     pub admin_send: Option<String>,
+    /// The admin page's "send a test copy" form: its CSRF token.
+    pub admin_test_send: Option<String>,
 }
 
 impl SubscriptionPage {
@@ -267,10 +271,12 @@ impl SubscriptionPage {
             heading: heading.to_owned(),
             paragraphs: Vec::new(),
             unsubscribe_action: None,
+            confirm_action: None,
             prefs: None,
             issue: None,
             links: Vec::new(),
             admin_send: None,
+            admin_test_send: None,
         }
     }
 
@@ -306,6 +312,23 @@ async fn verify(
             "This link is not valid. Please use the link from your e-mail exactly as it is.",
         )),
     })
+}
+
+/// The link in the confirmation e-mail opens a page with a button: mail security scanners fetch
+/// every link in a message, and must not confirm (or burn the link) on the reader's behalf.
+async fn confirm_page(
+    State(state): State<AppState>,
+    Query(q): Query<TokenQuery>,
+) -> Result<Response, AppError> {
+    if let Err(page) = verify(&state, &q.token, TokenPurpose::Confirm, Utc::now()).await? {
+        return Ok(page);
+    }
+    let mut page =
+        SubscriptionPage::new(&state, "Confirm your subscription", "/newsletter/confirm").say(
+            "One more step: press the button to start getting the important stories by e-mail.",
+        );
+    page.confirm_action = Some(format!("/newsletter/confirm?token={}", q.token.trim()));
+    page.respond(StatusCode::OK)
 }
 
 async fn confirm(
@@ -538,7 +561,7 @@ mod tests {
 /// `/admin/newsletter` (editors and admins): the next digest as it would go out now, subscriber
 /// counts, the latest issues' delivery counts, and "send now". Sending is done by `serve`'s
 /// background loop, which picks the new issue up within a minute (the request never waits for
-/// SMTP); test sends are `newsdesk newsletter test-send --to ADDRESS`.
+/// SMTP); a test copy goes out the same way, through the `newsletter.test_send` job.
 async fn admin_page(
     State(state): State<AppState>,
     who: crate::auth::AdminUser,
@@ -588,6 +611,7 @@ async fn admin_page(
         page = page.say(&format!("Next digest: {}", next.subject));
         page.admin_send = Some(who.csrf.clone());
     }
+    page.admin_test_send = Some(who.csrf.clone());
     page.issue = Some(IssueView {
         date: now.format("%-d %B %Y").to_string(),
         articles: next.articles,
@@ -641,4 +665,40 @@ async fn admin_send(
         )],
     )
         .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct TestSendForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    to: String,
+}
+
+/// Queues a test copy of the next digest to one address (the job sends it; nothing is recorded).
+async fn admin_test_send(
+    State(state): State<AppState>,
+    who: crate::auth::AdminUser,
+    headers: HeaderMap,
+    Form(form): Form<TestSendForm>,
+) -> Result<Response, AppError> {
+    use newsdesk_core::accounts::{Action, Ownership};
+    use newsdesk_core::newsletter::{TEST_SEND_QUEUE, TestSendJob};
+    who.require(Action::Review, Ownership::None)?;
+    who.verify_form(&state, &headers, &form.csrf)?;
+    let to = EmailAddress::parse(form.to.trim()).map_err(|e| AppError::Unprocessable(e.0))?;
+    let payload = serde_json::to_value(TestSendJob { to: to.clone() })
+        .map_err(|e| AppError::Internal(e.into()))?;
+    state
+        .store
+        .enqueue(&NewJob::new(TEST_SEND_QUEUE, payload))
+        .await?;
+    crate::auth::audit(&state, Some(&who.user), "newsletter.test_send", to.as_str()).await;
+    SubscriptionPage::new(&state, "Test copy on its way", "/admin/newsletter")
+        .say(&format!(
+            "A test copy of the next digest is being sent to {}. It is not recorded as an issue.",
+            to.as_str()
+        ))
+        .link("/admin/newsletter", "Back to the newsletter")
+        .respond(StatusCode::OK)
 }

@@ -217,3 +217,74 @@ async fn an_editor_previews_the_next_digest_and_sends_it_now_but_an_author_canno
         .expect("issue");
     assert_eq!(open.articles[0].headline, "The quay fire is contained");
 }
+
+#[tokio::test]
+async fn editors_queue_a_test_copy_from_the_admin_and_authors_cannot() {
+    use newsdesk_core::accounts::Role;
+    use newsdesk_core::newsletter::{TEST_SEND_QUEUE, TestSendJob};
+    let app = TestApp::spawn().await;
+    let editor = signed_in(&app, "editor@example.org", Role::Editor).await;
+    let html = app
+        .client
+        .get(app.url("/admin/newsletter"))
+        .header("cookie", &editor)
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body");
+    assert!(html.contains("/admin/newsletter/test-send"), "{html}");
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a form")
+        .to_owned();
+    let post = |cookie: String, body: String| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url("/admin/newsletter/test-send"))
+                .header("cookie", cookie)
+                .header("origin", &app.base)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+                .expect("post")
+        }
+    };
+    let bad = post(editor.clone(), format!("csrf={csrf}&to=not-an-address")).await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let no_csrf = post(editor.clone(), "csrf=forged&to=me%40example.org".into()).await;
+    assert_eq!(no_csrf.status(), StatusCode::FORBIDDEN);
+    let author = signed_in(&app, "author@example.org", Role::Author).await;
+    let denied = post(author, format!("csrf={csrf}&to=me%40example.org")).await;
+    assert_eq!(denied.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.store
+            .job_counts(TEST_SEND_QUEUE)
+            .await
+            .expect("counts")
+            .queued,
+        0
+    );
+
+    let ok = post(editor, format!("csrf={csrf}&to=Me%40Example.org")).await;
+    assert_eq!(ok.status(), StatusCode::OK);
+    let now = chrono::Utc::now();
+    let job = app
+        .store
+        .claim(
+            &[TEST_SEND_QUEUE],
+            "test",
+            std::time::Duration::from_secs(30),
+            now,
+        )
+        .await
+        .expect("claim")
+        .expect("one queued job");
+    let payload: TestSendJob = serde_json::from_value(job.payload).expect("payload");
+    assert_eq!(payload.to.as_str(), "Me@example.org");
+}
