@@ -1216,6 +1216,18 @@ impl Emitter<'_> {
         };
         self.cur = id;
         let tag = &*el.name;
+        // A photo caption marked by name rather than by <figure>: it goes
+        // with the picture, not into the prose.
+        if tag != "figure"
+            && (tag == "figcaption" || is_caption(el))
+            && self.an.text[id as usize] <= 600
+        {
+            self.flush();
+            if let Some(b) = self.caption(id) {
+                self.push(b);
+            }
+            return false;
+        }
         match tag {
             "br" => {
                 trim_end_spaces(&mut self.buf);
@@ -1509,6 +1521,28 @@ impl Emitter<'_> {
         });
     }
 
+    fn caption(&mut self, id: NodeId) -> Option<Block> {
+        let (image, caption, credit) =
+            figure_parts(self.dom, id, self.base_url).unwrap_or((None, None, None));
+        if caption.is_some() || credit.is_some() {
+            return Some(Block::Figure {
+                image,
+                caption,
+                credit,
+            });
+        }
+        let t = block_text(self.dom, self.an, id).replace('\n', " ");
+        let (caption, credit) = text::split_credit(&t);
+        if caption.is_empty() && credit.is_none() && image.is_none() {
+            return None;
+        }
+        Some(Block::Figure {
+            image,
+            caption: Some(caption).filter(|c| !c.is_empty()),
+            credit,
+        })
+    }
+
     fn figure(&mut self, id: NodeId) -> Option<Block> {
         match figure_parts(self.dom, id, self.base_url) {
             Some((image, caption, credit)) => Some(Block::Figure {
@@ -1570,6 +1604,13 @@ impl Emitter<'_> {
             self.push(Block::Table { rows });
         }
     }
+}
+
+/// Whether the element's class names it a caption (`photo-caption`,
+/// `wp-caption-text`).
+fn is_caption(el: &crate::dom::Element) -> bool {
+    el.attr("class")
+        .is_some_and(|c| c.to_ascii_lowercase().contains("caption"))
 }
 
 fn pre_text(dom: &Dom, id: NodeId) -> String {

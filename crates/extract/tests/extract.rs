@@ -668,3 +668,31 @@ fn a_second_copy_of_the_story_is_dropped() {
     );
     assert_eq!(text.matches("Updated at noon").count(), 2, "{text}");
 }
+
+#[test]
+fn captions_marked_by_class_stay_out_of_the_text() {
+    // No <figure> here: the caption is a div named as one. It belongs to the
+    // picture (a figure block), not to the prose.
+    let html = page(&format!(
+        "<article>{STORY}<div class=\"photo\"><img src=\"/quay.jpg\" alt=\"\">\
+         <div class=\"photo-caption\">Sandbags piled along the quay on Tuesday. Photo: Jo Marsh</div></div></article>"
+    ));
+    let a = extract(html.as_bytes(), Some("https://news.example/story"), None).expect("extracts");
+    assert!(a.text.contains("The river rose"), "{}", a.text);
+    assert!(!a.text.contains("Sandbags piled"), "{}", a.text);
+    let caption = a.blocks.iter().find_map(|b| match b {
+        Block::Figure {
+            caption, credit, ..
+        } => Some((caption.clone(), credit.clone())),
+        _ => None,
+    });
+    assert_eq!(
+        caption,
+        Some((
+            Some("Sandbags piled along the quay on Tuesday.".to_string()),
+            Some("Photo: Jo Marsh".to_string())
+        )),
+        "{:?}",
+        a.blocks
+    );
+}
