@@ -13,7 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use newsdesk_core::{Article, ArticleQuery, Cursor, Id, Slug};
 use serde::Deserialize;
 
@@ -30,6 +30,17 @@ const TOP_STORIES: u32 = 5;
 const RELATED: u32 = 4;
 /// An article edited within this long after publication is not shown as "updated".
 const UPDATE_GRACE_MINUTES: i64 = 5;
+
+/// The "Updated" time a reader should see: only an edit made well after the story went out. A
+/// story written into the system after its publication time (backdated, imported, demo content)
+/// was not updated by being created.
+fn shown_update(
+    published: DateTime<Utc>,
+    created: DateTime<Utc>,
+    updated: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    (updated > published.max(created) + Duration::minutes(UPDATE_GRACE_MINUTES)).then_some(updated)
+}
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -226,8 +237,7 @@ fn article_page(
         .filter(|u| is_safe_link(u) && !u.starts_with("mailto:"))
         .unwrap_or_else(|| site.url(&path));
     let published = a.published_at.unwrap_or(a.created_at);
-    let updated = (a.updated_at > published + Duration::minutes(UPDATE_GRACE_MINUTES))
-        .then_some(a.updated_at);
+    let updated = shown_update(published, a.created_at, a.updated_at);
     let mut layout = Layout::new(site, &a.headline, &path)
         .with_nav(nav_tags, a.section.as_ref().map(|t| t.slug.as_str()))
         .with_description(&a.standfirst);
@@ -406,4 +416,21 @@ async fn render_tag(
         next_url,
     };
     html(StatusCode::OK, PAGE_CACHE_CONTROL, &page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_edit_well_after_publication_and_creation_shows_as_updated() {
+        let t = |m: i64| DateTime::<Utc>::UNIX_EPOCH + Duration::minutes(m);
+        // Backdated on creation (published 3 h before it was entered), never edited.
+        assert_eq!(shown_update(t(0), t(180), t(180)), None);
+        // A typo fixed a minute after publishing.
+        assert_eq!(shown_update(t(100), t(90), t(101)), None);
+        // A real update an hour after publishing, and after a backdated creation.
+        assert_eq!(shown_update(t(100), t(90), t(160)), Some(t(160)));
+        assert_eq!(shown_update(t(0), t(180), t(240)), Some(t(240)));
+    }
 }
