@@ -303,6 +303,13 @@ impl TreeSink for Sink {
 
     fn finish(self) -> Dom {
         let mut nodes = self.nodes.into_inner();
+        for n in nodes.iter_mut() {
+            if let NodeData::Text(t) = &mut n.data
+                && let Some(fixed) = crate::text::fix_mojibake(t)
+            {
+                *t = fixed;
+            }
+        }
         let streamed = self.streamed.into_inner();
         if !streamed.is_empty() {
             resolve_streamed(&mut nodes, &streamed, &self.boundary_ends.into_inner());

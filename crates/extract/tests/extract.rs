@@ -696,3 +696,19 @@ fn captions_marked_by_class_stay_out_of_the_text() {
         a.blocks
     );
 }
+
+#[test]
+fn text_encoded_twice_is_repaired() {
+    // UTF-8 read as Windows-1252 and saved again as UTF-8: "donâ€™t",
+    // "cafÃ©", a no-break space as "Â ". German "Spaß“" must stay as it is.
+    let html = page(
+        "<article><p>The caf\u{c3}\u{a9} on the quay didn\u{e2}\u{20ac}\u{2122}t open on Tuesday, the owner said, \
+         because the water had reached its door\u{c2}\u{a0}and the cellar was full.</p>\
+         <p>Die Kinder hatten trotzdem Spa\u{df}\u{201c} am Wasser, sagte eine Nachbarin, die seit vielen Jahren am \
+         Hafen wohnt und solche Fluten kennt.</p></article>",
+    );
+    let text = text_of(&html);
+    assert!(text.contains("The café on the quay didn’t open"), "{text}");
+    assert!(text.contains("door and the cellar"), "{text}");
+    assert!(text.contains("Spaß“ am Wasser"), "{text}");
+}
