@@ -366,7 +366,15 @@ pub trait AccountStore: Send + Sync {
     ) -> StoreResult<User>;
     /// Disabling also ends the user's sessions.
     async fn set_user_disabled(&self, id: Id, disabled: bool) -> StoreResult<User>;
-    async fn set_password_hash(&self, id: Id, password_hash: &str) -> StoreResult<()>;
+    /// Sets a new password hash and, in the same transaction, ends the user's sessions except
+    /// `keep_session` (the token hash of the session that made the change, if any), so that a
+    /// stolen session dies with the old password. Returns how many sessions ended.
+    async fn set_password_hash(
+        &self,
+        id: Id,
+        password_hash: &str,
+        keep_session: Option<&str>,
+    ) -> StoreResult<u64>;
 
     // --- sessions
     async fn create_session(

@@ -185,14 +185,18 @@ pub async fn run(cmd: UserCommand, config: Config) -> anyhow::Result<()> {
             let user = find(store.as_ref(), &email).await?;
             let password = read_password()?;
             let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await??;
-            store.set_password_hash(user.id, &hash).await?;
+            // A new password from the command line ends every session (e.g. after a leak).
+            let ended = store.set_password_hash(user.id, &hash, None).await?;
             audit(
                 store.as_ref(),
                 "user.password",
                 &format!("user {}", user.email),
             )
             .await?;
-            println!("password changed for {}", user.email);
+            println!(
+                "password changed for {}; {ended} session(s) signed out",
+                user.email
+            );
         }
     }
     Ok(())

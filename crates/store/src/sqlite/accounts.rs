@@ -188,17 +188,36 @@ impl AccountStore for SqliteStore {
         user_row(&row)
     }
 
-    async fn set_password_hash(&self, id: Id, password_hash: &str) -> StoreResult<()> {
+    async fn set_password_hash(
+        &self,
+        id: Id,
+        password_hash: &str,
+        keep_session: Option<&str>,
+    ) -> StoreResult<u64> {
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(backend)?;
         let done = sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
             .bind(password_hash)
             .bind(id)
-            .execute(&self.writer)
+            .execute(&mut *tx)
             .await
             .map_err(backend)?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        Ok(())
+        // Token hashes are never empty, so '' keeps nothing.
+        let ended =
+            sqlx::query("DELETE FROM sessions WHERE user_id = ? AND token_hash <> COALESCE(?, '')")
+                .bind(id)
+                .bind(keep_session)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(ended.rows_affected())
     }
 
     async fn create_session(

@@ -122,7 +122,7 @@ pub async fn users_round_trip_and_emails_are_unique_regardless_of_case(store: Ar
         ("Inès Vale", Role::Editor, None)
     );
     store
-        .set_password_hash(u.id, "$argon2id$new")
+        .set_password_hash(u.id, "$argon2id$new", None)
         .await
         .unwrap();
     let creds = store.credentials_by_email(&u.email).await.unwrap().unwrap();
@@ -639,6 +639,45 @@ pub async fn tags_and_authors_can_be_edited(store: Arc<dyn Store>) {
                 }
             )
             .await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+pub async fn a_new_password_ends_every_session_but_the_one_that_changed_it(store: Arc<dyn Store>) {
+    let u = user(store.as_ref(), "ines@example.org", Role::Author).await;
+    let other = user(store.as_ref(), "ola@example.org", Role::Author).await;
+    let t = now();
+    let until = t + Duration::hours(1);
+    for h in ["keep-me", "phone", "laptop"] {
+        store.create_session(u.id, h, t, until).await.unwrap();
+    }
+    store
+        .create_session(other.id, "ola-desk", t, until)
+        .await
+        .unwrap();
+    let ended = store
+        .set_password_hash(u.id, "$argon2id$second", Some("keep-me"))
+        .await
+        .unwrap();
+    assert_eq!(ended, 2);
+    assert!(store.session_user("keep-me", t).await.unwrap().is_some());
+    assert!(store.session_user("phone", t).await.unwrap().is_none());
+    assert!(store.session_user("laptop", t).await.unwrap().is_none());
+    assert!(
+        store.session_user("ola-desk", t).await.unwrap().is_some(),
+        "another user's sessions are untouched"
+    );
+    let creds = store.credentials_by_email(&u.email).await.unwrap().unwrap();
+    assert_eq!(creds.password_hash, "$argon2id$second");
+    // Without a session to keep (an admin's reset, the CLI), every session ends.
+    let ended = store
+        .set_password_hash(u.id, "$argon2id$third", None)
+        .await
+        .unwrap();
+    assert_eq!(ended, 1);
+    assert!(store.session_user("keep-me", t).await.unwrap().is_none());
+    assert!(matches!(
+        store.set_password_hash(9_999, "$argon2id$x", None).await,
         Err(StoreError::NotFound)
     ));
 }

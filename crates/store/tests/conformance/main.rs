@@ -93,6 +93,7 @@ conformance! {
         concurrent_writes_from_many_tasks_all_succeed,
         users_round_trip_and_emails_are_unique_regardless_of_case,
         sessions_expire_end_on_logout_and_on_disabling,
+        a_new_password_ends_every_session_but_the_one_that_changed_it,
         api_tokens_record_use_and_stop_working_when_revoked,
         login_failures_are_counted_per_key_within_the_window,
         audit_log_lists_newest_first_and_pages,

@@ -1,5 +1,6 @@
 //! Integration tests for newsdesk-web: the real router served over loopback, a real SQLite file.
 
+mod account;
 mod admin;
 mod api;
 mod common;
