@@ -20,10 +20,12 @@ use crate::store::{Store, StoreError};
 
 pub mod art;
 pub mod content;
+mod filler;
 mod rng;
 mod synth;
 
 pub use content::{DemoArticle, DemoAuthor, DemoContent, DemoPhoto, DemoTag, Timing, parse_all};
+pub use filler::filler_words;
 
 /// What was created.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -299,89 +299,15 @@ pub fn html_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-const WORDS: &[&str] = &[
-    "council",
-    "harbour",
-    "river",
-    "market",
-    "school",
-    "winter",
-    "ferry",
-    "station",
-    "budget",
-    "residents",
-    "engineers",
-    "farmers",
-    "teachers",
-    "visitors",
-    "bridge",
-    "library",
-    "tram",
-    "orchard",
-    "square",
-    "museum",
-    "valley",
-    "island",
-    "road",
-    "village",
-    "mayor",
-    "union",
-    "workers",
-    "plans",
-    "repairs",
-    "funding",
-    "weather",
-    "harvest",
-    "festival",
-    "prices",
-    "said",
-    "announced",
-    "expected",
-    "approved",
-    "rejected",
-    "welcomed",
-    "opened",
-    "closed",
-    "on",
-    "Monday",
-    "Tuesday",
-    "after",
-    "before",
-    "while",
-    "because",
-    "and",
-    "with",
-    "from",
-    "new",
-    "old",
-    "small",
-    "large",
-    "local",
-    "regional",
-    "early",
-    "late",
-    "quiet",
-    "busy",
-];
-
 /// Paragraphs long enough for the extractor to see an article, different for every topic
 /// (words dealt from a small vocabulary by a generator seeded with the topic).
 pub fn story_paragraphs(topic: &str) -> Vec<String> {
-    let mut seed = topic.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+    let seed = topic.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     });
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
-    (0..4)
+    (0..4u64)
         .map(|p| {
-            let words: Vec<&str> = (0..40)
-                .map(|_| WORDS[(next() % WORDS.len() as u64) as usize])
-                .collect();
-            let text = words.join(" ");
+            let text = newsdesk_core::demo::filler_words(seed ^ p, 40);
             format!("The {topic} story, part {p}: {text}.")
         })
         .collect()

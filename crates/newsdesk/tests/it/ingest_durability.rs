@@ -18,66 +18,12 @@ const AGENCIES: [&str; 3] = ["Northwind Wire", "Harbour Press", "Valley Courier"
 const STORIES: usize = 10;
 const PAGE_DELAY: Duration = Duration::from_millis(250);
 
-const WORDS: &[&str] = &[
-    "council",
-    "harbour",
-    "river",
-    "market",
-    "school",
-    "winter",
-    "ferry",
-    "station",
-    "budget",
-    "residents",
-    "engineers",
-    "farmers",
-    "teachers",
-    "visitors",
-    "bridge",
-    "library",
-    "tram",
-    "orchard",
-    "square",
-    "museum",
-    "valley",
-    "island",
-    "road",
-    "village",
-    "mayor",
-    "union",
-    "workers",
-    "plans",
-    "repairs",
-    "funding",
-    "weather",
-    "harvest",
-    "festival",
-    "prices",
-    "said",
-    "announced",
-    "expected",
-    "approved",
-    "rejected",
-    "welcomed",
-    "opened",
-    "closed",
-    "after",
-];
-
 /// The body of story `n`: the same wire copy for every agency, plus one sentence of its own.
 fn story_page(n: usize, agency: &str) -> String {
-    let mut seed = (n as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     let mut paras = Vec::new();
-    for p in 0..4 {
-        let words: Vec<&str> = (0..40)
-            .map(|_| {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                WORDS[(seed % WORDS.len() as u64) as usize]
-            })
-            .collect();
-        paras.push(format!("<p>Story {n}, part {p}: {}.</p>", words.join(" ")));
+    for p in 0..4u64 {
+        let words = newsdesk_core::demo::filler_words((n as u64) << 8 | p, 40);
+        paras.push(format!("<p>Story {n}, part {p}: {words}.</p>"));
     }
     paras.push(format!("<p>This report was filed by {agency} staff.</p>"));
     format!(
