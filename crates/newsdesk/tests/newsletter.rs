@@ -728,8 +728,56 @@ async fn bounces_complaints_and_mailto_unsubscribes_coming_back_stop_the_next_is
     }
 }
 
+/// A throwaway DKIM key in the form `mail.dkim_key_file` takes for `algorithm`, and the DNS
+/// record a site would publish for it.
+fn dkim_key(dir: &Path, algorithm: &str) -> (PathBuf, String) {
+    use base64::Engine as _;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .stderr(Stdio::null())
+            .output()
+            .expect("openssl (scripts/test installs it)");
+        assert!(out.status.success(), "openssl {args:?}");
+        out.stdout
+    };
+    let pem = dir.join(format!("dkim-{algorithm}.pem"));
+    let pem_s = pem.to_str().unwrap();
+    if algorithm == "rsa" {
+        // PKCS#1 PEM; the record holds the DER SubjectPublicKeyInfo.
+        openssl(&["genrsa", "-traditional", "-out", pem_s, "2048"]);
+        let public = openssl(&["rsa", "-pubout", "-outform", "DER", "-in", pem_s]);
+        (pem, format!("v=DKIM1; k=rsa; p={}", b64(&public)))
+    } else {
+        // Ed25519 (RFC 8463): the key file is the base64 32-byte seed, the record the raw
+        // 32-byte public key; both are the last 32 bytes of their DER forms.
+        openssl(&["genpkey", "-algorithm", "ed25519", "-out", pem_s]);
+        let private = openssl(&["pkey", "-in", pem_s, "-outform", "DER"]);
+        let public = openssl(&["pkey", "-in", pem_s, "-pubout", "-outform", "DER"]);
+        let seed_file = dir.join("dkim-ed25519.seed");
+        std::fs::write(&seed_file, b64(&private[private.len() - 32..])).unwrap();
+        (
+            seed_file,
+            format!(
+                "v=DKIM1; k=ed25519; p={}",
+                b64(&public[public.len() - 32..])
+            ),
+        )
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn dkim_signed_digest_verifies_with_dkimpy_and_a_changed_byte_does_not() {
+async fn dkim_rsa_signed_digest_verifies_with_dkimpy_and_a_changed_byte_does_not() {
+    dkim_round_trip("rsa").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dkim_ed25519_signed_digest_verifies_with_dkimpy_and_a_changed_byte_does_not() {
+    dkim_round_trip("ed25519").await;
+}
+
+async fn dkim_round_trip(algorithm: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let Some(sink) = Sink::start(tmp.path(), &[]) else {
         return;
@@ -737,32 +785,11 @@ async fn dkim_signed_digest_verifies_with_dkimpy_and_a_changed_byte_does_not() {
     let data = tmp.path().join("data");
     let store = seed(&data, 1, &[]).await;
     drop(store);
-    // A throwaway RSA key (PKCS#1 PEM) and the DNS record a site would publish for it.
-    let key = tmp.path().join("dkim.pem");
-    let ok = Command::new("openssl")
-        .args(["genrsa", "-traditional", "-out"])
-        .arg(&key)
-        .arg("2048")
-        .stderr(Stdio::null())
-        .status()
-        .expect("openssl (scripts/test installs it)");
-    assert!(ok.success());
-    let der = Command::new("openssl")
-        .args(["rsa", "-pubout", "-outform", "DER", "-in"])
-        .arg(&key)
-        .stderr(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(der.status.success());
-    use base64::Engine as _;
-    let record = format!(
-        "v=DKIM1; k=rsa; p={}",
-        base64::engine::general_purpose::STANDARD.encode(&der.stdout)
-    );
+    let (key, record) = dkim_key(tmp.path(), algorithm);
     std::fs::write(
         data.join("newsdesk.toml"),
         format!(
-            "[mail]\nschedule = false\nfrom = \"News <news@example.org>\"\ndkim_domain = \"example.org\"\ndkim_selector = \"nd2026\"\ndkim_key_file = \"{}\"\n",
+            "[mail]\nschedule = false\nfrom = \"News <news@example.org>\"\ndkim_domain = \"example.org\"\ndkim_selector = \"nd2026\"\ndkim_algorithm = \"{algorithm}\"\ndkim_key_file = \"{}\"\n",
             key.display()
         ),
     )
