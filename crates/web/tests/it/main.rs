@@ -9,4 +9,5 @@ mod http;
 mod newsletter;
 mod openapi;
 mod site;
+mod taxonomy;
 mod wire;
