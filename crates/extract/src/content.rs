@@ -516,6 +516,8 @@ impl Analysis {
         let mut dropped_sub = vec![false; n];
         // The nearest ancestor named as the article body, if any.
         let mut body_anc = vec![NONE; n];
+        // Inside <pre>/<code>, classes name syntax ("hljs-comment"), not junk.
+        let mut in_code = vec![false; n];
         // With a `<main>` landmark holding prose, junk outside it (a footer
         // longer than the story) gets no wrapper guard: it wraps nothing.
         let mut near_main = vec![false; n];
@@ -564,6 +566,8 @@ impl Analysis {
                 continue;
             }
             if parent != NONE {
+                in_code[id as usize] =
+                    in_code[parent as usize] || matches!(dom.tag(parent), Some("pre" | "code"));
                 body_anc[id as usize] = if an.hints[parent as usize] == Hint::Body {
                     parent
                 } else {
@@ -571,7 +575,7 @@ impl Analysis {
                 };
             }
             let Some(el) = dom.element(id) else { continue };
-            if matches!(&*el.name, "html" | "body" | "main" | "article") {
+            if matches!(&*el.name, "html" | "body" | "main" | "article") || in_code[id as usize] {
                 continue;
             }
             let share = an.para[id as usize] as f32 / total;
@@ -819,15 +823,28 @@ fn readability_body(dom: &Dom, an: &Analysis, hint_text: Option<&str>) -> Vec<No
         };
         let ld = an.link_density(sib);
         let len = an.text[si];
+        // Custom elements (`<code-block>`) between paragraphs wrap more of
+        // the same: code, quotes, media.
+        let custom = el.name.contains('-');
         let keep = s + bonus >= threshold
-            || (matches!(
-                &*el.name,
-                "p" | "ul" | "ol" | "blockquote" | "h2" | "h3" | "h4" | "figure" | "table" | "pre"
-            ) && ((len > 80 && ld < 0.25)
-                || (len > 0
-                    && ld == 0.0
-                    && len <= 80
-                    && matches!(&*el.name, "h2" | "h3" | "h4" | "p"))));
+            || ((custom
+                || matches!(
+                    &*el.name,
+                    "p" | "ul"
+                        | "ol"
+                        | "blockquote"
+                        | "h2"
+                        | "h3"
+                        | "h4"
+                        | "figure"
+                        | "table"
+                        | "pre"
+                ))
+                && ((len > 80 && ld < 0.25)
+                    || (len > 0
+                        && ld == 0.0
+                        && len <= 80
+                        && matches!(&*el.name, "h2" | "h3" | "h4" | "p"))));
         if keep {
             out.push(sib);
         }

@@ -712,3 +712,28 @@ fn text_encoded_twice_is_repaired() {
     assert!(text.contains("door and the cellar"), "{text}");
     assert!(text.contains("Spaß“ am Wasser"), "{text}");
 }
+
+#[test]
+fn code_in_a_custom_element_between_paragraphs_is_kept() {
+    // Syntax-highlighting classes ("hljs-comment") inside code name no junk,
+    // and a custom element between paragraphs is part of the story.
+    let html = "<!DOCTYPE html><html><head><title>A short guide</title></head><body>\
+         <div class=\"main-wrapper\"><main><section class=\"main-title\"><h1><a href=\"/\">Home</a></h1></section>\
+         <div class=\"default-wrapper\"><a class=\"back-link\" href=\"/posts\">Back</a><article>\
+         <h2>Getting started</h2><div>\
+         <div class=\"banner old-post\"><p>This post is more than three years old, so some of it may be out of date.</p></div>\
+         <p>Version control keeps every change to a project, so a mistake made today can be undone tomorrow, \
+         and nobody loses the work of the weeks before.</p>\
+         <p>Setting up a new repository takes one command, and copying an existing one takes another, as shown \
+         below, after which the usual cycle of editing, staging and committing begins.</p>\
+         <code-sample><button>Copy</button><pre><code><span class=\"hljs-comment\"># start a repository</span>\n\
+         tool init\n<span class=\"hljs-comment\"># copy one</span>\ntool clone URL\n\
+         <span class=\"hljs-comment\"># see what changed</span>\ntool status\n\
+         <span class=\"hljs-comment\"># stage every change</span>\ntool add --all</code></pre></code-sample>\
+         <p>Each of these commands has options of its own, and the manual explains them.</p>\
+         </div></article></div></main></div></body></html>";
+    let text = text_of(html);
+    assert!(text.contains("# start a repository\ntool init"), "{text}");
+    assert!(text.contains("tool add --all"), "{text}");
+    assert!(text.contains("Each of these commands"), "{text}");
+}
