@@ -55,6 +55,9 @@ pub trait Store:
     async fn tag_by_slug(&self, slug: &Slug) -> StoreResult<Option<Tag>>;
     /// All tags, by name.
     async fn list_tags(&self) -> StoreResult<Vec<Tag>>;
+    /// The site's sections: tags that are the section of an article visible at `now`, the most
+    /// used first (then by name); at most `limit`.
+    async fn list_sections(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Tag>>;
 
     // --- photos
     async fn create_photo(&self, new: &NewPhoto) -> StoreResult<Photo>;

@@ -323,6 +323,23 @@ impl Store for PgStore {
             .collect()
     }
 
+    async fn list_sections(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Tag>> {
+        sqlx::query(
+            "SELECT t.id, t.slug, t.name, t.description FROM tags t
+             JOIN articles a ON a.section_id = t.id
+             WHERE a.status <> 'draft' AND a.published_at <= $1
+             GROUP BY t.id, t.slug, t.name, t.description ORDER BY count(*) DESC, t.name, t.id LIMIT $2",
+        )
+        .bind(now)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?
+        .iter()
+        .map(|r| tag_row(r).map_err(backend)?.into_model())
+        .collect()
+    }
+
     async fn create_photo(&self, new: &NewPhoto) -> StoreResult<Photo> {
         let row = sqlx::query(
             "INSERT INTO photos (file, content_type, alt, caption, credit, width, height)

@@ -183,6 +183,43 @@ pub async fn tags_round_trip_and_are_listed_by_name(store: Arc<dyn Store>) {
     assert_eq!(store.list_tags().await.unwrap(), vec![c, w]);
 }
 
+pub async fn sections_are_tags_heading_visible_articles_most_used_first(store: Arc<dyn Store>) {
+    let now = Utc::now();
+    let world = tag(&*store, "world").await;
+    let arts = tag(&*store, "arts").await;
+    let hidden = tag(&*store, "hidden").await;
+    let plain = tag(&*store, "plain").await;
+    let with_section =
+        |s: &str, at: DateTime<Utc>, section: &Tag, status: ArticleStatus| NewArticle {
+            tag_ids: vec![section.id, plain.id],
+            section_id: Some(section.id),
+            status,
+            ..new_article(s, at)
+        };
+    let hour = chrono::Duration::hours(1);
+    for a in [
+        with_section("w1", now - hour, &world, ArticleStatus::Published),
+        with_section("w2", now - hour, &world, ArticleStatus::Published),
+        with_section("a1", now - hour, &arts, ArticleStatus::Published),
+        // A draft and a story not due yet do not make their section show.
+        with_section("h1", now - hour, &hidden, ArticleStatus::Draft),
+        with_section("h2", now + hour, &hidden, ArticleStatus::Published),
+    ] {
+        store.create_article(&a).await.unwrap();
+    }
+    let names = |tags: Vec<Tag>| tags.into_iter().map(|t| t.name).collect::<Vec<_>>();
+    assert_eq!(
+        names(store.list_sections(now, 10).await.unwrap()),
+        ["WORLD", "ARTS"]
+    );
+    assert_eq!(names(store.list_sections(now, 1).await.unwrap()), ["WORLD"]);
+    // Once the scheduled one is due, its section appears.
+    assert_eq!(
+        names(store.list_sections(now + hour * 2, 10).await.unwrap()),
+        ["WORLD", "ARTS", "HIDDEN"]
+    );
+}
+
 pub async fn photos_round_trip_including_extreme_dimensions(store: Arc<dyn Store>) {
     let new = NewPhoto {
         file: "2026/huge.png".into(),

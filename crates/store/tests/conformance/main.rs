@@ -74,6 +74,7 @@ conformance! {
         authors_round_trip_with_photo_and_links,
         authors_are_listed_by_name,
         tags_round_trip_and_are_listed_by_name,
+        sections_are_tags_heading_visible_articles_most_used_first,
         photos_round_trip_including_extreme_dimensions,
         article_round_trips_with_every_field,
         article_without_tags_authors_or_photo_loads,

@@ -30,6 +30,8 @@ const TOP_STORIES: u32 = 5;
 const RELATED: u32 = 4;
 /// An article edited within this long after publication is not shown as "updated".
 const UPDATE_GRACE_MINUTES: i64 = 5;
+/// Sections in the navigation bar.
+const NAV_SECTIONS: u32 = 8;
 
 /// The "Updated" time a reader should see: only an edit made well after the story went out. A
 /// story written into the system after its publication time (backdated, imported, demo content)
@@ -121,7 +123,7 @@ async fn render_home(state: &AppState, before: Option<Cursor>) -> Result<CachedR
     let now = Utc::now();
     let store = &state.store;
     let site = &state.site;
-    let tags = store.list_tags().await?;
+    let tags = store.list_sections(now, NAV_SECTIONS).await?;
     let first_page = before.is_none();
     let top = if first_page {
         let mut q = ArticleQuery::visible_at(now);
@@ -181,7 +183,7 @@ async fn render_article(state: &AppState, slug: Slug) -> Result<CachedResponse, 
         .await?
         .ok_or(AppError::NotFound)?;
     let related = store.related_articles(&a, now, RELATED).await?;
-    let tags = store.list_tags().await?;
+    let tags = store.list_sections(now, NAV_SECTIONS).await?;
     let members = store.cluster_members_for_article(a.id).await?;
     let mut page = article_page(state, &a, &related, &tags);
     // Uploaded photos have resized copies: let the browser pick one.
@@ -332,7 +334,7 @@ async fn render_author(
         .author_by_slug(&slug)
         .await?
         .ok_or(AppError::NotFound)?;
-    let tags = store.list_tags().await?;
+    let tags = store.list_sections(now, NAV_SECTIONS).await?;
     let mut q = ArticleQuery::visible_at(now);
     q.author = Some(slug);
     q.before = before;
@@ -389,7 +391,7 @@ async fn render_tag(
     let store = &state.store;
     let site = &state.site;
     let tag = store.tag_by_slug(&slug).await?.ok_or(AppError::NotFound)?;
-    let tags = store.list_tags().await?;
+    let tags = store.list_sections(now, NAV_SECTIONS).await?;
     let mut q = ArticleQuery::visible_at(now);
     q.tag = Some(slug);
     q.before = before;

@@ -527,3 +527,56 @@ async fn drafts_and_scheduled_articles_are_404_and_absent_from_lists() {
         );
     }
 }
+
+#[tokio::test]
+async fn navigation_lists_sections_most_used_first_not_every_tag() {
+    let app = TestApp::spawn().await;
+    // "Aardvarks" sorts first by name but is never a section; "Weather" heads one story,
+    // "Harbour" two; "Zoning" only a draft.
+    let aardvarks = app.tag("aardvarks", "Aardvarks").await;
+    let harbour = app.tag("harbour", "Harbour").await;
+    let weather = app.tag("weather", "Weather").await;
+    let zoning = app.tag("zoning", "Zoning").await;
+    let now = Utc::now();
+    for (slug, tags, status) in [
+        (
+            "h1",
+            vec![harbour.clone(), aardvarks.clone()],
+            ArticleStatus::Published,
+        ),
+        ("h2", vec![harbour.clone()], ArticleStatus::Published),
+        (
+            "w1",
+            vec![weather.clone(), aardvarks.clone()],
+            ArticleStatus::Published,
+        ),
+        ("z1", vec![zoning.clone()], ArticleStatus::Draft),
+    ] {
+        app.article(ArticleSpec {
+            slug,
+            published_at: Some(now - Duration::hours(1)),
+            tags: &tags,
+            status,
+            ..Default::default()
+        })
+        .await;
+    }
+    let (status, html) = app.get_text("/").await;
+    ok(status, &html);
+    let nav = html
+        .split("<nav aria-label=\"Sections\">")
+        .nth(1)
+        .and_then(|s| s.split("</nav>").next())
+        .expect("the sections nav");
+    let order: Vec<&str> = ["/tags/harbour", "/tags/weather"]
+        .into_iter()
+        .filter(|href| nav.contains(href))
+        .collect();
+    assert_eq!(order, ["/tags/harbour", "/tags/weather"], "{nav}");
+    assert!(
+        nav.find("/tags/harbour") < nav.find("/tags/weather"),
+        "most used first: {nav}"
+    );
+    assert!(!nav.contains("/tags/aardvarks"), "not a section: {nav}");
+    assert!(!nav.contains("/tags/zoning"), "only a draft: {nav}");
+}
