@@ -43,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/articles/{id}/restore/{rev}", post(restore))
         .route("/admin/review", get(review_queue))
         .route("/admin/review/{id}/reject", post(reject))
+        .route("/admin/review/{id}/approve", post(approve))
         .route(
             "/admin/photos",
             get(photos)
@@ -57,6 +58,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}/disable", post(disable_user))
         .route("/admin/users/{id}/enable", post(enable_user))
         .route("/admin/users/{id}/password", post(reset_password))
+        .route("/admin/users/{id}/role", post(change_role))
         .route("/admin/account", get(account))
         .route("/admin/account/password", post(change_password))
         .route("/admin/account/tokens", post(create_token))
@@ -745,6 +747,26 @@ async fn reject(
     Ok(see_other("/admin/review"))
 }
 
+/// Approving publishes the draft as it stands, now; to change it first, open it in the editor.
+async fn approve(
+    State(state): State<AppState>,
+    who: AdminUser,
+    Path(id): Path<Id>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    who.verify_form(&state, &headers, &form.csrf)?;
+    who.require(Action::Review, Ownership::None)?;
+    let current = newsroom::load(&state, id).await?;
+    if current.status != ArticleStatus::Draft {
+        return Err(AppError::Conflict(
+            "Only drafts can be approved; this one is already out.".into(),
+        ));
+    }
+    newsroom::set_status(&state, &who.user, id, ArticleStatus::Published, None).await?;
+    Ok(see_other("/admin/review"))
+}
+
 // ---------------------------------------------------------------- photos
 
 pub struct PhotoRow {
@@ -1196,17 +1218,98 @@ async fn save_author(
 #[template(path = "admin/users.html")]
 struct UsersView {
     chrome: Chrome,
-    users: Vec<User>,
+    /// Each user with the slug of the author profile they write as ("" for none).
+    users: Vec<(User, String)>,
     roles: [Role; 3],
 }
 
 async fn users(State(state): State<AppState>, who: AdminUser) -> Result<Response, AppError> {
     who.require(Action::ManageUsers, Ownership::None)?;
+    let authors = state.store.list_authors().await?;
+    let users = state
+        .store
+        .list_users()
+        .await?
+        .into_iter()
+        .map(|u| {
+            let slug = authors
+                .iter()
+                .find(|a| Some(a.id) == u.author_id)
+                .map(|a| a.slug.to_string())
+                .unwrap_or_default();
+            (u, slug)
+        })
+        .collect();
     page(UsersView {
         chrome: Chrome::new(&state, &who, "Users", "users"),
-        users: state.store.list_users().await?,
+        users,
         roles: Role::ALL,
     })
+}
+
+/// The author profile named by a form's slug field; empty means none.
+async fn author_for_slug(state: &AppState, raw: &str) -> Result<Option<Id>, AppError> {
+    match raw.trim() {
+        "" => Ok(None),
+        s => {
+            let slug = Slug::parse(s).map_err(|e| AppError::Unprocessable(e.0))?;
+            Ok(Some(
+                state
+                    .store
+                    .author_by_slug(&slug)
+                    .await?
+                    .ok_or_else(|| AppError::Unprocessable("No author with that slug.".into()))?
+                    .id,
+            ))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct RoleForm {
+    csrf: String,
+    role: String,
+    #[serde(default)]
+    author_slug: String,
+}
+
+/// Changes another user's role and the author profile they write as. Not your own: an admin
+/// demoting themselves could leave the site with no admin.
+async fn change_role(
+    State(state): State<AppState>,
+    who: AdminUser,
+    Path(id): Path<Id>,
+    headers: HeaderMap,
+    axum::Form(f): axum::Form<RoleForm>,
+) -> Result<Response, AppError> {
+    who.verify_form(&state, &headers, &f.csrf)?;
+    who.require(Action::ManageUsers, Ownership::None)?;
+    if id == who.user.id {
+        return Err(AppError::Conflict(
+            "You cannot change your own role; another admin can.".into(),
+        ));
+    }
+    let target = state.store.user(id).await?.ok_or(AppError::NotFound)?;
+    let role =
+        Role::parse(&f.role).ok_or_else(|| AppError::Unprocessable("Unknown role.".into()))?;
+    let author_id = author_for_slug(&state, &f.author_slug).await?;
+    let saved = state
+        .store
+        .update_user(id, &target.name, role, author_id)
+        .await?;
+    audit(
+        &state,
+        Some(&who.user),
+        "user.role",
+        &format!(
+            "user {}: {} -> {}",
+            saved.email,
+            target.role.as_str(),
+            saved.role.as_str()
+        ),
+    )
+    .await;
+    Ok(see_other("/admin/users"))
 }
 
 #[derive(Deserialize)]
@@ -1232,20 +1335,7 @@ async fn create_user(
     let role =
         Role::parse(&f.role).ok_or_else(|| AppError::Unprocessable("Unknown role.".into()))?;
     let password = Password::parse(&f.password).map_err(|e| AppError::Unprocessable(e.0))?;
-    let author_id = match f.author_slug.trim() {
-        "" => None,
-        s => {
-            let slug = Slug::parse(s).map_err(|e| AppError::Unprocessable(e.0))?;
-            Some(
-                state
-                    .store
-                    .author_by_slug(&slug)
-                    .await?
-                    .ok_or_else(|| AppError::Unprocessable("No author with that slug.".into()))?
-                    .id,
-            )
-        }
-    };
+    let author_id = author_for_slug(&state, &f.author_slug).await?;
     let hash = hash_off_executor(password).await?;
     let u = state
         .store
