@@ -492,12 +492,20 @@ impl Analysis {
         };
         // Pass 1: document order, and the tags that are never text.
         let mut hint_buf = String::new();
+        // Ids of panels that a control opens (accordions, tabs): hidden until
+        // a reader clicks, but part of the page's text.
+        let mut controlled: std::collections::HashSet<&str> = std::collections::HashSet::new();
         let mut cur = Some(Dom::ROOT);
         while let Some(c) = cur {
             an.order.push(c);
             match &dom.node(c).data {
                 NodeData::Text(t) => an.own[c as usize] = count_text(t),
-                NodeData::Element(_) => an.hints[c as usize] = class_hint(dom, c, &mut hint_buf),
+                NodeData::Element(el) => {
+                    an.hints[c as usize] = class_hint(dom, c, &mut hint_buf);
+                    if let Some(ids) = el.attr("aria-controls") {
+                        controlled.extend(ids.split_ascii_whitespace());
+                    }
+                }
                 _ => {}
             }
             let mut skip = false;
@@ -579,7 +587,10 @@ impl Analysis {
                 continue;
             }
             let share = an.para[id as usize] as f32 / total;
-            let hard = hidden(dom, id);
+            let hard = hidden(dom, id)
+                && !(el.attr("role").is_none_or(|r| {
+                    r.eq_ignore_ascii_case("region") || r.eq_ignore_ascii_case("tabpanel")
+                }) && el.attr("id").is_some_and(|v| controlled.contains(v)));
             let hint = an.hints[id as usize];
             let structural = structural_drop(&el.name);
             // A wrapper holding most of the named article body is part of

@@ -737,3 +737,20 @@ fn code_in_a_custom_element_between_paragraphs_is_kept() {
     assert!(text.contains("tool add --all"), "{text}");
     assert!(text.contains("Each of these commands"), "{text}");
 }
+
+#[test]
+fn collapsed_accordion_panels_are_kept_but_plain_hidden_text_is_not() {
+    // A panel that a button opens (aria-controls) is text the reader can
+    // see with one click; a hidden block nothing opens is not.
+    let html = page(&format!(
+        "<article>{STORY}<h2>Questions</h2>\
+         <div><a role=\"button\" aria-controls=\"faq-1\" href=\"#\">Will the bridge reopen?</a>\
+         <div id=\"faq-1\" style=\"display:none\" role=\"region\"><p>Engineers will inspect the bridge once the water \
+         falls, and the council expects to reopen it to walkers first, then to cars a few days later.</p></div></div>\
+         <div id=\"draft\" style=\"display:none\"><p>An unused draft paragraph that the page never shows to anyone at \
+         all, left behind by an old template.</p></div></article>"
+    ));
+    let text = text_of(&html);
+    assert!(text.contains("Engineers will inspect the bridge"), "{text}");
+    assert!(!text.contains("unused draft"), "{text}");
+}
