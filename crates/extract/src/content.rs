@@ -256,6 +256,9 @@ const NEG_SUB: &[&str] = &[
     "dfp",
     "paywall-prompt",
     "upsell",
+    // Hover bubbles (glossary definitions) inside sentences.
+    "tooltip",
+    "popover",
 ];
 
 /// Layout words: junk unless the same class/id also says it holds content

@@ -754,3 +754,17 @@ fn collapsed_accordion_panels_are_kept_but_plain_hidden_text_is_not() {
     assert!(text.contains("Engineers will inspect the bridge"), "{text}");
     assert!(!text.contains("unused draft"), "{text}");
 }
+
+#[test]
+fn glossary_tooltips_inside_sentences_are_dropped() {
+    let html = page(
+        "<article><p>The river rose two metres overnight and flooded the lower town, where the <span class=\"term\">\
+         <dfn>levee</dfn><span class=\"term-tooltip\">Levee: an embankment built to stop a river overflowing. \
+         Learn more</span></span> had held for forty years until this week.</p>\
+         <p>By dawn the water had reached the steps of the town hall, and the mayor asked people living near the bridge \
+         to move their cars to higher ground before the next tide.</p></article>",
+    );
+    let text = text_of(&html);
+    assert!(text.contains("where the levee had held"), "{text}");
+    assert!(!text.contains("an embankment built"), "{text}");
+}
