@@ -922,7 +922,14 @@ pub fn is_junk_heading(t: &str) -> bool {
         "join our",
         "get our",
     ];
-    STARTS.iter().any(|p| k.starts_with(p))
+    // A table of contents repeats the headings that follow.
+    const TOC: &[&str] = &[
+        "table of contents",
+        "contents",
+        "in this article",
+        "on this page",
+    ];
+    TOC.contains(&k.as_str()) || STARTS.iter().any(|p| k.starts_with(p))
 }
 
 /// Headings after which, up to the next heading of the same rank, comes
@@ -1116,6 +1123,13 @@ fn plausible_repair(d: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn table_of_contents_headings_are_junk_but_contents_of_a_kit_are_not() {
+        assert!(is_junk_heading("Table of Contents"));
+        assert!(is_junk_heading("In this article"));
+        assert!(!is_junk_heading("Contents of the emergency kit"));
+    }
 
     #[test]
     fn dates_in_many_shapes_normalise() {
