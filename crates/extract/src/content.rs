@@ -1410,7 +1410,7 @@ impl Emitter<'_> {
     }
 
     fn push_paragraph(&mut self, node: NodeId, t: String, ld: f32, len: u32) {
-        if t.is_empty() {
+        if t.is_empty() || text::is_placeholder(&t) {
             return;
         }
         if ld > 0.5 && len < 300 {
@@ -1483,7 +1483,7 @@ impl Emitter<'_> {
                 continue;
             }
             let t = block_text(self.dom, an, li).replace('\n', " ");
-            if !t.is_empty() && !text::is_furniture_line(&t) {
+            if !t.is_empty() && !text::is_furniture_line(&t) && !text::is_placeholder(&t) {
                 items.push(t);
             }
         }

@@ -878,6 +878,13 @@ pub fn date_from_url(url: &str) -> Option<String> {
 
 /// Headings that open a block of page furniture rather than more story
 /// ("Related posts", "You may also like", "About the author").
+/// Template filler ("Lorem ipsum dolor sit amet..."): never a story's text,
+/// but left in hidden or unfinished page sections.
+pub fn is_placeholder(t: &str) -> bool {
+    t.get(..11)
+        .is_some_and(|p| p.eq_ignore_ascii_case("lorem ipsum"))
+}
+
 pub fn is_junk_heading(t: &str) -> bool {
     let k = key(t);
     if k.split(' ').count() > 8 {

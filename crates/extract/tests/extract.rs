@@ -768,3 +768,15 @@ fn glossary_tooltips_inside_sentences_are_dropped() {
     assert!(text.contains("where the levee had held"), "{text}");
     assert!(!text.contains("an embankment built"), "{text}");
 }
+
+#[test]
+fn template_filler_text_is_dropped() {
+    let html = page(&format!(
+        "<article>{STORY}<section><h3>Head line</h3><p>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do \
+         eiusmod tempor incididunt ut labore et dolore magna aliqua.</p><ul><li>Lorem ipsum 1</li>\
+         <li>Lorem ipsum 2</li></ul></section></article>"
+    ));
+    let text = text_of(&html);
+    assert!(text.contains("water drains from the hills"), "{text}");
+    assert!(!text.to_lowercase().contains("lorem"), "{text}");
+}
