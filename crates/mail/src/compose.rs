@@ -316,7 +316,7 @@ impl Composer {
             id,
             (text, html),
             Some(&links),
-            subscriber_id,
+            Some(subscriber_id),
         )
     }
 
@@ -365,11 +365,35 @@ impl Composer {
             self.domain
         );
         // A confirmation is transactional, not bulk: no List-Unsubscribe.
-        self.build(sub.email.as_str(), &subject, id, (text, html), None, sub.id)
+        self.build(
+            sub.email.as_str(),
+            &subject,
+            id,
+            (text, html),
+            None,
+            Some(sub.id),
+        )
     }
 
-    /// `(text, html)` become the multipart/alternative body; the envelope sender is the
-    /// subscriber's VERP bounce address.
+    /// A transactional e-mail to a newsroom account (no list headers, no VERP).
+    pub fn account_mail(
+        &self,
+        to: &str,
+        subject: &str,
+        text: String,
+        html: String,
+    ) -> Result<Composed, ComposeError> {
+        let id = format!(
+            "<account-{:016x}.{}@{}>",
+            rand::random::<u64>(),
+            Utc::now().timestamp(),
+            self.domain
+        );
+        self.build(to, subject, id, (text, html), None, None)
+    }
+
+    /// `(text, html)` become the multipart/alternative body; for mail to a subscriber
+    /// (`bounce_for`) the envelope sender is their VERP bounce address, else the From address.
     fn build(
         &self,
         to: &str,
@@ -377,7 +401,7 @@ impl Composer {
         message_id: String,
         (text, html): (String, String),
         links: Option<&Links>,
-        subscriber_id: Id,
+        bounce_for: Option<Id>,
     ) -> Result<Composed, ComposeError> {
         let to_addr: Address = to
             .parse()
@@ -422,7 +446,7 @@ impl Composer {
         if let Some(dkim) = &self.dkim {
             message.sign(dkim);
         }
-        let envelope = match self.return_path(subscriber_id) {
+        let envelope = match bounce_for.and_then(|id| self.return_path(id)) {
             Some(sender) => {
                 lettre::address::Envelope::new(Some(sender), message.envelope().to().to_vec())?
             }

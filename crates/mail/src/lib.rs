@@ -10,6 +10,7 @@
 //! - [`delivery`]: sending an issue to its recipients exactly once through the send log;
 //! - [`confirm`]: the job handler that sends confirmation e-mails;
 //! - [`test_send`]: an editor's test copy of the next digest (job and command);
+//! - [`password_reset`]: the e-mail with a newsroom user's password reset link;
 //! - [`inbound`]: bounces, complaints and mailto unsubscribes coming back, sorted by subscriber.
 
 pub mod compose;
@@ -17,6 +18,7 @@ pub mod config;
 pub mod confirm;
 pub mod delivery;
 pub mod inbound;
+pub mod password_reset;
 pub mod test_send;
 pub mod transport;
 

@@ -332,6 +332,14 @@ pub async fn spawn_background(config: Config, store: Arc<dyn Store>) -> anyhow::
     let worker = Worker::new(job_store, format!("serve-{}", std::process::id()))
         .handle(CONFIRM_QUEUE, handler)
         .handle(
+            newsdesk_core::password_reset::PASSWORD_RESET_QUEUE,
+            Arc::new(newsdesk_mail::password_reset::PasswordResetHandler {
+                store: store.clone(),
+                transport: mail.transport.clone(),
+                composer: mail.composer.clone(),
+            }),
+        )
+        .handle(
             TEST_SEND_QUEUE,
             Arc::new(TestSendHandler {
                 store: store.clone(),

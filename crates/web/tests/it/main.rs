@@ -8,6 +8,7 @@ mod feeds;
 mod http;
 mod newsletter;
 mod openapi;
+mod password_reset;
 mod people;
 mod site;
 mod taxonomy;
