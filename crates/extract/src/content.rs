@@ -464,6 +464,142 @@ fn hidden(dom: &Dom, id: NodeId) -> bool {
     false
 }
 
+/// Teaser cards: short blocks whose heading is all one link to another page
+/// (another story's title and excerpt), three or more side by side, in a
+/// group that starts after most of the page's text. Stories link words in
+/// their text, not whole headings; a list of linked items that starts early
+/// is the story itself (a round-up of products or places).
+fn drop_teaser_cards(dom: &Dom, an: &mut Analysis, dropped_sub: &[bool]) {
+    const CARD_MAX: u32 = 500;
+    let mut found = Vec::new();
+    // Live text before each node in document order.
+    let mut before = vec![0u32; 0];
+    let mut seen = 0u32;
+    let host = page_host(dom, an);
+    for &id in &an.order {
+        let i = id as usize;
+        if an.drop[i] || dropped_sub[i] {
+            continue;
+        }
+        if before.is_empty() {
+            before.resize(dom.nodes.len(), 0);
+        }
+        before[i] = seen;
+        if let NodeData::Text(_) = dom.node(id).data {
+            seen += an.own[i].0;
+        }
+        let Some(tag) = dom.tag(id) else { continue };
+        if !matches!(tag, "h2" | "h3" | "h4" | "h5" | "h6") {
+            continue;
+        }
+        // A headline, not a name: teasers title other stories in a sentence.
+        let t = an.text[i];
+        if t < 24 || an.link[i] * 10 < t * 9 || !links_within_site(dom, id, host) {
+            continue;
+        }
+        found.push(id);
+    }
+    if found.len() < 3 {
+        return;
+    }
+    let total = seen.max(1);
+    let mut linked = vec![0u16; dom.nodes.len()];
+    for &h in &found {
+        linked[h as usize] += 1;
+        for a in dom.ancestors(h).take(6) {
+            linked[a as usize] = linked[a as usize].saturating_add(1);
+        }
+    }
+    // Each heading's card: its largest short ancestor holding no other
+    // linked heading.
+    let mut cards = Vec::new();
+    for &h in &found {
+        let mut card = h;
+        for a in dom.ancestors(h).take(6) {
+            if linked[a as usize] != 1 || an.text[a as usize] > CARD_MAX {
+                break;
+            }
+            card = a;
+        }
+        if card != h {
+            cards.push(card);
+        }
+    }
+    let is_card = |an: &Analysis, s: NodeId| {
+        linked[s as usize] == 1 && an.text[s as usize] <= CARD_MAX && an.text[s as usize] > 0
+    };
+    for &c in &cards {
+        let p = dom.node(c).parent;
+        if p == NONE {
+            continue;
+        }
+        let mut group = dom.children(p).filter(|&s| is_card(an, s));
+        let Some(first) = group.next() else { continue };
+        if group.take(2).count() < 2 {
+            continue;
+        }
+        if before[first as usize] * 2 >= total {
+            an.drop[c as usize] = true;
+        }
+    }
+}
+
+/// The first link below `id` goes to another page of the same site (a
+/// relative link, or one to `host`); not to an `#anchor`, not elsewhere (a
+/// round-up links its items to other sites).
+fn links_within_site(dom: &Dom, id: NodeId, host: Option<&str>) -> bool {
+    let mut cur = Some(id);
+    while let Some(c) = cur {
+        if let Some(el) = dom.element(c)
+            && &*el.name == "a"
+        {
+            let h = el.attr("href").unwrap_or("").trim();
+            if h.is_empty() || h.starts_with('#') {
+                return false;
+            }
+            return match host_of(h) {
+                Some(link_host) => host.is_some_and(|p| p == link_host),
+                None => !h.contains(':'),
+            };
+        }
+        cur = dom.next_in(id, c, false);
+    }
+    false
+}
+
+/// Host of an absolute (or scheme-relative) URL, without `www.`.
+fn host_of(url: &str) -> Option<&str> {
+    let rest = url
+        .split_once("://")
+        .map(|(_, r)| r)
+        .or_else(|| url.strip_prefix("//"))?;
+    let host = rest.split(['/', '?', '#', ':']).next()?;
+    Some(host.strip_prefix("www.").unwrap_or(host))
+}
+
+/// The page's own host, from its canonical link or `og:url`.
+fn page_host<'d>(dom: &'d Dom, an: &Analysis) -> Option<&'d str> {
+    for &id in &an.order {
+        let Some(el) = dom.element(id) else { continue };
+        let url = match &*el.name {
+            "link"
+                if el
+                    .attr("rel")
+                    .is_some_and(|r| r.eq_ignore_ascii_case("canonical")) =>
+            {
+                el.attr("href")
+            }
+            "meta" if el.attr("property") == Some("og:url") => el.attr("content"),
+            "body" => return None,
+            _ => None,
+        };
+        if let Some(h) = url.and_then(host_of) {
+            return Some(h);
+        }
+    }
+    None
+}
+
 fn count_text(t: &str) -> (u32, u32) {
     let mut n = 0u32;
     let mut commas = 0u32;
@@ -615,6 +751,7 @@ impl Analysis {
                 an.drop[id as usize] = true;
             }
         }
+        drop_teaser_cards(dom, &mut an, &dropped_sub);
         // Everything under a dropped node is dropped too.
         for &id in &an.order {
             let p = dom.node(id).parent;

@@ -780,3 +780,76 @@ fn template_filler_text_is_dropped() {
     assert!(text.contains("water drains from the hills"), "{text}");
     assert!(!text.to_lowercase().contains("lorem"), "{text}");
 }
+
+fn teaser(href: &str, title: &str, excerpt: &str) -> String {
+    format!("<div class=\"item\"><h3><a href=\"{href}\">{title}</a></h3><p>{excerpt}</p></div>")
+}
+
+#[test]
+fn teaser_cards_after_the_story_are_dropped() {
+    // Unlabelled cards of other stories from the same site (headline link
+    // plus excerpt) after the story, inside the same container.
+    let cards: String = [
+        (
+            "/travel/harbour-ferry",
+            "Harbour ferry adds an evening crossing for the summer",
+            "The new sailing leaves at nine and returns before midnight.",
+        ),
+        (
+            "https://www.news.example/food/market",
+            "Covered market reopens with twelve new stalls this spring",
+            "Traders moved back in after a year of building work.",
+        ),
+        (
+            "/sport/regatta",
+            "Regatta moves to June after the spring floods again",
+            "Organisers said the course could not be marked in time.",
+        ),
+    ]
+    .iter()
+    .map(|(h, t, e)| teaser(h, t, e))
+    .collect();
+    let html = format!(
+        "<!DOCTYPE html><html><head><title>River floods lower town</title>\
+         <link rel=\"canonical\" href=\"https://news.example/story\"></head><body>\
+         <div class=\"content\">{STORY}{cards}</div></body></html>"
+    );
+    let text = text_of(&html);
+    assert!(text.contains("water drains from the hills"), "{text}");
+    assert!(!text.contains("Harbour ferry"), "{text}");
+    assert!(!text.contains("Traders moved back"), "{text}");
+}
+
+#[test]
+fn a_round_up_linking_to_other_sites_is_kept() {
+    // The same shape, but each item links to another site: that is the story
+    // (a round-up of places), not teasers.
+    let items: String = [
+        (
+            "https://mill.example/",
+            "The old mill gallery by the weir on the river",
+            "Open at weekends, with a café in the grinding room.",
+        ),
+        (
+            "https://quay.example/",
+            "The quay bookshop and its reading room upstairs",
+            "Second-hand maps and a window over the moorings.",
+        ),
+        (
+            "https://bridge.example/",
+            "The bridge bakery that opens before the first ferry",
+            "Rye loaves sell out by eight on market days.",
+        ),
+    ]
+    .iter()
+    .map(|(h, t, e)| teaser(h, t, e))
+    .collect();
+    let html = format!(
+        "<!DOCTYPE html><html><head><title>Three places to visit</title>\
+         <link rel=\"canonical\" href=\"https://news.example/places\"></head><body>\
+         <div class=\"content\">{STORY}{items}</div></body></html>"
+    );
+    let text = text_of(&html);
+    assert!(text.contains("Second-hand maps"), "{text}");
+    assert!(text.contains("Rye loaves sell out"), "{text}");
+}
