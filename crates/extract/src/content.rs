@@ -1442,10 +1442,24 @@ impl Emitter<'_> {
             }
             "figure" => {
                 self.flush();
-                if let Some(b) = self.figure(id) {
-                    self.push(b);
+                match self.figure(id) {
+                    // A figure that wraps a table or text of its own (more
+                    // than its caption) is walked like any container.
+                    Some(Block::Figure {
+                        image: None,
+                        caption,
+                        ..
+                    }) if self.an.text[id as usize]
+                        > caption.as_deref().map_or(0, |c| count_text(c).0) + 40 =>
+                    {
+                        true
+                    }
+                    Some(b) => {
+                        self.push(b);
+                        false
+                    }
+                    None => false,
                 }
-                false
             }
             "pre" => {
                 self.flush();

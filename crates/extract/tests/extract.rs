@@ -853,3 +853,16 @@ fn a_round_up_linking_to_other_sites_is_kept() {
     assert!(text.contains("Second-hand maps"), "{text}");
     assert!(text.contains("Rye loaves sell out"), "{text}");
 }
+
+#[test]
+fn a_table_inside_a_figure_is_kept_with_its_caption_aside() {
+    let html = page(&format!(
+        "<article>{STORY}<figure class=\"table-block\"><table><thead><tr><th>Gauge</th><th>Level</th></tr></thead>\
+         <tbody><tr><td>Quay</td><td>4.1 m</td></tr><tr><td>Old bridge</td><td>3.7 m</td></tr>\
+         <tr><td>Mill weir</td><td>2.9 m</td></tr></tbody></table><figcaption>Source: river authority</figcaption>\
+         </figure></article>"
+    ));
+    let text = text_of(&html);
+    assert!(text.contains("Old bridge | 3.7 m"), "{text}");
+    assert!(!text.contains("river authority"), "{text}");
+}
