@@ -573,11 +573,19 @@ async fn edit_article(
     Path(id): Path<Id>,
 ) -> Result<Response, AppError> {
     let a = newsroom::load(&state, id).await?;
-    let own = who.user.owns(&a);
-    if !who.user.can(Action::EditArticle, own) && !who.user.can(Action::Review, Ownership::None) {
-        return Err(AppError::Forbidden("Your role does not allow this.".into()));
-    }
+    may_open(&who, &a)?;
     page(edit_view(&state, &who, Some(&a), input_of(&a)).await?)
+}
+
+/// Who may see an article in the editor: whoever may edit it, and reviewers.
+fn may_open(who: &AdminUser, a: &Article) -> Result<(), AppError> {
+    if who.user.can(Action::EditArticle, who.user.owns(a))
+        || who.user.can(Action::Review, Ownership::None)
+    {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("Your role does not allow this.".into()))
+    }
 }
 
 async fn save_article(
@@ -590,6 +598,9 @@ async fn save_article(
     let form = parse_edit_form(&body);
     who.verify_form(&state, &headers, &form.csrf)?;
     let current = newsroom::load(&state, id).await?;
+    // Every action below checks its own permission; this keeps a preview from showing an
+    // article the user may not open.
+    may_open(&who, &current)?;
     let result = match form.action.as_str() {
         "preview" => {
             let mut v = edit_view(&state, &who, Some(&current), form.input.clone()).await?;

@@ -145,3 +145,48 @@ async fn an_admin_changes_another_users_role_and_byline_and_it_takes_effect() {
             .any(|l| l.action == "user.role" && l.target.contains("author -> editor"))
     );
 }
+
+#[tokio::test]
+async fn an_author_can_neither_open_nor_preview_a_colleagues_draft() {
+    let app = TestApp::spawn().await;
+    let ana_profile = app.author("ana-ruiz", "Ana Ruiz").await;
+    let ben_profile = app.author("ben-okafor", "Ben Okafor").await;
+    user(&app, "ana@example.org", Role::Author, Some(&ana_profile)).await;
+    let bens = app
+        .article(ArticleSpec {
+            slug: "council-budget-leak",
+            headline: "Council budget leak, unconfirmed",
+            status: ArticleStatus::Draft,
+            authors: std::slice::from_ref(&ben_profile),
+            ..Default::default()
+        })
+        .await;
+    let ana = login(&app, "ana@example.org").await;
+    let path = format!("/admin/articles/{}", bens.id);
+    let r = app
+        .client
+        .get(app.url(&path))
+        .header(COOKIE, &ana.cookie)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = post_form(
+        &app,
+        &ana,
+        &path,
+        &[
+            ("headline", "x"),
+            ("body_markdown", "y"),
+            ("action", "preview"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(
+        !r.text()
+            .await
+            .expect("body")
+            .contains("Council budget leak")
+    );
+}
