@@ -1,8 +1,8 @@
 //! Editing tags and authors in the admin over real HTTP: who may, what the public pages show
 //! straight after (the page cache is dropped), and slugs that public articles link to staying put.
 
-use newsdesk_core::accounts::Role;
 use newsdesk_core::ArticleStatus;
+use newsdesk_core::accounts::Role;
 use reqwest::StatusCode;
 use reqwest::header::COOKIE;
 
