@@ -1625,7 +1625,11 @@ impl Emitter<'_> {
 
     fn list(&mut self, id: NodeId, ordered: bool) {
         let an = self.an;
-        if an.link_density(id) > 0.5 {
+        // A list of links is page furniture, unless the story introduces it
+        // ("These are the changes merged this month:").
+        let introduced = matches!(self.blocks.last(),
+            Some(Block::Paragraph { text }) if text.trim_end().ends_with(':'));
+        if an.link_density(id) > 0.5 && !introduced {
             return;
         }
         let mut items = Vec::new();

@@ -866,3 +866,19 @@ fn a_table_inside_a_figure_is_kept_with_its_caption_aside() {
     assert!(text.contains("Old bridge | 3.7 m"), "{text}");
     assert!(!text.contains("river authority"), "{text}");
 }
+
+#[test]
+fn a_link_list_the_story_introduces_is_kept() {
+    let html = page(&format!(
+        "<article>{STORY}<p>The council has published these notices for residents:</p>\
+         <ul><li><a href=\"/n/1\">Sandbag collection points</a></li><li><a href=\"/n/2\">Road closures by street</a></li>\
+         <li><a href=\"/n/3\">Help with flood damage claims</a></li></ul>\
+         <p>More notices will follow once the water falls and the damage to the quay has been surveyed.</p>\
+         <ul><li><a href=\"/\">Home</a></li><li><a href=\"/news\">News</a></li><li><a href=\"/weather\">Weather</a></li></ul>\
+         </article>"
+    ));
+    let text = text_of(&html);
+    assert!(text.contains("Road closures by street"), "{text}");
+    assert!(text.contains("More notices will follow"), "{text}");
+    assert!(!text.contains("Weather"), "{text}");
+}
