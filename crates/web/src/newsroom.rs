@@ -174,6 +174,14 @@ pub async fn edit(
         return Err(forbidden());
     }
     let slug = validate(input)?;
+    // The site keeps no redirects: a public article's address is what readers, feeds and
+    // search engines have, so it stays until the article is taken back to draft.
+    if current.status != ArticleStatus::Draft && slug != current.slug {
+        return Err(AppError::Conflict(format!(
+            "The slug stays \"{0}\": the article is public at /articles/{0} and the site keeps no redirects, so links to it would break. Unpublish it first to change the slug.",
+            current.slug
+        )));
+    }
     let author_ids = match (&input.author_ids, user.role) {
         (Some(ids), r) if r != newsdesk_core::accounts::Role::Author => ids.clone(),
         _ => current.authors.iter().map(|a| a.id).collect(),

@@ -273,3 +273,75 @@ async fn an_editor_updates_an_authors_name_and_bio_on_their_public_page() {
     assert_eq!(saved.name, "Benedict Okafor");
     assert_eq!(saved.bio, "Benedict reports on transport and the port.");
 }
+
+async fn patch(
+    app: &TestApp,
+    token: &str,
+    id: i64,
+    body: serde_json::Value,
+) -> (StatusCode, serde_json::Value) {
+    let path = format!("/api/v1/articles/{id}");
+    crate::admin::api(app, reqwest::Method::PATCH, &path, token, body).await
+}
+
+#[tokio::test]
+async fn a_public_articles_slug_stays_but_a_drafts_can_change() {
+    let app = TestApp::spawn().await;
+    let editor = user(&app, "eddie@example.org", Role::Editor, None).await;
+    let (_, t) = crate::admin::token(&app, &editor).await;
+    let public = app.article(ArticleSpec::default()).await;
+    let draft = app
+        .article(ArticleSpec {
+            slug: "ferry-draft",
+            status: ArticleStatus::Draft,
+            ..Default::default()
+        })
+        .await;
+    let (status, v) = patch(
+        &app,
+        &t,
+        public.id,
+        serde_json::json!({"slug": "crane-fixed"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("/articles/harbour-crane-repaired")),
+        "{v}"
+    );
+    assert_eq!(
+        app.get_text("/articles/harbour-crane-repaired").await.0,
+        StatusCode::OK
+    );
+    // Other edits to a public article go through; so does a slug change once it is a draft.
+    let (status, _) = patch(
+        &app,
+        &t,
+        public.id,
+        serde_json::json!({"headline": "Crane fixed"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, v) = patch(
+        &app,
+        &t,
+        draft.id,
+        serde_json::json!({"slug": "ferry-timetable"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(v["slug"], "ferry-timetable");
+    let (status, _) = patch(&app, &t, public.id, serde_json::json!({"status": "draft"})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, v) = patch(
+        &app,
+        &t,
+        public.id,
+        serde_json::json!({"slug": "crane-fixed"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(v["slug"], "crane-fixed");
+}
