@@ -304,10 +304,14 @@ impl TreeSink for Sink {
     fn finish(self) -> Dom {
         let mut nodes = self.nodes.into_inner();
         for n in nodes.iter_mut() {
-            if let NodeData::Text(t) = &mut n.data
-                && let Some(fixed) = crate::text::fix_mojibake(t)
-            {
-                *t = fixed;
+            if let NodeData::Text(t) = &mut n.data {
+                if let Some(fixed) = crate::text::fix_mojibake(t) {
+                    *t = fixed;
+                }
+                // Invisible marks split words for every reader of the text.
+                if t.contains(['\u{200b}', '\u{2060}', '\u{feff}', '\u{ad}']) {
+                    t.retain(|c| !matches!(c, '\u{200b}' | '\u{2060}' | '\u{feff}' | '\u{ad}'));
+                }
             }
         }
         let streamed = self.streamed.into_inner();

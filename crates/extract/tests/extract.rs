@@ -882,3 +882,16 @@ fn a_link_list_the_story_introduces_is_kept() {
     assert!(text.contains("More notices will follow"), "{text}");
     assert!(!text.contains("Weather"), "{text}");
 }
+
+#[test]
+fn invisible_marks_inside_words_are_removed() {
+    let html = page(
+        "<article><p>The river rose two metres over\u{200b}night and flooded the lower town, where shops along the \
+         quay had been stack\u{ad}ing sand\u{feff}bags since Tuesday afternoon, the council said.</p>\
+         <p>By dawn the water had reached the steps of the town hall, and the mayor asked people living near the bridge \
+         to move their cars to higher ground before the next tide.</p></article>",
+    );
+    let text = text_of(&html);
+    assert!(text.contains("overnight and flooded"), "{text}");
+    assert!(text.contains("stacking sandbags"), "{text}");
+}
