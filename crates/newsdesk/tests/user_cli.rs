@@ -111,3 +111,65 @@ fn user_token_prints_a_token_once_and_revoke_token_revokes_it() {
     let out = run(&data, &["user", "token", "nobody@example.org"], "");
     assert!(!out.status.success());
 }
+
+#[test]
+fn user_password_sets_a_new_password_and_signs_out_every_session() {
+    use newsdesk_core::EmailAddress;
+    use newsdesk_core::accounts;
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = run(
+        &data,
+        &["user", "add", "--role", "editor", "a@example.org"],
+        "the first long password\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let db = format!("sqlite://{}", data.join("newsdesk.sqlite").display());
+    let email = EmailAddress::parse("a@example.org").unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let now = chrono::Utc::now();
+    rt.block_on(async {
+        let store = newsdesk_store::open(&db).await.unwrap();
+        let creds = store.credentials_by_email(&email).await.unwrap().unwrap();
+        store
+            .create_session(
+                creds.user.id,
+                "a-signed-in-browser",
+                now,
+                now + chrono::Duration::hours(1),
+            )
+            .await
+            .unwrap();
+    });
+    let out = run(
+        &data,
+        &["user", "password", "a@example.org"],
+        "the second long password\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("1 session(s) signed out"),
+        "{}",
+        text(&out.stdout)
+    );
+    rt.block_on(async {
+        let store = newsdesk_store::open(&db).await.unwrap();
+        assert!(
+            store
+                .session_user("a-signed-in-browser", now)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let creds = store.credentials_by_email(&email).await.unwrap().unwrap();
+        assert!(accounts::verify_password(
+            &creds.password_hash,
+            "the second long password"
+        ));
+        assert!(!accounts::verify_password(
+            &creds.password_hash,
+            "the first long password"
+        ));
+    });
+}
