@@ -996,7 +996,14 @@ fn readability_body(dom: &Dom, an: &Analysis, hint_text: Option<&str>) -> Vec<No
                         && ld == 0.0
                         && len <= 80
                         && matches!(&*el.name, "h2" | "h3" | "h4" | "p"))));
-        if keep {
+        // A wrapper of plain prose just above the body (a lead or summary
+        // box) is more of the story, whatever its score.
+        let prose = out.iter().all(|&o| o != top)
+            && an.para[si] >= 100
+            && ld < 0.15
+            && an.para[si] * 10 >= len * 7
+            && matches!(an.hints[si], Hint::None | Hint::Positive | Hint::Body);
+        if keep || prose {
             out.push(sib);
         }
     }

@@ -895,3 +895,25 @@ fn invisible_marks_inside_words_are_removed() {
     assert!(text.contains("overnight and flooded"), "{text}");
     assert!(text.contains("stacking sandbags"), "{text}");
 }
+
+#[test]
+fn a_lead_box_just_above_the_story_body_is_kept() {
+    // The summary sits in its own wrapper beside the body container, not in it.
+    let html = page(&format!(
+        "<article><div class=\"article-wrap\"><div class=\"summary-box\"><div class=\"label\">In short</div>\
+         <p>Floodwater reached the town hall steps overnight; the council expects the river to stay high for several \
+         more days, and asks people to keep away from the quay.</p>\
+         </div><div class=\"story-container\"><h2>What happened</h2>{STORY}<h2>What comes next</h2>{STORY2}</div></div></article>"
+    ));
+    let text = text_of(&html);
+    assert!(
+        text.contains("Floodwater reached the town hall steps"),
+        "{text}"
+    );
+    assert!(text.contains("The river rose two metres"), "{text}");
+}
+
+const STORY2: &str = "<p>Engineers will inspect the old bridge once the water falls, and the council expects to reopen \
+    it to walkers first, then to cars a few days later, if the piers are sound.</p>\
+    <p>Shops on the quay plan to reopen next week, although several owners said that their insurers had not yet \
+    sent anyone to look at the damage, and that the clean-up would take far longer than the flood.</p>";
