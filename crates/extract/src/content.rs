@@ -567,6 +567,23 @@ fn links_within_site(dom: &Dom, id: NodeId, host: Option<&str>) -> bool {
     false
 }
 
+/// The first link below `id` points into the same page (`#section`): a
+/// heading that links to itself is still a heading.
+fn links_to_anchor(dom: &Dom, id: NodeId) -> bool {
+    let mut cur = Some(id);
+    while let Some(c) = cur {
+        if let Some(el) = dom.element(c)
+            && &*el.name == "a"
+        {
+            return el
+                .attr("href")
+                .is_some_and(|h| h.trim_start().starts_with('#'));
+        }
+        cur = dom.next_in(id, c, false);
+    }
+    false
+}
+
 /// Host of an absolute (or scheme-relative) URL, without `www.`.
 fn host_of(url: &str) -> Option<&str> {
     let rest = url
@@ -1425,7 +1442,7 @@ impl Emitter<'_> {
                 }
                 if !t.is_empty()
                     && text::key(&t) != self.title_key
-                    && self.an.link_density(id) < 0.5
+                    && (self.an.link_density(id) < 0.5 || links_to_anchor(dom, id))
                 {
                     self.push(Block::Heading { level, text: t });
                 }

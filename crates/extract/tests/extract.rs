@@ -917,3 +917,14 @@ const STORY2: &str = "<p>Engineers will inspect the old bridge once the water fa
     it to walkers first, then to cars a few days later, if the piers are sound.</p>\
     <p>Shops on the quay plan to reopen next week, although several owners said that their insurers had not yet \
     sent anyone to look at the damage, and that the clean-up would take far longer than the flood.</p>";
+
+#[test]
+fn headings_that_link_to_themselves_are_kept() {
+    let html = page(&format!(
+        "<article><h2 id=\"what\"><a href=\"#what\">What happened</a></h2>{STORY}\
+         <h2 id=\"next\"><a href=\"#next\">What comes next</a></h2>{STORY2}</article>"
+    ));
+    let text = text_of(&html);
+    assert!(text.contains("What happened"), "{text}");
+    assert!(text.contains("What comes next"), "{text}");
+}
