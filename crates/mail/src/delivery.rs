@@ -4,8 +4,14 @@
 //! transport outside any transaction; as soon as the server accepts it, its row is marked
 //! `sent`. Marks are group-committed: messages accepted while one write is in progress go
 //! together in the next, and a message's slot is not reused before its mark is durable, so at
-//! most `concurrency` messages are ever accepted-but-unrecorded. Those are the only ones a
-//! crash can make us send twice (with the same Message-ID), once their lease expires.
+//! most `concurrency` messages are ever accepted-but-unrecorded.
+//!
+//! Those few are what the dot [`journal`](crate::journal) covers: each message is noted there
+//! the moment its final dot is written, and a sender resuming the issue on the same machine
+//! records a dead sender's noted messages as sent before it claims anything. A crash then
+//! resends nobody, except a message whose dot was written in the instant before its journal
+//! line (a few instructions). Without a journal directory, or for a sender that died on another
+//! machine, the bound is the older one: at most `concurrency` resent, with the same Message-ID.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,7 +24,8 @@ use newsdesk_core::{Id, Store, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::compose::Composer;
-use crate::transport::{SendError, Transport};
+use crate::journal::{self, Journal};
+use crate::transport::{HandOver, Handed, SendError, Transport};
 
 #[derive(Debug, Clone)]
 pub struct DeliveryOptions {
@@ -37,6 +44,8 @@ pub struct DeliveryOptions {
     pub wait_for_retries: Duration,
     /// Names this sender in the send log's lease column.
     pub worker: String,
+    /// Where the dot journals live (`<data_dir>/mail-journal`); `None`: no journal.
+    pub journal_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for DeliveryOptions {
@@ -52,6 +61,7 @@ impl Default for DeliveryOptions {
             max_attempts: 8,
             wait_for_retries: Duration::from_secs(0),
             worker: worker_name(),
+            journal_dir: None,
         }
     }
 }
@@ -70,6 +80,8 @@ pub struct DeliveryReport {
     pub failed: u64,
     /// Rows this run claimed whose previous lease had expired (a sender died holding them).
     pub reclaimed: u64,
+    /// Rows a dead sender's journal showed handed over, recorded sent without resending.
+    pub recovered: u64,
     /// Whether the issue is finished (every row final).
     pub finished: bool,
 }
@@ -97,6 +109,19 @@ pub async fn send_issue(
     opts: &DeliveryOptions,
 ) -> Result<DeliveryReport, DeliveryError> {
     let mut report = DeliveryReport::default();
+    let journal = match &opts.journal_dir {
+        Some(dir) => {
+            report.recovered = recover_orphans(store.as_ref(), dir, issue.id).await?;
+            match Journal::create(dir, issue.id, &opts.worker) {
+                Ok(j) => Some(Arc::new(j)),
+                Err(e) => {
+                    tracing::warn!(error = %e, dir = %dir.display(), "no send journal: a crash may resend up to `concurrency` messages");
+                    None
+                }
+            }
+        }
+        None => None,
+    };
     let (marks_tx, marks_rx) = mpsc::unbounded_channel::<(Id, oneshot::Sender<()>)>();
     let committer = tokio::spawn(commit_marks(store.clone(), issue.id, marks_rx));
     let heartbeat = tokio::spawn(renew_leases(
@@ -107,16 +132,16 @@ pub async fn send_issue(
     ));
     let result = async {
         loop {
-            run_pass(
-                &store,
-                &transport,
-                &composer,
+            let pass = Pass {
+                store: &store,
+                transport: &transport,
+                composer: &composer,
                 issue,
                 opts,
-                &marks_tx,
-                &mut report,
-            )
-            .await?;
+                marks: &marks_tx,
+                journal: journal.as_ref(),
+            };
+            pass.run(&mut report).await?;
             let counts = store.delivery_counts(issue.id).await?;
             if counts.pending > 0 || counts.sending > 0 && counts.failed_temp == 0 {
                 // Rows held by another sender's live lease: theirs to finish.
@@ -140,115 +165,175 @@ pub async fn send_issue(
     heartbeat.abort();
     drop(marks_tx);
     let _ = committer.await;
+    // Every mark is durable now; on an error return the journal stays for the next run.
+    if result.is_ok()
+        && let Some(j) = journal.and_then(|j| Arc::try_unwrap(j).ok())
+    {
+        j.remove();
+    }
     result.map(|()| report)
 }
 
-async fn run_pass(
-    store: &Arc<dyn Store>,
-    transport: &Arc<Transport>,
-    composer: &Arc<Composer>,
-    issue: &Issue,
-    opts: &DeliveryOptions,
-    marks: &mpsc::UnboundedSender<(Id, oneshot::Sender<()>)>,
-    report: &mut DeliveryReport,
-) -> Result<(), DeliveryError> {
-    loop {
-        let now = Utc::now();
-        let lease_until = now + chrono::Duration::from_std(opts.lease).unwrap_or_default();
-        let batch = store
-            .claim_deliveries(issue.id, &opts.worker, opts.batch, lease_until, now)
-            .await?;
-        if batch.is_empty() {
-            return Ok(());
-        }
-        report.reclaimed += batch.iter().filter(|d| d.attempts > 1).count() as u64;
-        let outcomes: Vec<Result<Outcome, DeliveryError>> = futures::stream::iter(batch)
-            .map(|d| deliver_one(store, transport, composer, issue, opts, marks, d))
-            .buffer_unordered(opts.concurrency.max(1))
-            .collect()
-            .await;
-        for o in outcomes {
-            match o? {
-                Outcome::Sent => report.sent += 1,
-                Outcome::Skipped => report.skipped += 1,
-                Outcome::Retried => report.retried += 1,
-                Outcome::Failed => report.failed += 1,
-            }
-        }
-    }
-}
-
-async fn deliver_one(
-    store: &Arc<dyn Store>,
-    transport: &Arc<Transport>,
-    composer: &Arc<Composer>,
-    issue: &Issue,
-    opts: &DeliveryOptions,
-    marks: &mpsc::UnboundedSender<(Id, oneshot::Sender<()>)>,
-    d: ClaimedDelivery,
-) -> Result<Outcome, DeliveryError> {
-    let articles = select_articles(&issue.articles, &d.topics, d.last_received);
-    if articles.is_empty() {
-        store.record_skipped(issue.id, &[d.subscriber_id]).await?;
-        return Ok(Outcome::Skipped);
-    }
-    let composed = match composer.digest(issue, d.subscriber_id, d.email.as_str(), &articles) {
-        Ok(c) => c,
+/// Records as sent what dead senders' journals for this issue show handed over.
+async fn recover_orphans(
+    store: &dyn Store,
+    dir: &std::path::Path,
+    issue_id: Id,
+) -> Result<u64, DeliveryError> {
+    let orphans = match journal::orphans(dir, issue_id) {
+        Ok(o) => o,
         Err(e) => {
-            let failure = DeliveryFailure::Permanent {
-                error: e.to_string(),
-            };
-            store
-                .record_failure(issue.id, d.subscriber_id, &failure, Utc::now())
-                .await?;
-            return Ok(Outcome::Failed);
+            tracing::warn!(error = %e, dir = %dir.display(), "cannot read send journals");
+            return Ok(0);
         }
     };
-    match transport
-        .send(&composed.envelope, &composed.raw, &composed.message_id)
-        .await
-    {
-        Ok(()) => {
-            let (done_tx, done_rx) = oneshot::channel();
-            if marks.send((d.subscriber_id, done_tx)).is_ok() {
-                // Hold this slot until the mark is durable: bounds the unrecorded window.
-                let _ = done_rx.await;
-            }
-            Ok(Outcome::Sent)
+    let mut recovered = 0;
+    for orphan in orphans {
+        let n = store
+            .record_sent(issue_id, &orphan.handed_over, Utc::now())
+            .await?;
+        tracing::info!(
+            journal = %orphan.path.display(),
+            handed_over = orphan.handed_over.len(),
+            recorded = n,
+            "a dead sender's messages recorded as sent"
+        );
+        recovered += n;
+        if let Err(e) = orphan.settle() {
+            tracing::warn!(error = %e, "cannot remove a settled send journal");
         }
-        Err(SendError::Permanent(error)) => {
-            tracing::info!(subscriber = d.subscriber_id, %error, "address refused; marked bounced");
-            store
-                .record_failure(
-                    issue.id,
-                    d.subscriber_id,
-                    &DeliveryFailure::Permanent { error },
-                    Utc::now(),
-                )
-                .await?;
-            Ok(Outcome::Failed)
-        }
-        Err(SendError::Temporary(error)) => {
+    }
+    Ok(recovered)
+}
+
+/// What one pass over the issue's claimable rows works with.
+struct Pass<'a> {
+    store: &'a Arc<dyn Store>,
+    transport: &'a Arc<Transport>,
+    composer: &'a Arc<Composer>,
+    issue: &'a Issue,
+    opts: &'a DeliveryOptions,
+    marks: &'a mpsc::UnboundedSender<(Id, oneshot::Sender<()>)>,
+    journal: Option<&'a Arc<Journal>>,
+}
+
+impl Pass<'_> {
+    async fn run(&self, report: &mut DeliveryReport) -> Result<(), DeliveryError> {
+        let Pass {
+            store, issue, opts, ..
+        } = *self;
+        loop {
             let now = Utc::now();
-            let failure = if d.attempts >= opts.max_attempts {
-                DeliveryFailure::Permanent {
-                    error: format!("gave up after {} attempts: {error}", d.attempts),
-                }
-            } else {
-                DeliveryFailure::Temporary {
-                    error,
-                    retry_at: retry_at(now, &opts.retry, d.attempts),
-                }
-            };
-            let gave_up = matches!(failure, DeliveryFailure::Permanent { .. });
-            store
-                .record_failure(issue.id, d.subscriber_id, &failure, now)
+            let lease_until = now + chrono::Duration::from_std(opts.lease).unwrap_or_default();
+            let batch = store
+                .claim_deliveries(issue.id, &opts.worker, opts.batch, lease_until, now)
                 .await?;
-            Ok(if gave_up {
-                Outcome::Failed
-            } else {
-                Outcome::Retried
-            })
+            if batch.is_empty() {
+                return Ok(());
+            }
+            report.reclaimed += batch.iter().filter(|d| d.attempts > 1).count() as u64;
+            let outcomes: Vec<Result<Outcome, DeliveryError>> = futures::stream::iter(batch)
+                .map(|d| self.deliver_one(d))
+                .buffer_unordered(opts.concurrency.max(1))
+                .collect()
+                .await;
+            for o in outcomes {
+                match o? {
+                    Outcome::Sent => report.sent += 1,
+                    Outcome::Skipped => report.skipped += 1,
+                    Outcome::Retried => report.retried += 1,
+                    Outcome::Failed => report.failed += 1,
+                }
+            }
+        }
+    }
+
+    async fn deliver_one(&self, d: ClaimedDelivery) -> Result<Outcome, DeliveryError> {
+        let Pass {
+            store,
+            transport,
+            composer,
+            issue,
+            opts,
+            marks,
+            journal,
+        } = *self;
+        let articles = select_articles(&issue.articles, &d.topics, d.last_received);
+        if articles.is_empty() {
+            store.record_skipped(issue.id, &[d.subscriber_id]).await?;
+            return Ok(Outcome::Skipped);
+        }
+        let composed = match composer.digest(issue, d.subscriber_id, d.email.as_str(), &articles) {
+            Ok(c) => c,
+            Err(e) => {
+                let failure = DeliveryFailure::Permanent {
+                    error: e.to_string(),
+                };
+                store
+                    .record_failure(issue.id, d.subscriber_id, &failure, Utc::now())
+                    .await?;
+                return Ok(Outcome::Failed);
+            }
+        };
+        let handed_over = journal.map(|j| {
+            let j = j.clone();
+            let id = d.subscriber_id;
+            Arc::new(move |h: Handed| match h {
+                Handed::Out => j.handed_over(id),
+                Handed::Back => j.voided(id),
+            }) as HandOver
+        });
+        match transport
+            .send_watched(
+                &composed.envelope,
+                &composed.raw,
+                &composed.message_id,
+                handed_over,
+            )
+            .await
+        {
+            Ok(()) => {
+                let (done_tx, done_rx) = oneshot::channel();
+                if marks.send((d.subscriber_id, done_tx)).is_ok() {
+                    // Hold this slot until the mark is durable: bounds the unrecorded window.
+                    let _ = done_rx.await;
+                }
+                Ok(Outcome::Sent)
+            }
+            Err(SendError::Permanent(error)) => {
+                tracing::info!(subscriber = d.subscriber_id, %error, "address refused; marked bounced");
+                store
+                    .record_failure(
+                        issue.id,
+                        d.subscriber_id,
+                        &DeliveryFailure::Permanent { error },
+                        Utc::now(),
+                    )
+                    .await?;
+                Ok(Outcome::Failed)
+            }
+            Err(SendError::Temporary(error)) => {
+                let now = Utc::now();
+                let failure = if d.attempts >= opts.max_attempts {
+                    DeliveryFailure::Permanent {
+                        error: format!("gave up after {} attempts: {error}", d.attempts),
+                    }
+                } else {
+                    DeliveryFailure::Temporary {
+                        error,
+                        retry_at: retry_at(now, &opts.retry, d.attempts),
+                    }
+                };
+                let gave_up = matches!(failure, DeliveryFailure::Permanent { .. });
+                store
+                    .record_failure(issue.id, d.subscriber_id, &failure, now)
+                    .await?;
+                Ok(if gave_up {
+                    Outcome::Failed
+                } else {
+                    Outcome::Retried
+                })
+            }
         }
     }
 }

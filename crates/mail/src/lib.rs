@@ -8,6 +8,7 @@
 //!   rate limit and failover between them, SMTP replies sorted into temporary and permanent
 //!   failures; or, when no server is configured, `.eml` files in an outbox directory;
 //! - [`delivery`]: sending an issue to its recipients exactly once through the send log;
+//! - [`journal`]: the dot journal that lets a restarted sender know what a killed one handed over;
 //! - [`confirm`]: the job handler that sends confirmation e-mails;
 //! - [`test_send`]: an editor's test copy of the next digest (job and command);
 //! - [`password_reset`]: the e-mail with a newsroom user's password reset link;
@@ -18,6 +19,7 @@ pub mod config;
 pub mod confirm;
 pub mod delivery;
 pub mod inbound;
+pub mod journal;
 pub mod password_reset;
 pub mod test_send;
 pub mod transport;

@@ -14,6 +14,19 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 use crate::config::{SmtpServerConfig, redact_url};
 
+/// Told when a message has left for its server and when such a message came back refused;
+/// see [`Transport::send_watched`].
+pub type HandOver = Arc<dyn Fn(Handed) + Send + Sync>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handed {
+    /// The message is out of our hands: the server has (or will have) all of it.
+    Out,
+    /// A message reported `Out` was not accepted after all (refused after its dot, or the
+    /// connection broke before the reply); the send returns an error.
+    Back,
+}
+
 /// Why a message was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SendError {
@@ -83,9 +96,30 @@ impl Transport {
         raw: &[u8],
         id_hint: &str,
     ) -> Result<(), SendError> {
+        self.send_watched(envelope, raw, id_hint, None).await
+    }
+
+    /// Like [`Transport::send`], telling `handed_over` the moment the message is out of our
+    /// hands ([`Handed::Out`]): on a plain relay, right after its final dot is written to the
+    /// socket (before the server's reply); on TLS servers once the server accepted it; in the
+    /// outbox once the file is in place. A message that was out and then refused (the next
+    /// server of a failover may still take it) is reported [`Handed::Back`].
+    pub async fn send_watched(
+        &self,
+        envelope: &Envelope,
+        raw: &[u8],
+        id_hint: &str,
+        handed_over: Option<HandOver>,
+    ) -> Result<(), SendError> {
         match self {
-            Transport::Smtp(s) => s.send(envelope, raw).await,
-            Transport::Outbox(o) => o.write(raw, id_hint).await,
+            Transport::Smtp(s) => s.send(envelope, raw, handed_over).await,
+            Transport::Outbox(o) => {
+                o.write(raw, id_hint).await?;
+                if let Some(h) = handed_over {
+                    h(Handed::Out);
+                }
+                Ok(())
+            }
         }
     }
 
@@ -130,8 +164,14 @@ enum Link {
 struct PlainPool {
     addr: String,
     hello: ClientId,
-    idle: std::sync::Mutex<Vec<AsyncSmtpConnection>>,
+    idle: std::sync::Mutex<Vec<PlainConn>>,
     slots: tokio::sync::Semaphore,
+}
+
+/// A pooled connection and the watch on its socket's writes.
+struct PlainConn {
+    conn: AsyncSmtpConnection,
+    watch: Arc<DotWatch>,
 }
 
 impl PlainPool {
@@ -139,29 +179,38 @@ impl PlainPool {
         &self,
         envelope: &Envelope,
         raw: &[u8],
+        handed_over: Option<HandOver>,
     ) -> Result<(), lettre::transport::smtp::Error> {
         let _slot = self.slots.acquire().await.ok();
         let idle = match self.idle.lock() {
             Ok(mut v) => v.pop(),
             Err(p) => p.into_inner().pop(),
         };
-        let mut conn = match idle {
-            Some(c) if !c.has_broken() => c,
+        let mut pc = match idle {
+            Some(c) if !c.conn.has_broken() => c,
             _ => self.connect().await?,
         };
-        let result = conn.send(envelope, raw).await;
-        if conn.has_broken() {
-            conn.abort().await;
+        pc.watch.arm(handed_over.clone());
+        let result = pc.conn.send(envelope, raw).await;
+        if pc.watch.disarm()
+            && result.is_err()
+            && let Some(h) = handed_over
+        {
+            h(Handed::Back);
+        }
+        if pc.conn.has_broken() {
+            pc.conn.abort().await;
         } else {
             match self.idle.lock() {
-                Ok(mut v) => v.push(conn),
-                Err(p) => p.into_inner().push(conn),
+                Ok(mut v) => v.push(pc),
+                Err(p) => p.into_inner().push(pc),
             }
         }
         result.map(|_| ())
     }
 
-    async fn connect(&self) -> Result<AsyncSmtpConnection, lettre::transport::smtp::Error> {
+    async fn connect(&self) -> Result<PlainConn, lettre::transport::smtp::Error> {
+        let watch = Arc::new(DotWatch::default());
         let tcp = tokio::time::timeout(
             Duration::from_secs(30),
             tokio::net::TcpStream::connect(&self.addr),
@@ -172,15 +221,125 @@ impl PlainPool {
         let tcp = match tcp {
             Ok(Ok(t)) => t,
             Ok(Err(e)) | Err(e) => {
-                return AsyncSmtpConnection::connect_with_transport(
+                let conn = AsyncSmtpConnection::connect_with_transport(
                     Box::new(FailedStream(e.to_string())),
                     &self.hello,
                 )
-                .await;
+                .await?;
+                return Ok(PlainConn { conn, watch });
             }
         };
         let _ = tcp.set_nodelay(true);
-        AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &self.hello).await
+        let stream = Watched {
+            inner: tcp,
+            watch: watch.clone(),
+        };
+        let conn =
+            AsyncSmtpConnection::connect_with_transport(Box::new(stream), &self.hello).await?;
+        Ok(PlainConn { conn, watch })
+    }
+}
+
+/// The end of DATA as lettre writes it: one write of its own after the message.
+const END_OF_DATA: &[u8] = b"\r\n.\r\n";
+
+/// Watches a connection's writes for the end of the message being sent.
+#[derive(Default)]
+struct DotWatch {
+    /// The callback of the message in progress and how much of its end-of-data was written.
+    state: std::sync::Mutex<(Option<HandOver>, usize)>,
+}
+
+impl DotWatch {
+    fn lock(&self) -> std::sync::MutexGuard<'_, (Option<HandOver>, usize)> {
+        match self.state.lock() {
+            Ok(s) => s,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    fn arm(&self, handed_over: Option<HandOver>) {
+        *self.lock() = (handed_over, 0);
+    }
+
+    /// Stops watching; whether the message's end was written.
+    fn disarm(&self) -> bool {
+        let mut s = self.lock();
+        let out = s.1 >= END_OF_DATA.len();
+        *s = (None, 0);
+        out
+    }
+
+    /// `buf` was just written, `n` bytes of it accepted by the kernel.
+    fn wrote(&self, buf: &[u8], n: usize) {
+        let mut s = self.lock();
+        let done = s.1;
+        if s.0.is_none() || done >= END_OF_DATA.len() || buf != &END_OF_DATA[done..] {
+            return;
+        }
+        s.1 += n;
+        if s.1 >= END_OF_DATA.len()
+            && let Some(h) = &s.0
+        {
+            // No await between the socket write and this call: only a kill landing in these
+            // few instructions can leave the journal behind the server.
+            h(Handed::Out);
+        }
+    }
+}
+
+/// A TCP stream that tells its [`DotWatch`] what was written.
+#[derive(Debug)]
+struct Watched {
+    inner: tokio::net::TcpStream,
+    watch: Arc<DotWatch>,
+}
+
+impl std::fmt::Debug for DotWatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DotWatch")
+    }
+}
+
+impl tokio::io::AsyncRead for Watched {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for Watched {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_write(cx, buf);
+        if let std::task::Poll::Ready(Ok(n)) = &polled {
+            self.watch.wrote(buf, *n);
+        }
+        polled
+    }
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+impl AsyncTokioStream for Watched {
+    fn peer_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+        self.inner.peer_addr()
     }
 }
 
@@ -289,7 +448,12 @@ impl Server {
 }
 
 impl SmtpServers {
-    async fn send(&self, envelope: &Envelope, raw: &[u8]) -> Result<(), SendError> {
+    async fn send(
+        &self,
+        envelope: &Envelope,
+        raw: &[u8],
+        handed_over: Option<HandOver>,
+    ) -> Result<(), SendError> {
         let n = self.servers.len();
         let first = self.next.fetch_add(1, Ordering::Relaxed) % n;
         let mut last = String::new();
@@ -299,8 +463,13 @@ impl SmtpServers {
                 bucket.acquire().await;
             }
             let sent = match &server.link {
-                Link::Lettre(t) => t.send_raw(envelope, raw).await.map(|_| ()),
-                Link::Plain(p) => p.send(envelope, raw).await,
+                // lettre's own streams cannot be watched: the hand-over is its 250.
+                Link::Lettre(t) => t.send_raw(envelope, raw).await.map(|_| {
+                    if let Some(h) = &handed_over {
+                        h(Handed::Out);
+                    }
+                }),
+                Link::Plain(p) => p.send(envelope, raw, handed_over.clone()).await,
             };
             match sent {
                 Ok(_) => return Ok(()),
@@ -411,6 +580,25 @@ mod tests {
         // 50 come from the full bucket, the next 50 at 50/s: about a second.
         let took = start.elapsed();
         assert!(took >= Duration::from_millis(900), "{took:?}");
+    }
+
+    #[test]
+    fn the_hand_over_fires_once_when_the_whole_end_of_data_is_written() {
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let h: HandOver = Arc::new(move |x| log.lock().expect("lock").push(x));
+        let w = DotWatch::default();
+        w.wrote(END_OF_DATA, 5); // not armed: nothing
+        w.arm(Some(h));
+        w.wrote(b"Subject: a\r\n\r\nbody\r\n", 20);
+        w.wrote(b"\r\n", 2); // a body's tail is not the end of data
+        assert!(seen.lock().expect("lock").is_empty());
+        w.wrote(END_OF_DATA, 3); // the kernel took part of it
+        assert!(seen.lock().expect("lock").is_empty());
+        w.wrote(&END_OF_DATA[3..], 2);
+        assert_eq!(*seen.lock().expect("lock"), vec![Handed::Out]);
+        assert!(w.disarm(), "the dot was written");
+        assert!(!w.disarm(), "and the watch is reset");
     }
 
     #[tokio::test]

@@ -100,6 +100,7 @@ pub fn delivery_options(config: &Config, wait: Duration) -> DeliveryOptions {
         max_attempts: config.mail.max_attempts.max(1),
         wait_for_retries: wait,
         lease: Duration::from_secs(config.mail.lease_seconds.max(1)),
+        journal_dir: Some(config.data_dir.join("mail-journal")),
         ..DeliveryOptions::default()
     }
 }
@@ -295,7 +296,7 @@ async fn send(
     .await?;
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "issue {}: sent {} in {:.1}s ({:.0}/s) via {}; skipped {}; failed {}; {} re-claimed after a lost lease",
+        "issue {}: sent {} in {:.1}s ({:.0}/s) via {}; skipped {}; failed {}; {} re-claimed after a lost lease; {} recorded from a dead sender's journal",
         issue.id,
         report.sent,
         secs,
@@ -303,7 +304,8 @@ async fn send(
         mail.transport.describe(),
         report.skipped,
         report.failed,
-        report.reclaimed
+        report.reclaimed,
+        report.recovered
     );
     if !report.finished {
         let c = store.delivery_counts(issue.id).await?;
