@@ -193,7 +193,6 @@ const NEG_SUB: &[&str] = &[
     "sharing",
     "cookie",
     "consent",
-    "gdpr",
     "outbrain",
     "taboola",
     "recommend",
@@ -234,7 +233,6 @@ const NEG_SUB: &[&str] = &[
     "screen-reader",
     "sr-only",
     "visually-hidden",
-    "cta",
     "callout-subscribe",
     "jp-relatedposts",
     "yarpp",
@@ -253,7 +251,6 @@ const NEG_SUB: &[&str] = &[
     "ad-slot",
     "ad-wrapper",
     "adsbygoogle",
-    "dfp",
     "paywall-prompt",
     "upsell",
     // Hover bubbles (glossary definitions) inside sentences.
@@ -263,6 +260,10 @@ const NEG_SUB: &[&str] = &[
 
 /// Layout words: junk unless the same class/id also says it holds content
 /// ("sidebar-content", "footer-article-body" are wrappers, not sidebars).
+/// Short junk words that must stand as a whole dash-separated part
+/// (`cta-box`, not `dictate`).
+const NEG_PARTS: &[&str] = &["gdpr", "cta", "dfp", "ad", "ads", "share"];
+
 const NEG_WEAK_SUB: &[&str] = &[
     "sidebar",
     "navbar",
@@ -334,10 +335,6 @@ fn hint_matcher() -> Option<&'static HintMatcher> {
             (MAYBE_CONTENT, K_MAYBE),
         ] {
             for p in list {
-                // Short needles must stand as whole words: checked by token.
-                if k == K_NEG && p.len() <= 4 {
-                    continue;
-                }
                 pats.push(p);
                 kinds.push(k);
             }
@@ -353,8 +350,51 @@ fn class_hint(dom: &Dom, id: NodeId, buf: &mut String) -> Hint {
     let Some(el) = dom.element(id) else {
         return Hint::None;
     };
-    let class = el.attr("class").unwrap_or("");
-    let idv = el.attr("id").unwrap_or("");
+    hint_of(
+        el.attr("class").unwrap_or(""),
+        el.attr("id").unwrap_or(""),
+        buf,
+    )
+}
+
+/// A small multiplicative hasher for the per-page hint cache: keys are short
+/// class strings, and SipHash would cost as much as the hint itself.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        for &b in chunks.remainder() {
+            self.add(u64::from(b));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type FxMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+
+fn hint_of(class: &str, idv: &str, buf: &mut String) -> Hint {
     if class.is_empty() && idv.is_empty() {
         return Hint::None;
     }
@@ -385,11 +425,7 @@ fn class_hint(dom: &Dom, id: NodeId, buf: &mut String) -> Hint {
     if found & K_NEG_STRONG != 0 {
         return Hint::Strong;
     }
-    if found & K_NEG != 0
-        || NEG_SUB
-            .iter()
-            .any(|p| p.len() <= 4 && contains_word_part(s, p))
-    {
+    if found & K_NEG != 0 {
         return Hint::Negative;
     }
     let maybe_content = found & K_MAYBE != 0;
@@ -397,15 +433,26 @@ fn class_hint(dom: &Dom, id: NodeId, buf: &mut String) -> Hint {
         return Hint::Negative;
     }
     let mut positive = false;
-    for tok in s.split(|c: char| !c.is_ascii_alphanumeric() && c != '-') {
-        if tok.is_empty() {
+    // Tokens are runs of ASCII letters, digits and dashes; parts split them
+    // at dashes.
+    let b = s.as_bytes();
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'-';
+    let mut i = 0;
+    while i < b.len() {
+        if !word(b[i]) {
+            i += 1;
             continue;
         }
-        if NEG_TOKENS.contains(&tok) && !maybe_content {
+        let start = i;
+        while i < b.len() && word(b[i]) {
+            i += 1;
+        }
+        let tok = &s[start..i];
+        if !maybe_content && NEG_TOKENS.contains(&tok) {
             return Hint::Negative;
         }
         for part in tok.split('-') {
-            if matches!(part, "ad" | "ads" | "share")
+            if NEG_PARTS.contains(&part)
                 || (!maybe_content && matches!(part, "nav" | "tags" | "meta" | "menu"))
             {
                 return Hint::Negative;
@@ -427,16 +474,6 @@ fn class_hint(dom: &Dom, id: NodeId, buf: &mut String) -> Hint {
         }
     }
     if positive { Hint::Positive } else { Hint::None }
-}
-
-/// `needle` occurs in `s` (cheap substring test; `cta` and similar short
-/// needles must stand as their own dash/space separated part).
-fn contains_word_part(s: &str, needle: &str) -> bool {
-    if needle.len() > 4 {
-        return s.contains(needle);
-    }
-    s.split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|t| t == needle)
 }
 
 fn hidden(dom: &Dom, id: NodeId) -> bool {
@@ -618,6 +655,16 @@ fn page_host<'d>(dom: &'d Dom, an: &Analysis) -> Option<&'d str> {
 }
 
 fn count_text(t: &str) -> (u32, u32) {
+    if t.is_ascii() {
+        // Same counts, byte by byte: most text nodes are ASCII.
+        let mut n = 0u32;
+        let mut commas = 0u32;
+        for &b in t.as_bytes() {
+            n += u32::from(!b.is_ascii_whitespace() && b != 0x0b);
+            commas += u32::from(b == b',');
+        }
+        return (n, commas);
+    }
     let mut n = 0u32;
     let mut commas = 0u32;
     for c in t.chars() {
@@ -648,6 +695,7 @@ impl Analysis {
         };
         // Pass 1: document order, and the tags that are never text.
         let mut hint_buf = String::new();
+        let mut hint_cache: FxMap<(&str, &str), Hint> = FxMap::default();
         // Ids of panels that a control opens (accordions, tabs): hidden until
         // a reader clicks, but part of the page's text.
         let mut controlled: std::collections::HashSet<&str> = std::collections::HashSet::new();
@@ -657,7 +705,16 @@ impl Analysis {
             match &dom.node(c).data {
                 NodeData::Text(t) => an.own[c as usize] = count_text(t),
                 NodeData::Element(el) => {
-                    an.hints[c as usize] = class_hint(dom, c, &mut hint_buf);
+                    // Pages repeat a few class strings on most elements.
+                    let class = el.attr("class").unwrap_or("");
+                    let idv = el.attr("id").unwrap_or("");
+                    an.hints[c as usize] = if class.is_empty() && idv.is_empty() {
+                        Hint::None
+                    } else {
+                        *hint_cache
+                            .entry((class, idv))
+                            .or_insert_with(|| hint_of(class, idv, &mut hint_buf))
+                    };
                     if let Some(ids) = el.attr("aria-controls") {
                         controlled.extend(ids.split_ascii_whitespace());
                     }
@@ -2062,4 +2119,37 @@ fn figure_parts(dom: &Dom, id: NodeId, base: Option<&str>) -> Option<FigureParts
         }
     }
     Some((src, caption, credit))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// The ASCII fast path of `count_text` agrees with the char by char
+        /// count (vertical tab included, which `u8` does not call space).
+        #[test]
+        fn ascii_text_counts_match_the_general_count(t in "[ -~\t\n\x0b\x0c\r]{0,80}") {
+            let mut n = 0u32;
+            let mut commas = 0u32;
+            for c in t.chars() {
+                if !c.is_whitespace() {
+                    n += 1;
+                    commas += u32::from(c == ',');
+                }
+            }
+            proptest::prop_assert_eq!(count_text(&t), (n, commas));
+        }
+    }
+
+    #[test]
+    fn class_hints_read_short_words_only_as_whole_parts() {
+        let mut buf = String::new();
+        assert_eq!(hint_of("cta-box", "", &mut buf), Hint::Negative);
+        assert_eq!(hint_of("gdpr_notice", "", &mut buf), Hint::Negative);
+        assert_eq!(hint_of("dictate", "", &mut buf), Hint::None);
+        assert_eq!(hint_of("lead", "ads-top", &mut buf), Hint::Negative);
+        assert_eq!(hint_of("post-text", "", &mut buf), Hint::Positive);
+        assert_eq!(hint_of("shadow", "", &mut buf), Hint::None);
+    }
 }

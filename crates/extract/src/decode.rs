@@ -277,8 +277,10 @@ pub fn prestrip(s: &str) -> String {
                 }
             }
         }
+        let start_tag = rest.first().is_some_and(u8::is_ascii_alphabetic);
         for name in RAW {
-            if starts_with_ci(rest, name)
+            if start_tag
+                && starts_with_ci(rest, name)
                 && rest
                     .get(name.len())
                     .is_none_or(|c| c.is_ascii_whitespace() || *c == b'>' || *c == b'/')
@@ -313,10 +315,95 @@ pub fn prestrip(s: &str) -> String {
                 continue 'scan;
             }
         }
+        if start_tag {
+            // Attributes nothing reads (data-*, aria-*, sizes...) are most of
+            // a modern page's bytes; the tokenizer need not see them.
+            let name_end = p
+                + 1
+                + rest
+                    .iter()
+                    .take_while(|c| !is_tag_space(**c) && **c != b'>' && **c != b'/')
+                    .count();
+            out.push_str(&s[last..name_end]);
+            let mark = out.len();
+            if let Some(end) = copy_read_attrs(s, name_end, &mut out) {
+                last = end;
+                i = end;
+                continue;
+            }
+            out.truncate(mark);
+            last = name_end;
+        }
         i = p + 1;
     }
     out.push_str(&s[last..]);
     out
+}
+
+fn is_tag_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c')
+}
+
+/// Copies the attributes of the start tag whose name ends at `from` that
+/// the extractor reads (see [`crate::dom::used_attr`]), then the tag's end;
+/// returns the index past its `>`, or `None` for a tag that never ends.
+/// Attributes are delimited the way the HTML tokenizer does it, so a stray
+/// quote swallows what it swallows in a browser.
+fn copy_read_attrs(s: &str, from: usize, out: &mut String) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut j = from;
+    let mut lower = [0u8; 16];
+    loop {
+        let gap = j;
+        while j < b.len() && (is_tag_space(b[j]) || b[j] == b'/') {
+            j += 1;
+        }
+        let c = *b.get(j)?;
+        if c == b'>' {
+            // A `/` between attributes marks a self-closing tag; after an
+            // unquoted value it must not be glued to the value.
+            let self_closing = j > gap && b[j - 1] == b'/';
+            out.push_str(if self_closing { " />" } else { ">" });
+            return Some(j + 1);
+        }
+        let name_start = j;
+        j += 1;
+        // As in the HTML tokenizer, quotes and `<` in a name are part of it.
+        while j < b.len() && !is_tag_space(b[j]) && !matches!(b[j], b'/' | b'>' | b'=') {
+            j += 1;
+        }
+        let name = &b[name_start..j];
+        let mut k = j;
+        while k < b.len() && is_tag_space(b[k]) {
+            k += 1;
+        }
+        if b.get(k) == Some(&b'=') {
+            k += 1;
+            while k < b.len() && is_tag_space(b[k]) {
+                k += 1;
+            }
+            match *b.get(k)? {
+                q @ (b'"' | b'\'') => k += 1 + memchr(q, &b[k + 1..])? + 1,
+                b'>' => {}
+                _ => {
+                    while k < b.len() && !is_tag_space(b[k]) && b[k] != b'>' {
+                        k += 1;
+                    }
+                }
+            }
+            j = k;
+        }
+        let keep = name.len() <= lower.len() && {
+            let l = &mut lower[..name.len()];
+            l.copy_from_slice(name);
+            l.make_ascii_lowercase();
+            std::str::from_utf8(l).is_ok_and(crate::dom::used_attr)
+        };
+        if keep {
+            out.push(' ');
+            out.push_str(&s[name_start..j]);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -330,6 +417,28 @@ mod tests {
             prestrip(s),
             "<p>a</p><script type=\"application/ld+json\">{}</script><p>b</p>"
         );
+    }
+
+    #[test]
+    fn prestrip_keeps_only_attributes_that_are_read() {
+        let s = "<div class=\"a\" data-x='1 > 2' ARIA-LABEL=x id=b hidden><img src=/p.jpg sizes=\"50vw\"/><br/><i class=x/>a</i></div>";
+        assert_eq!(
+            prestrip(s),
+            "<div class=\"a\" id=b hidden><img src=/p.jpg /><br /><i class=x/>a</i></div>"
+        );
+    }
+
+    #[test]
+    fn prestrip_delimits_attributes_like_the_tokenizer() {
+        // An unclosed quote swallows the next tag, as in a browser; the
+        // swallowed tag is not rewritten.
+        let s = "<div id=\"x</div><div data-a=\"IN\" data-b=\"IN\"></div><p title=t>text</p>";
+        assert_eq!(
+            prestrip(s),
+            "<div id=\"x</div><div data-a=\"></div><p>text</p>"
+        );
+        // A tag that never ends is left alone.
+        assert_eq!(prestrip("<p>a<div class=\"x"), "<p>a<div class=\"x");
     }
 
     #[test]

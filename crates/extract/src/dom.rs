@@ -148,6 +148,29 @@ impl Dom {
 /// Appends `t` with runs of whitespace collapsed into one space.
 pub fn push_collapsed(out: &mut String, t: &str) {
     let mut space = out.is_empty() || out.ends_with(' ');
+    if t.is_ascii() {
+        // Copy runs of visible bytes whole: most text is ASCII.
+        let b = t.as_bytes();
+        let ws = |c: u8| c.is_ascii_whitespace() || c == 0x0b;
+        let mut i = 0;
+        while i < b.len() {
+            if ws(b[i]) {
+                if !space {
+                    out.push(' ');
+                    space = true;
+                }
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < b.len() && !ws(b[i]) {
+                i += 1;
+            }
+            out.push_str(&t[start..i]);
+            space = false;
+        }
+        return;
+    }
     for ch in t.chars() {
         if ch.is_whitespace() {
             if !space {
@@ -343,7 +366,11 @@ impl TreeSink for Sink {
         let el = Element {
             name: name.local.clone(),
             foreign: name.ns != ns!(html),
-            attrs: attrs.into_iter().map(|a| (a.name.local, a.value)).collect(),
+            attrs: attrs
+                .into_iter()
+                .filter(|a| used_attr(&a.name.local))
+                .map(|a| (a.name.local, a.value))
+                .collect(),
         };
         let streamed = matches!(&*el.name, "template" | "div")
             && el.attr("id").is_some_and(|v| stream_key(v).is_some());
@@ -432,7 +459,7 @@ impl TreeSink for Sink {
         let mut nodes = self.nodes.borrow_mut();
         if let NodeData::Element(e) = &mut nodes[target.id as usize].data {
             for a in attrs {
-                if !e.attrs.iter().any(|(n, _)| *n == a.name.local) {
+                if used_attr(&a.name.local) && !e.attrs.iter().any(|(n, _)| *n == a.name.local) {
                     e.attrs.push((a.name.local, a.value));
                 }
             }
@@ -452,6 +479,39 @@ impl TreeSink for Sink {
             child = next;
         }
     }
+}
+
+/// The attributes anything in this crate reads; the rest (`data-*` state,
+/// `srcset`'s siblings, `aria-label`...) are dropped while building, which
+/// keeps lookups short on attribute-heavy pages. A new reader of an
+/// attribute must add it here (the `attributes_read_are_kept` test lists them).
+pub fn used_attr(name: &str) -> bool {
+    matches!(
+        name,
+        "aria-controls"
+            | "class"
+            | "content"
+            | "datetime"
+            | "hidden"
+            | "href"
+            | "http-equiv"
+            | "id"
+            | "itemprop"
+            | "lang"
+            | "name"
+            | "property"
+            | "pubdate"
+            | "rel"
+            | "role"
+            | "src"
+            | "srcset"
+            | "style"
+            | "type"
+            | "xml:lang"
+            | "data-src"
+            | "data-lazy-src"
+            | "data-original"
+    )
 }
 
 /// Splits a React streaming id (`B:1f`, `P:3`, `S:0`, after an optional
@@ -601,4 +661,51 @@ fn short_text(nodes: &[Node], id: NodeId, limit: usize) -> bool {
         }
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every attribute name the crate looks up with `attr("...")` (or lists
+    /// for an image source) survives the build-time filter.
+    #[test]
+    fn attributes_read_are_kept() {
+        let sources = [
+            include_str!("content.rs"),
+            include_str!("meta.rs"),
+            include_str!("lib.rs"),
+            include_str!("text.rs"),
+            include_str!("dom.rs"),
+        ];
+        let mut names = Vec::new();
+        for src in sources {
+            let code = src.split("#[cfg(test)]").next().unwrap_or("");
+            for part in code.split("attr(\"").skip(1) {
+                names.push(part.split('"').next().unwrap_or(""));
+            }
+        }
+        names.extend(["data-src", "data-lazy-src", "data-original"]);
+        assert!(names.len() > 20, "{names:?}");
+        for n in names {
+            assert!(
+                used_attr(n),
+                "attribute {n} is read but dropped while building"
+            );
+        }
+    }
+
+    #[test]
+    fn unread_attributes_are_dropped_and_read_ones_kept() {
+        let dom = Dom::parse(
+            "<p class=lead data-track=x aria-label=y data-src=/a.jpg style=color:red>Hi</p>",
+        );
+        let p = (0..dom.nodes.len() as NodeId)
+            .find(|&i| dom.tag(i) == Some("p"))
+            .unwrap_or(NONE);
+        let el = dom.element(p).map(|e| e.attrs.len());
+        assert_eq!(el, Some(3));
+        assert_eq!(dom.element(p).and_then(|e| e.attr("class")), Some("lead"));
+        assert_eq!(dom.element(p).and_then(|e| e.attr("data-track")), None);
+    }
 }

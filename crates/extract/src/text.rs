@@ -39,6 +39,17 @@ pub fn word_set(s: &str) -> HashSet<String> {
 }
 
 pub fn word_count(s: &str) -> usize {
+    if s.is_ascii() {
+        // Same count, byte by byte: most text is ASCII.
+        let mut n = 0;
+        let mut in_word = false;
+        for &b in s.as_bytes() {
+            let w = b.is_ascii_alphanumeric();
+            n += usize::from(w && !in_word);
+            in_word = w;
+        }
+        return n;
+    }
     s.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .count()
@@ -1070,10 +1081,9 @@ fn misread_byte(c: char) -> Option<u8> {
 /// plausible character is decoded again. `None` when nothing changed.
 pub fn fix_mojibake(s: &str) -> Option<String> {
     // Every lead character (U+00C2..U+00F4) is encoded as 0xC3 0x82..0xB4.
-    if !s
-        .as_bytes()
-        .windows(2)
-        .any(|w| w[0] == 0xc3 && (0x82..=0xb4).contains(&w[1]))
+    let b = s.as_bytes();
+    if !memchr::memchr_iter(0xc3, b)
+        .any(|i| b.get(i + 1).is_some_and(|n| (0x82..=0xb4).contains(n)))
     {
         return None;
     }
@@ -1130,6 +1140,32 @@ fn plausible_repair(d: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The ASCII fast paths count and collapse exactly as the general
+        /// (char by char) paths do.
+        #[test]
+        fn ascii_fast_paths_match_the_general_ones(t in "[ -~\t\n\x0b\x0c\r]{0,80}") {
+            let general = t
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .count();
+            proptest::prop_assert_eq!(word_count(&t), general);
+            let mut fast = String::from("x");
+            crate::dom::push_collapsed(&mut fast, &t);
+            let mut slow = String::from("x");
+            for ch in t.chars() {
+                if ch.is_whitespace() {
+                    if !slow.ends_with(' ') {
+                        slow.push(' ');
+                    }
+                } else {
+                    slow.push(ch);
+                }
+            }
+            proptest::prop_assert_eq!(fast, slow);
+        }
+    }
 
     #[test]
     fn table_of_contents_headings_are_junk_but_contents_of_a_kit_are_not() {
