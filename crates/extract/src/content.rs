@@ -339,7 +339,10 @@ fn hint_matcher() -> Option<&'static HintMatcher> {
                 kinds.push(k);
             }
         }
-        aho_corasick::AhoCorasick::new(&pats)
+        // A DFA: one table step per byte, and this runs for every class.
+        aho_corasick::AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(&pats)
             .ok()
             .map(|ac| HintMatcher { ac, kinds })
     })
@@ -1347,11 +1350,14 @@ pub fn trim_header(
 /// desktop layout, a print copy, tab panels), all inside the chosen body.
 fn drop_repeats(blocks: &mut Vec<Block>) {
     const MIN_BYTES: usize = 80;
-    let mut seen = std::collections::HashSet::new();
+    let mut seen: std::collections::HashSet<String, std::hash::BuildHasherDefault<FxHasher>> =
+        Default::default();
     blocks.retain(|b| {
         let t = match b {
-            Block::Paragraph { text } | Block::Quote { text, .. } => text.clone(),
-            Block::List { items, .. } => items.join("\n"),
+            Block::Paragraph { text } | Block::Quote { text, .. } => {
+                std::borrow::Cow::Borrowed(text)
+            }
+            Block::List { items, .. } => std::borrow::Cow::Owned(items.join("\n")),
             _ => return true,
         };
         t.len() < MIN_BYTES || seen.insert(text::key(&t))

@@ -311,7 +311,16 @@ fn is_byline(el: &crate::dom::Element) -> bool {
     {
         return true;
     }
-    let c = el.attr("class").unwrap_or("").to_ascii_lowercase();
+    let c = el.attr("class").unwrap_or("");
+    if c.len() < 6 {
+        return false;
+    }
+    // Lower-cased only when needed: this runs for every element.
+    let c = if c.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(c.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(c)
+    };
     c.contains("byline")
         || c.contains("author-name")
         || c.contains("authorname")

@@ -5,6 +5,23 @@ use std::collections::HashSet;
 /// Lower-cased alphanumeric words joined by single spaces: for comparing a
 /// heading with the title regardless of punctuation and spacing.
 pub fn key(s: &str) -> String {
+    if s.is_ascii() {
+        // Same key, byte by byte: most text is ASCII.
+        let mut out = Vec::with_capacity(s.len());
+        let mut gap = false;
+        for &b in s.as_bytes() {
+            if b.is_ascii_alphanumeric() {
+                if gap && !out.is_empty() {
+                    out.push(b' ');
+                }
+                gap = false;
+                out.push(b.to_ascii_lowercase());
+            } else {
+                gap = true;
+            }
+        }
+        return String::from_utf8(out).unwrap_or_default();
+    }
     let mut out = String::with_capacity(s.len());
     let mut gap = false;
     for c in s.chars() {
@@ -61,6 +78,10 @@ pub const MAX_FURNITURE_BYTES: usize = 900;
 
 /// Short lines that are page furniture wherever they appear.
 pub fn is_boilerplate_line(t: &str) -> bool {
+    // Long prose is neither furniture nor a boilerplate line: no key needed.
+    if t.len() > MAX_FURNITURE_BYTES && t.chars().count() > 120 {
+        return false;
+    }
     let k = key(t);
     if furniture(t, &k) {
         return true;
@@ -1151,6 +1172,12 @@ mod tests {
                 .filter(|w| !w.is_empty())
                 .count();
             proptest::prop_assert_eq!(word_count(&t), general);
+            let words: Vec<String> = t
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(str::to_ascii_lowercase)
+                .collect();
+            proptest::prop_assert_eq!(key(&t), words.join(" "));
             let mut fast = String::from("x");
             crate::dom::push_collapsed(&mut fast, &t);
             let mut slow = String::from("x");
