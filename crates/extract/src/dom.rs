@@ -232,7 +232,8 @@ fn new_node(data: NodeData) -> Node {
 #[derive(Clone)]
 struct Handle {
     id: NodeId,
-    name: Option<QualName>,
+    /// Shared: the tree builder clones handles constantly.
+    name: Option<std::rc::Rc<QualName>>,
 }
 
 struct Sink {
@@ -327,7 +328,9 @@ impl TreeSink for Sink {
     fn finish(self) -> Dom {
         let mut nodes = self.nodes.into_inner();
         for n in nodes.iter_mut() {
-            if let NodeData::Text(t) = &mut n.data {
+            if let NodeData::Text(t) = &mut n.data
+                && !t.is_ascii()
+            {
                 if let Some(fixed) = crate::text::fix_mojibake(t) {
                     *t = fixed;
                 }
@@ -380,7 +383,7 @@ impl TreeSink for Sink {
         }
         Handle {
             id,
-            name: Some(name),
+            name: Some(std::rc::Rc::new(name)),
         }
     }
 
