@@ -504,8 +504,9 @@ fn hidden(dom: &Dom, id: NodeId) -> bool {
     false
 }
 
-/// Teaser cards: short blocks whose heading is all one link to another page
-/// (another story's title and excerpt), three or more side by side, in a
+/// Teaser cards: short blocks whose heading is all one link to another page,
+/// or sits inside a link that wraps the whole card (another story's title
+/// and excerpt), three or more side by side, in a
 /// group that starts after most of the page's text. Stories link words in
 /// their text, not whole headings; a list of linked items that starts early
 /// is the story itself (a round-up of products or places).
@@ -534,7 +535,16 @@ fn drop_teaser_cards(dom: &Dom, an: &mut Analysis, dropped_sub: &[bool]) {
         }
         // A headline, not a name: teasers title other stories in a sentence.
         let t = an.text[i];
-        if t < 24 || an.link[i] * 10 < t * 9 || !links_within_site(dom, id, host) {
+        if t < 24 {
+            continue;
+        }
+        // Either the heading's own text is the link, or the heading sits in
+        // a link that wraps the whole card (picture, headline, excerpt).
+        let linked = match enclosing_link(dom, id) {
+            Some(a) => links_within_site(dom, a, host),
+            None => an.link[i] * 10 >= t * 9 && links_within_site(dom, id, host),
+        };
+        if !linked {
             continue;
         }
         found.push(id);
@@ -605,6 +615,11 @@ fn links_within_site(dom: &Dom, id: NodeId, host: Option<&str>) -> bool {
         cur = dom.next_in(id, c, false);
     }
     false
+}
+
+/// The `<a>` a few levels above `id`, if `id` sits inside a link.
+fn enclosing_link(dom: &Dom, id: NodeId) -> Option<NodeId> {
+    dom.ancestors(id).take(4).find(|&a| dom.tag(a) == Some("a"))
 }
 
 /// The first link below `id` points into the same page (`#section`): a

@@ -821,6 +821,45 @@ fn teaser_cards_after_the_story_are_dropped() {
 }
 
 #[test]
+fn cards_whose_link_wraps_headline_and_excerpt_are_dropped_after_the_story() {
+    // The whole card is one link (picture, headline, excerpt, date), so the
+    // heading's own text holds no link.
+    let card = |href: &str, title: &str, excerpt: &str| {
+        format!(
+            "<div class=\"slide\"><a class=\"card\" href=\"{href}\"><img src=\"/i.jpg\" alt=\"\">\
+             <div><h3>{title}</h3><p>{excerpt}</p><span>October 17</span></div></a></div>"
+        )
+    };
+    let cards: String = [
+        card(
+            "/travel/harbour-ferry",
+            "Harbour ferry adds an evening crossing for the summer",
+            "The new sailing leaves at nine and returns before midnight.",
+        ),
+        card(
+            "/food/market",
+            "Covered market reopens with twelve new stalls this spring",
+            "Traders moved back in after a year of building work.",
+        ),
+        card(
+            "/sport/regatta",
+            "Regatta moves to June after the spring floods again",
+            "Organisers said the course could not be marked in time.",
+        ),
+    ]
+    .concat();
+    let html = format!(
+        "<!DOCTYPE html><html><head><title>River floods lower town</title>\
+         <link rel=\"canonical\" href=\"https://news.example/story\"></head><body>\
+         <div class=\"content\">{STORY}<div class=\"slides\">{cards}</div></div></body></html>"
+    );
+    let text = text_of(&html);
+    assert!(text.contains("water drains from the hills"), "{text}");
+    assert!(!text.contains("Harbour ferry"), "{text}");
+    assert!(!text.contains("Traders moved back"), "{text}");
+}
+
+#[test]
 fn a_round_up_linking_to_other_sites_is_kept() {
     // The same shape, but each item links to another site: that is the story
     // (a round-up of places), not teasers.
