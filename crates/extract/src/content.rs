@@ -1365,7 +1365,9 @@ pub fn trim_header(
 /// desktop layout, a print copy, tab panels), all inside the chosen body.
 fn drop_repeats(blocks: &mut Vec<Block>) {
     const MIN_BYTES: usize = 80;
-    let mut seen: std::collections::HashSet<String, std::hash::BuildHasherDefault<FxHasher>> =
+    // 64-bit hashes of the comparison keys: a false match would need a
+    // collision between two long blocks of one page.
+    let mut seen: std::collections::HashSet<u64, std::hash::BuildHasherDefault<FxHasher>> =
         Default::default();
     blocks.retain(|b| {
         let t = match b {
@@ -1375,8 +1377,36 @@ fn drop_repeats(blocks: &mut Vec<Block>) {
             Block::List { items, .. } => std::borrow::Cow::Owned(items.join("\n")),
             _ => return true,
         };
-        t.len() < MIN_BYTES || seen.insert(text::key(&t))
+        t.len() < MIN_BYTES || seen.insert(key_hash(&t))
     });
+}
+
+/// A hash of [`text::key`] without building the key (ASCII text, the usual
+/// case, is hashed byte by byte; other text through the key itself).
+fn key_hash(t: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = FxHasher::default();
+    if !t.is_ascii() {
+        for b in text::key(t).bytes() {
+            h.write_u8(b);
+        }
+        return h.finish();
+    }
+    let mut gap = false;
+    let mut started = false;
+    for &b in t.as_bytes() {
+        if b.is_ascii_alphanumeric() {
+            if gap && started {
+                h.write_u8(b' ');
+            }
+            gap = false;
+            started = true;
+            h.write_u8(b.to_ascii_lowercase());
+        } else {
+            gap = true;
+        }
+    }
+    h.finish()
 }
 
 /// Removes the sections opened by furniture headings ("Related stories",
@@ -2161,6 +2191,26 @@ mod tests {
             }
             proptest::prop_assert_eq!(count_text(&t), (n, commas));
         }
+    }
+
+    #[test]
+    fn key_hash_is_the_hash_of_the_key() {
+        use std::hash::Hasher;
+        for t in [
+            "Rain, rain -- go away!",
+            "  Été à Paris, été 2024 ",
+            "",
+            "a",
+        ] {
+            let mut h = FxHasher::default();
+            for b in text::key(t).bytes() {
+                h.write_u8(b);
+            }
+            assert_eq!(key_hash(t), h.finish(), "{t}");
+        }
+        assert_eq!(key_hash("Rain, rain."), key_hash("rain RAIN"));
+        assert_eq!(key_hash("Rain\u{2014}rain"), key_hash("rain rain"));
+        assert_ne!(key_hash("rain rain"), key_hash("rainrain"));
     }
 
     #[test]

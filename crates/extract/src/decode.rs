@@ -397,7 +397,7 @@ fn copy_read_attrs(s: &str, from: usize, out: &mut String) -> Option<usize> {
             let l = &mut lower[..name.len()];
             l.copy_from_slice(name);
             l.make_ascii_lowercase();
-            std::str::from_utf8(l).is_ok_and(crate::dom::used_attr)
+            crate::dom::used_attr_bytes(l)
         };
         if keep {
             out.push(' ');

@@ -489,31 +489,36 @@ impl TreeSink for Sink {
 /// keeps lookups short on attribute-heavy pages. A new reader of an
 /// attribute must add it here (the `attributes_read_are_kept` test lists them).
 pub fn used_attr(name: &str) -> bool {
+    used_attr_bytes(name.as_bytes())
+}
+
+/// [`used_attr`] for a lower-cased name straight from the page's bytes.
+pub fn used_attr_bytes(name: &[u8]) -> bool {
     matches!(
         name,
-        "aria-controls"
-            | "class"
-            | "content"
-            | "datetime"
-            | "hidden"
-            | "href"
-            | "http-equiv"
-            | "id"
-            | "itemprop"
-            | "lang"
-            | "name"
-            | "property"
-            | "pubdate"
-            | "rel"
-            | "role"
-            | "src"
-            | "srcset"
-            | "style"
-            | "type"
-            | "xml:lang"
-            | "data-src"
-            | "data-lazy-src"
-            | "data-original"
+        b"aria-controls"
+            | b"class"
+            | b"content"
+            | b"datetime"
+            | b"hidden"
+            | b"href"
+            | b"http-equiv"
+            | b"id"
+            | b"itemprop"
+            | b"lang"
+            | b"name"
+            | b"property"
+            | b"pubdate"
+            | b"rel"
+            | b"role"
+            | b"src"
+            | b"srcset"
+            | b"style"
+            | b"type"
+            | b"xml:lang"
+            | b"data-src"
+            | b"data-lazy-src"
+            | b"data-original"
     )
 }
 
