@@ -148,13 +148,14 @@ impl Dom {
 /// Appends `t` with runs of whitespace collapsed into one space.
 pub fn push_collapsed(out: &mut String, t: &str) {
     let mut space = out.is_empty() || out.ends_with(' ');
-    if t.is_ascii() {
-        // Copy runs of visible bytes whole: most text is ASCII.
-        let b = t.as_bytes();
-        let ws = |c: u8| c.is_ascii_whitespace() || c == 0x0b;
-        let mut i = 0;
-        while i < b.len() {
-            if ws(b[i]) {
+    // Runs of visible ASCII are copied whole; only other characters are
+    // decoded (Unicode spaces collapse too).
+    let b = t.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c < 0x80 {
+            if c.is_ascii_whitespace() || c == 0x0b {
                 if !space {
                     out.push(' ');
                     space = true;
@@ -163,15 +164,15 @@ pub fn push_collapsed(out: &mut String, t: &str) {
                 continue;
             }
             let start = i;
-            while i < b.len() && !ws(b[i]) {
+            while i < b.len() && b[i] < 0x80 && !b[i].is_ascii_whitespace() && b[i] != 0x0b {
                 i += 1;
             }
             out.push_str(&t[start..i]);
             space = false;
+            continue;
         }
-        return;
-    }
-    for ch in t.chars() {
+        let ch = t[i..].chars().next().unwrap_or(' ');
+        i += ch.len_utf8();
         if ch.is_whitespace() {
             if !space {
                 out.push(' ');

@@ -312,7 +312,12 @@ fn is_byline(el: &crate::dom::Element) -> bool {
         return true;
     }
     let c = el.attr("class").unwrap_or("");
-    if c.len() < 6 {
+    // Every name below contains one of these two words, in any case.
+    let b = c.as_bytes();
+    if !b
+        .windows(6)
+        .any(|w| w.eq_ignore_ascii_case(b"author") || w.eq_ignore_ascii_case(b"byline"))
+    {
         return false;
     }
     // Lower-cased only when needed: this runs for every element.

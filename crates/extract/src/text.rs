@@ -5,42 +5,34 @@ use std::collections::HashSet;
 /// Lower-cased alphanumeric words joined by single spaces: for comparing a
 /// heading with the title regardless of punctuation and spacing.
 pub fn key(s: &str) -> String {
-    if s.is_ascii() {
-        // Same key, byte by byte: most text is ASCII.
-        let mut out = Vec::with_capacity(s.len());
-        let mut gap = false;
-        for &b in s.as_bytes() {
-            if b.is_ascii_alphanumeric() {
-                if gap && !out.is_empty() {
-                    out.push(b' ');
-                }
-                gap = false;
-                out.push(b.to_ascii_lowercase());
-            } else {
-                gap = true;
-            }
-        }
-        return String::from_utf8(out).unwrap_or_default();
-    }
     let mut out = String::with_capacity(s.len());
     let mut gap = false;
-    for c in s.chars() {
-        if c.is_ascii() {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c < 0x80 {
+            // ASCII, the usual case: no decoding.
             if c.is_ascii_alphanumeric() {
                 if gap && !out.is_empty() {
                     out.push(' ');
                 }
                 gap = false;
-                out.push(c.to_ascii_lowercase());
+                out.push(char::from(c.to_ascii_lowercase()));
             } else {
                 gap = true;
             }
-        } else if c.is_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let ch = s[i..].chars().next().unwrap_or(' ');
+        i += ch.len_utf8();
+        if ch.is_alphanumeric() {
             if gap && !out.is_empty() {
                 out.push(' ');
             }
             gap = false;
-            out.extend(c.to_lowercase());
+            out.extend(ch.to_lowercase());
         } else {
             gap = true;
         }
@@ -56,20 +48,29 @@ pub fn word_set(s: &str) -> HashSet<String> {
 }
 
 pub fn word_count(s: &str) -> usize {
-    if s.is_ascii() {
-        // Same count, byte by byte: most text is ASCII.
-        let mut n = 0;
-        let mut in_word = false;
-        for &b in s.as_bytes() {
-            let w = b.is_ascii_alphanumeric();
-            n += usize::from(w && !in_word);
-            in_word = w;
-        }
-        return n;
+    // Byte by byte, decoding only non-ASCII characters: most text is ASCII
+    // with the odd curly quote.
+    let b = s.as_bytes();
+    let mut n = 0;
+    let mut in_word = false;
+    let mut i = 0;
+    while i < b.len() {
+        let (w, len) = if b[i] < 0x80 {
+            (b[i].is_ascii_alphanumeric(), 1)
+        } else {
+            let c = s[i..].chars().next().unwrap_or(' ');
+            (c.is_alphanumeric(), c.len_utf8())
+        };
+        n += usize::from(w && !in_word);
+        in_word = w;
+        i += len;
     }
-    s.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .count()
+    n
+}
+
+/// Words in a comparison key (one space between words).
+pub fn key_words(k: &str) -> usize {
+    k.bytes().filter(|&b| b == b' ').count() + 1
 }
 
 /// No line longer than this (in bytes) is taken for furniture: the longest
@@ -196,7 +197,7 @@ pub fn is_boilerplate_line(t: &str) -> bool {
         "source ",
         "this article was originally published",
     ];
-    let words = k.split(' ').count();
+    let words = key_words(&k);
     let short =
         t.chars().count() < 80 && words <= 8 && !t.trim_end().ends_with(['.', '!', '?', ':']);
     PREFIX
@@ -215,11 +216,7 @@ fn furniture(t: &str, k: &str) -> bool {
     if t.len() > MAX_FURNITURE_BYTES {
         return false;
     }
-    let words = if k.is_empty() {
-        0
-    } else {
-        k.split(' ').count()
-    };
+    let words = if k.is_empty() { 0 } else { key_words(&k) };
     words > 0
         && (is_call_to_action(k, words)
             || is_credit_line(t, k, words)
@@ -380,7 +377,7 @@ fn is_credit_line(t: &str, k: &str, words: usize) -> bool {
                 }
             }
         }
-        let tw = k.split(' ').count();
+        let tw = key_words(&k);
         let no_stop = !t.trim_end().ends_with('.');
         if no_stop
             && tw <= 8
@@ -424,11 +421,7 @@ fn is_credit_line(t: &str, k: &str, words: usize) -> bool {
                 continue;
             }
             let rest = key(after);
-            let n = if rest.is_empty() {
-                0
-            } else {
-                rest.split(' ').count()
-            };
+            let n = if rest.is_empty() { 0 } else { key_words(&rest) };
             if p > 0
                 && n <= 6
                 && (m.starts_with('|') || m.starts_with('(') || p + m.len() + 60 >= lower.len())
@@ -462,11 +455,7 @@ fn contains_words(k: &str, needle: &str) -> bool {
 /// A sign-up, subscription or paywall pitch.
 pub fn is_sign_up_pitch(t: &str) -> bool {
     let k = key(t);
-    let words = if k.is_empty() {
-        0
-    } else {
-        k.split(' ').count()
-    };
+    let words = if k.is_empty() { 0 } else { key_words(&k) };
     words > 0 && is_call_to_action(&k, words)
 }
 
@@ -919,7 +908,7 @@ pub fn is_placeholder(t: &str) -> bool {
 
 pub fn is_junk_heading(t: &str) -> bool {
     let k = key(t);
-    if k.split(' ').count() > 8 {
+    if key_words(&k) > 8 {
         return false;
     }
     const STARTS: &[&str] = &[
@@ -977,7 +966,7 @@ pub fn is_junk_heading(t: &str) -> bool {
 /// may be the story's own sections.
 pub fn opens_furniture_section(t: &str) -> bool {
     let k = key(t);
-    if k.is_empty() || k.split(' ').count() > 8 {
+    if k.is_empty() || key_words(&k) > 8 {
         return false;
     }
     // "Related: <headline>" and "Read more" label one teaser, not a section.
@@ -1166,16 +1155,16 @@ mod tests {
         /// The ASCII fast paths count and collapse exactly as the general
         /// (char by char) paths do.
         #[test]
-        fn ascii_fast_paths_match_the_general_ones(t in "[ -~\t\n\x0b\x0c\r]{0,80}") {
+        fn fast_paths_match_the_char_by_char_ones(t in "[ -~\t\n\x0b\x0c\r\u{a0}\u{2019}\u{3000}éÉß]{0,80}") {
             let general = t
                 .split(|c: char| !c.is_alphanumeric())
                 .filter(|w| !w.is_empty())
                 .count();
             proptest::prop_assert_eq!(word_count(&t), general);
             let words: Vec<String> = t
-                .split(|c: char| !c.is_ascii_alphanumeric())
+                .split(|c: char| !c.is_alphanumeric())
                 .filter(|w| !w.is_empty())
-                .map(str::to_ascii_lowercase)
+                .map(str::to_lowercase)
                 .collect();
             proptest::prop_assert_eq!(key(&t), words.join(" "));
             let mut fast = String::from("x");
