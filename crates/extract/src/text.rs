@@ -216,7 +216,7 @@ fn furniture(t: &str, k: &str) -> bool {
     if t.len() > MAX_FURNITURE_BYTES {
         return false;
     }
-    let words = if k.is_empty() { 0 } else { key_words(&k) };
+    let words = if k.is_empty() { 0 } else { key_words(k) };
     words > 0
         && (is_call_to_action(k, words)
             || is_credit_line(t, k, words)
@@ -377,7 +377,7 @@ fn is_credit_line(t: &str, k: &str, words: usize) -> bool {
                 }
             }
         }
-        let tw = key_words(&k);
+        let tw = key_words(k);
         let no_stop = !t.trim_end().ends_with('.');
         if no_stop
             && tw <= 8
