@@ -679,11 +679,20 @@ fn count_text(t: &str) -> (u32, u32) {
     let mut commas = 0u32;
     let mut i = 0;
     while i < b.len() {
-        let c = b[i];
-        if c < 0x80 {
-            n += u32::from(!c.is_ascii_whitespace() && c != 0x0b);
-            commas += u32::from(c == b',');
-            i += 1;
+        let end = b[i..]
+            .iter()
+            .position(|&c| c >= 0x80)
+            .map_or(b.len(), |p| i + p);
+        if end > i {
+            // An ASCII run: counted without a branch per byte.
+            let run = &b[i..end];
+            let blank = run
+                .iter()
+                .filter(|&&c| matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r'))
+                .count();
+            n += (run.len() - blank) as u32;
+            commas += run.iter().filter(|&&c| c == b',').count() as u32;
+            i = end;
             continue;
         }
         let ch = t[i..].chars().next().unwrap_or(' ');
