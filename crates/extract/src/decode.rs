@@ -2,6 +2,8 @@
 //! input is HTML at all, and a cheap pre-pass that cuts out scripts, styles,
 //! SVG and comments before the (much slower) HTML5 tokenizer sees them.
 
+use std::borrow::Cow;
+
 use encoding_rs::{Encoding, UTF_8};
 use memchr::memchr;
 
@@ -9,22 +11,23 @@ use crate::ExtractError;
 
 /// Decodes `bytes` to text, choosing the charset from (in order) a byte-order
 /// mark, the HTTP Content-Type header, a `<meta>` declaration, then detection.
-pub fn decode(
-    bytes: &[u8],
+pub fn decode<'a>(
+    bytes: &'a [u8],
     content_type: Option<&str>,
-) -> Result<(String, &'static Encoding), ExtractError> {
+) -> Result<(Cow<'a, str>, &'static Encoding), ExtractError> {
     if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
         let (text, _) = enc.decode_without_bom_handling(&bytes[bom_len..]);
         if !looks_like_html(&text) {
             return Err(ExtractError::NotHtml("no HTML markup found".into()));
         }
-        return Ok((text.into_owned(), enc));
+        return Ok((text, enc));
     }
     check_binary(bytes)?;
     let declared = content_type
         .and_then(charset_from_content_type)
         .or_else(|| meta_charset(&bytes[..bytes.len().min(16 * 1024)]));
-    let utf8_ok = std::str::from_utf8(bytes).is_ok();
+    let utf8 = std::str::from_utf8(bytes).ok();
+    let utf8_ok = utf8.is_some();
     let enc = match declared {
         // Pages that declare a legacy charset but are valid UTF-8 with
         // non-ASCII text are far more often mislabelled than not.
@@ -45,8 +48,11 @@ pub fn decode(
     } else {
         UTF_8
     };
-    let (text, _) = enc.decode_without_bom_handling(bytes);
-    let text = text.into_owned();
+    // Valid UTF-8 (most pages) is used in place, not validated twice.
+    let text = match utf8 {
+        Some(t) if enc == UTF_8 => Cow::Borrowed(t),
+        _ => enc.decode_without_bom_handling(bytes).0,
+    };
     if !looks_like_html(&text) {
         return Err(ExtractError::NotHtml("no HTML markup found".into()));
     }
