@@ -1328,6 +1328,68 @@ pub fn emit(
 /// again (an `<h1>`, or a heading that is the page title), the standfirst
 /// (the meta description), and author-name lines, all before the first
 /// paragraph of prose.
+/// Drops author bios at the end of the story: a short paragraph in the last
+/// third of the blocks that opens with the name of one of the page's authors
+/// and goes on the way bios do ("Jane Roe is a reporter...", "Jane Roe,
+/// editor, has covered..."), with a line just before it that only names the
+/// author. Stories mention their reporters in the third person rarely, and
+/// not in that shape at the bottom.
+pub fn drop_author_bios(blocks: &mut Vec<Block>, authors: &[String]) {
+    const MAX_BIO: usize = 900;
+    const BIO_TURNS: &[&str] = &[
+        " is ",
+        " was ",
+        " has ",
+        " had ",
+        " writes",
+        " covers",
+        " joined",
+        " studied",
+        " holds",
+        " lives",
+        " works",
+        " specializes",
+        " specialises",
+        ", ",
+    ];
+    let names: Vec<&str> = authors
+        .iter()
+        .map(|a| a.trim())
+        .filter(|a| a.len() >= 5 && a.contains(' '))
+        .collect();
+    if names.is_empty() || blocks.len() < 3 {
+        return;
+    }
+    let from = blocks.len() - blocks.len() / 3;
+    let mut drop = vec![false; blocks.len()];
+    for i in from..blocks.len() {
+        let Block::Paragraph { text } = &blocks[i] else {
+            continue;
+        };
+        if text.len() > MAX_BIO {
+            continue;
+        }
+        let bio = names.iter().any(|n| {
+            text.strip_prefix(n)
+                .is_some_and(|rest| BIO_TURNS.iter().any(|t| rest.starts_with(t)))
+        });
+        if !bio {
+            continue;
+        }
+        drop[i] = true;
+        // The name (or "About Jane Roe") on its own line above the bio.
+        if let Some(Block::Paragraph { text: t } | Block::Heading { text: t, .. }) =
+            i.checked_sub(1).map(|p| &blocks[p])
+            && t.len() < 80
+            && names.iter().any(|n| t.contains(n))
+        {
+            drop[i - 1] = true;
+        }
+    }
+    let mut d = drop.into_iter();
+    blocks.retain(|_| !d.next().unwrap_or(false));
+}
+
 pub fn trim_header(
     blocks: &mut Vec<Block>,
     title: Option<&str>,

@@ -188,6 +188,7 @@ pub fn extract(
         meta.description.as_deref(),
         &meta.authors,
     );
+    content::drop_author_bios(&mut blocks, &meta.authors);
     if blocks.is_empty()
         && let Some(b) = &meta.article_body
     {

@@ -967,3 +967,39 @@ fn headings_that_link_to_themselves_are_kept() {
     assert!(text.contains("What happened"), "{text}");
     assert!(text.contains("What comes next"), "{text}");
 }
+
+fn page_by(author: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html><head><title>River floods lower town</title>\
+         <meta name=\"author\" content=\"{author}\"></head><body>{body}</body></html>"
+    )
+}
+
+#[test]
+fn the_author_bio_at_the_end_goes_with_its_name_line() {
+    let html = page_by(
+        "Jane Roe",
+        &format!(
+            "<article>{STORY}{STORY2}<p>Jane Roe</p><p>Jane Roe is a reporter on the river desk. She has covered \
+             floods, ferries and the harbour for ten years.</p></article>"
+        ),
+    );
+    let text = text_of(&html);
+    assert!(text.contains("clean-up would take far longer"), "{text}");
+    assert!(!text.contains("river desk"), "{text}");
+    assert!(!text.ends_with("Jane Roe"), "{text}");
+}
+
+#[test]
+fn the_author_named_early_in_the_story_is_not_a_bio() {
+    // Near the top, and a sentence that only starts with the name: the story.
+    let html = page_by(
+        "Jane Roe",
+        &format!(
+            "<article><p>Jane Roe, who walked the quay at dawn, counted forty shops with water above the door \
+             and spoke to owners clearing out their stock.</p>{STORY}{STORY2}</article>"
+        ),
+    );
+    let text = text_of(&html);
+    assert!(text.contains("counted forty shops"), "{text}");
+}
