@@ -229,6 +229,22 @@ pub fn prestrip(s: &str) -> String {
     let mut last = 0;
     let mut i = 0;
     let mut depth = 0usize;
+    // The next `>` at or after the current tag, found once and reused while
+    // the scan moves on: pages full of `<` and no `>` stay linear.
+    let mut gt: Option<usize> = None;
+    let mut next_gt = |p: usize| -> usize {
+        match gt {
+            Some(g) if g >= p => g,
+            _ => {
+                let g = memchr(b'>', &b[p..]).map_or(b.len(), |e| p + e);
+                gt = Some(g);
+                g
+            }
+        }
+    };
+    // Bytes that failed attribute rewrites may scan in all (tags that never
+    // end); past it, tags are left as they are.
+    let mut rewrite_budget = 4 * b.len() + 4096;
     'scan: while let Some(p) = memchr(b'<', &b[i..]) {
         let p = i + p;
         let rest = &b[p + 1..];
@@ -259,7 +275,7 @@ pub fn prestrip(s: &str) -> String {
                 let name = &rest[name_start..name_start + name_len];
                 let counted =
                     !is_void_or_optional(name) && !RAW.iter().any(|r| name.eq_ignore_ascii_case(r));
-                let tag_end = memchr(b'>', &b[p..]).map_or(b.len(), |e| p + e + 1);
+                let tag_end = (next_gt(p) + 1).min(b.len());
                 let self_closing = tag_end >= 2 && b[tag_end - 2] == b'/';
                 if counted && !self_closing {
                     if closing {
@@ -291,11 +307,12 @@ pub fn prestrip(s: &str) -> String {
                     .get(name.len())
                     .is_none_or(|c| c.is_ascii_whitespace() || *c == b'>' || *c == b'/')
             {
-                let open_end = memchr(b'>', &b[p..]).map_or(b.len(), |e| p + e + 1);
+                let open_end = (next_gt(p) + 1).min(b.len());
                 if *name == b"script" {
                     let open = s[p..open_end].to_ascii_lowercase();
                     if open.contains("ld+json") {
-                        i = open_end;
+                        // Kept verbatim: markup inside its strings is data.
+                        i = find_close(b, open_end, name).unwrap_or(b.len());
                         continue 'scan;
                     }
                 }
@@ -321,30 +338,40 @@ pub fn prestrip(s: &str) -> String {
                 continue 'scan;
             }
         }
-        if start_tag {
+        if start_tag && rewrite_budget > 0 {
             // Attributes nothing reads (data-*, aria-*, sizes...) are most of
             // a modern page's bytes; the tokenizer need not see them.
-            let name_end = p
-                + 1
-                + rest
-                    .iter()
-                    .take_while(|c| !is_tag_space(**c) && **c != b'>' && **c != b'/')
-                    .count();
-            out.push_str(&s[last..name_end]);
-            let mark = out.len();
-            if let Some(end) = copy_read_attrs(s, name_end, &mut out) {
-                last = end;
-                i = end;
-                continue;
+            let name_len = rest
+                .iter()
+                .take(MAX_NAME + 1)
+                .take_while(|c| !is_tag_space(**c) && **c != b'>' && **c != b'/')
+                .count();
+            if name_len <= MAX_NAME {
+                let name_end = p + 1 + name_len;
+                let mark = out.len();
+                out.push_str(&s[last..name_end]);
+                match copy_read_attrs(s, name_end, &mut out) {
+                    Some(end) => {
+                        last = end;
+                        i = end;
+                        continue;
+                    }
+                    None => {
+                        // Leave the tag to the tokenizer as it stands.
+                        out.truncate(mark);
+                        rewrite_budget = rewrite_budget.saturating_sub(b.len() - name_end);
+                    }
+                }
             }
-            out.truncate(mark);
-            last = name_end;
         }
         i = p + 1;
     }
     out.push_str(&s[last..]);
     out
 }
+
+/// Longer tag names are left alone (no page needs them rewritten).
+const MAX_NAME: usize = 64;
 
 fn is_tag_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c')
@@ -445,6 +472,33 @@ mod tests {
         );
         // A tag that never ends is left alone.
         assert_eq!(prestrip("<p>a<div class=\"x"), "<p>a<div class=\"x");
+    }
+
+    #[test]
+    fn prestrip_is_linear_on_tags_that_never_end() {
+        // Every `<` opens a tag with no `>` after it, or one that runs to the
+        // end of the page: no quadratic rescans, no panic.
+        let pages = [
+            "<p>".to_string() + &"<a".repeat(200_000),
+            "<p x=\"".to_string() + &"<b c=\"d\">".repeat(50_000),
+            "<p>".to_string() + &"<div class=x ".repeat(50_000),
+            "<p>".to_string() + &"<a".repeat(100_000) + ">",
+        ];
+        for page in pages {
+            let t = std::time::Instant::now();
+            let out = prestrip(&page);
+            assert!(out.len() <= page.len() + 16);
+            assert!(t.elapsed().as_millis() < 2_000, "{:?}", t.elapsed());
+        }
+    }
+
+    #[test]
+    fn json_ld_is_not_rewritten() {
+        let s = "<script type=\"application/ld+json\">{\"articleBody\":\"<p data-x=\\\"1\\\">Hi</p>\"}</script><p data-y=2>a</p>";
+        assert_eq!(
+            prestrip(s),
+            "<script type=\"application/ld+json\">{\"articleBody\":\"<p data-x=\\\"1\\\">Hi</p>\"}</script><p>a</p>"
+        );
     }
 
     #[test]
