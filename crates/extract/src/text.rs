@@ -127,6 +127,16 @@ pub fn is_boilerplate_line(t: &str) -> bool {
         "comments",
         "leave a comment",
         "leave a reply",
+        "add a comment",
+        "post a comment",
+        "contact us",
+        "you might like",
+        "you may like",
+        "article continues below",
+        "story continues below",
+        "pin this for later",
+        "pin it for later",
+        "save for later",
         "read more",
         "continue reading",
         "related",
@@ -177,7 +187,7 @@ pub fn is_boilerplate_line(t: &str) -> bool {
         "in this article",
         "contents",
     ];
-    if EXACT.contains(&k.as_str()) {
+    if EXACT.contains(&k.as_str()) || is_page_counter(&k) || is_relative_time_line(&k) {
         return true;
     }
     const PREFIX: &[&str] = &[
@@ -601,6 +611,59 @@ fn is_related_intro(t: &str, k: &str, words: usize) -> bool {
     START.iter().any(|p| k.starts_with(p))
 }
 
+/// "Page 2 of 8": a pager's label.
+fn is_page_counter(k: &str) -> bool {
+    let w: Vec<&str> = k.split(' ').collect();
+    matches!(w.as_slice(), ["page", a, "of", b]
+        if a.bytes().all(|c| c.is_ascii_digit()) && b.bytes().all(|c| c.is_ascii_digit()))
+}
+
+/// "Posted 2 days ago", "Updated: 3 hours ago, last modified 2 days ago":
+/// a short stamp of relative times.
+fn is_relative_time_line(k: &str) -> bool {
+    const LEADS: &[&str] = &[
+        "posted ",
+        "updated ",
+        "published ",
+        "modified ",
+        "last updated ",
+        "last modified ",
+    ];
+    key_words(k) <= 12
+        && LEADS.iter().any(|l| k.starts_with(l))
+        && k.ends_with(" ago")
+        && k.split(' ').all(|w| {
+            w.bytes().all(|c| c.is_ascii_digit())
+                || matches!(
+                    w,
+                    "posted"
+                        | "updated"
+                        | "published"
+                        | "modified"
+                        | "last"
+                        | "ago"
+                        | "a"
+                        | "an"
+                        | "second"
+                        | "seconds"
+                        | "minute"
+                        | "minutes"
+                        | "min"
+                        | "mins"
+                        | "hour"
+                        | "hours"
+                        | "day"
+                        | "days"
+                        | "week"
+                        | "weeks"
+                        | "month"
+                        | "months"
+                        | "year"
+                        | "years"
+                )
+        })
+}
+
 fn looks_like_date_line(k: &str) -> bool {
     const MONTHS: &[&str] = &[
         "january",
@@ -1002,7 +1065,7 @@ pub fn opens_furniture_section(t: &str) -> bool {
         return false;
     }
     const EXACT: &[&str] = &["recommended", "popular", "trending", "tags", "comments"];
-    if EXACT.contains(&k.as_str()) {
+    if EXACT.contains(&k.as_str()) || is_page_counter(&k) || is_relative_time_line(&k) {
         return true;
     }
     const STARTS: &[&str] = &[
@@ -1194,6 +1257,30 @@ mod tests {
                 }
             }
             proptest::prop_assert_eq!(fast, slow);
+        }
+    }
+
+    #[test]
+    fn page_furniture_lines_are_boilerplate_but_sentences_using_the_words_are_not() {
+        for line in [
+            "Add A Comment",
+            "CONTACT US",
+            "You might like",
+            "Article Continues Below",
+            "Pin this for later!",
+            "Page 1 of 8",
+            "Posted: 2 days ago Last Modified: 2 days ago",
+            "Updated 5 hours ago",
+        ] {
+            assert!(is_boilerplate_line(line), "{line}");
+        }
+        for line in [
+            "Contact us if you saw the boat leave the harbour on Tuesday night.",
+            "You might like the new ferry more than the old one, the captain said.",
+            "Page 12 of the report lists every flooded street.",
+            "Posted guards stood at the bridge until the water fell two days ago.",
+        ] {
+            assert!(!is_boilerplate_line(line), "{line}");
         }
     }
 
