@@ -125,18 +125,20 @@ const ENV_NAMES: &[(&str, &str)] = &[
     ("SMTP_URL", "mail.smtp_url"),
 ];
 
-/// Variables that belong to the tooling, not the config tree.
-const ENV_IGNORED: &[&str] = &["CONFIG", "LOG", "TEST_DATABASE_URL", "TEST_AIOSMTPD"];
+/// Variables that belong to the tooling, not the config tree (and every `NEWSDESK_TEST_*`, which
+/// the test scripts set for the test binaries).
+const ENV_IGNORED: &[&str] = &["CONFIG", "LOG", "VENV"];
+
+fn tooling_env(key: &str) -> bool {
+    let upper = key.to_ascii_uppercase();
+    upper.starts_with("TEST_") || ENV_IGNORED.contains(&upper.as_str())
+}
 
 /// Loads the config: defaults < TOML file < environment < flags. The TOML file is `config_file` if
 /// given, else `newsdesk.toml` in the data directory when it exists.
 pub fn load(config_file: Option<&Path>, overrides: &Overrides) -> anyhow::Result<Config> {
     let env = Env::prefixed("NEWSDESK_")
-        .filter(|k| {
-            !ENV_IGNORED
-                .iter()
-                .any(|i| k.as_str().eq_ignore_ascii_case(i))
-        })
+        .filter(|k| !tooling_env(k.as_str()))
         .map(|k| {
             let upper = k.as_str().to_ascii_uppercase();
             match ENV_NAMES.iter().find(|(name, _)| *name == upper) {
@@ -203,6 +205,23 @@ mod tests {
         figment::Jail::expect_with(|jail| {
             jail.create_file("nd.toml", "listn = \"127.0.0.1:9000\"\n")?;
             assert!(load(Some(Path::new("nd.toml")), &Overrides::default()).is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail error type, not ours
+    fn test_tooling_variables_are_not_config_but_unknown_ones_are_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("NEWSDESK_TEST_SOMETHING_NEW", "/usr/bin/python3");
+            jail.set_env("NEWSDESK_VENV", "/tmp/venv");
+            jail.set_env("NEWSDESK_LOG", "debug");
+            assert!(load(None, &Overrides::default()).is_ok());
+            jail.set_env("NEWSDESK_LISTN", "127.0.0.1:9000");
+            assert!(
+                load(None, &Overrides::default()).is_err(),
+                "a typo is refused"
+            );
             Ok(())
         });
     }
