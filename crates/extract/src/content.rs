@@ -673,33 +673,23 @@ fn page_host<'d>(dom: &'d Dom, an: &Analysis) -> Option<&'d str> {
 }
 
 fn count_text(t: &str) -> (u32, u32) {
-    // Byte by byte, decoding only non-ASCII characters.
-    let b = t.as_bytes();
     let mut n = 0u32;
     let mut commas = 0u32;
-    let mut i = 0;
-    while i < b.len() {
-        let end = b[i..]
-            .iter()
-            .position(|&c| c >= 0x80)
-            .map_or(b.len(), |p| i + p);
-        if end > i {
-            // An ASCII run: counted without a branch per byte.
-            let run = &b[i..end];
-            let blank = run
-                .iter()
-                .filter(|&&c| matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r'))
-                .count();
-            n += (run.len() - blank) as u32;
-            commas += run.iter().filter(|&&c| c == b',').count() as u32;
-            i = end;
-            continue;
-        }
-        let ch = t[i..].chars().next().unwrap_or(' ');
-        i += ch.len_utf8();
-        if !ch.is_whitespace() {
-            n += 1;
-            commas += u32::from(matches!(ch, '，' | '、'));
+    for piece in text::pieces(t) {
+        match piece {
+            text::Piece::Ascii(run) => {
+                let blank = run
+                    .iter()
+                    .filter(|&&c| matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r'))
+                    .count();
+                n += (run.len() - blank) as u32;
+                commas += run.iter().filter(|&&c| c == b',').count() as u32;
+            }
+            text::Piece::Other(ch) if !ch.is_whitespace() => {
+                n += 1;
+                commas += u32::from(matches!(ch, '，' | '、'));
+            }
+            text::Piece::Other(_) => {}
         }
     }
     (n, commas)

@@ -47,37 +47,60 @@ pub fn word_set(s: &str) -> HashSet<String> {
         .collect()
 }
 
-pub fn word_count(s: &str) -> usize {
-    // Runs of ASCII are counted without a branch per byte; only other
-    // characters are decoded (most text is ASCII with the odd curly quote).
-    fn alnum(c: u8) -> bool {
-        ((c | 0x20).wrapping_sub(b'a') < 26) | (c.wrapping_sub(b'0') < 10)
-    }
+/// A piece of a string: a run of ASCII bytes, or one other character.
+pub enum Piece<'a> {
+    Ascii(&'a [u8]),
+    Other(char),
+}
+
+/// `s` as ASCII runs and single non-ASCII characters: the counting fast paths
+/// take a run at once and decode only what is not ASCII (most text is ASCII
+/// with the odd curly quote).
+pub fn pieces(s: &str) -> impl Iterator<Item = Piece<'_>> {
     let b = s.as_bytes();
-    let mut n = 0;
-    let mut prev_word = false;
     let mut i = 0;
-    while i < b.len() {
+    std::iter::from_fn(move || {
+        if i >= b.len() {
+            return None;
+        }
         let end = b[i..]
             .iter()
             .position(|&c| c >= 0x80)
             .map_or(b.len(), |p| i + p);
         if end > i {
             let run = &b[i..end];
-            n += usize::from(alnum(run[0]) && !prev_word);
-            n += run
-                .windows(2)
-                .filter(|w| alnum(w[1]) & !alnum(w[0]))
-                .count();
-            prev_word = alnum(run[run.len() - 1]);
             i = end;
-            continue;
+            return Some(Piece::Ascii(run));
         }
-        let c = s[i..].chars().next().unwrap_or(' ');
-        let w = c.is_alphanumeric();
-        n += usize::from(w && !prev_word);
-        prev_word = w;
-        i += c.len_utf8();
+        let ch = s[i..].chars().next().unwrap_or(' ');
+        i += ch.len_utf8();
+        Some(Piece::Other(ch))
+    })
+}
+
+pub fn word_count(s: &str) -> usize {
+    fn alnum(c: u8) -> bool {
+        ((c | 0x20).wrapping_sub(b'a') < 26) | (c.wrapping_sub(b'0') < 10)
+    }
+    let mut n = 0;
+    let mut prev_word = false;
+    for piece in pieces(s) {
+        match piece {
+            Piece::Ascii(run) => {
+                // Word starts counted without a branch per byte.
+                n += usize::from(alnum(run[0]) && !prev_word);
+                n += run
+                    .windows(2)
+                    .filter(|w| alnum(w[1]) & !alnum(w[0]))
+                    .count();
+                prev_word = alnum(run[run.len() - 1]);
+            }
+            Piece::Other(c) => {
+                let w = c.is_alphanumeric();
+                n += usize::from(w && !prev_word);
+                prev_word = w;
+            }
+        }
     }
     n
 }
