@@ -167,7 +167,7 @@ pub async fn send_issue(
     let _ = committer.await;
     // Every mark is durable now; on an error return the journal stays for the next run.
     if result.is_ok()
-        && let Some(j) = journal.and_then(|j| Arc::try_unwrap(j).ok())
+        && let Some(j) = &journal
     {
         j.remove();
     }

@@ -69,8 +69,9 @@ impl Journal {
         }
     }
 
-    /// Done: every handed-over message's mark is durable in the send log.
-    pub fn remove(self) {
+    /// Done: every handed-over message's mark is durable in the send log. (The lock goes when
+    /// the last handle is dropped.)
+    pub fn remove(&self) {
         if let Err(e) = std::fs::remove_file(&self.path) {
             tracing::warn!(error = %e, path = %self.path.display(), "cannot remove the send journal");
         }

@@ -184,6 +184,29 @@ fn newsdesk(dir: &Path, smtp: &str) -> Command {
     c
 }
 
+/// Starts `newsletter send`, waits until the sink holds `count` messages (the sender must still
+/// be running), waits `then`, and kills the sender with SIGKILL.
+fn send_then_kill_9_once_the_sink_has(dir: &Path, sink: &Sink, count: usize, then: Duration) {
+    let mut sender = newsdesk(dir, &sink.url())
+        .args(["newsletter", "send"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn newsdesk");
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while sink.count() < count {
+        assert!(Instant::now() < deadline, "the sink never got {count}");
+        assert!(
+            sender.try_wait().unwrap().is_none(),
+            "send ended before the kill"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(then);
+    sender.kill().expect("SIGKILL"); // Child::kill is SIGKILL on Unix
+    sender.wait().unwrap();
+}
+
 fn run_send(dir: &Path, smtp: &str, extra: &[&str]) -> String {
     let out = newsdesk(dir, smtp)
         .args(["newsletter", "send"])
@@ -209,23 +232,7 @@ async fn kill_9_mid_send_then_restart_gives_each_of_10000_recipients_exactly_one
     let data = tmp.path().join("data");
     let store = seed(&data, N, &[]).await;
 
-    let mut first = newsdesk(&data, &sink.url())
-        .args(["newsletter", "send"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn newsdesk");
-    let deadline = Instant::now() + Duration::from_secs(300);
-    while sink.count() < N / 5 {
-        assert!(Instant::now() < deadline, "the first send never got going");
-        assert!(
-            first.try_wait().unwrap().is_none(),
-            "send ended before the kill"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    first.kill().expect("SIGKILL"); // Child::kill is SIGKILL on Unix
-    first.wait().unwrap();
+    send_then_kill_9_once_the_sink_has(&data, &sink, N / 5, Duration::ZERO);
     let at_kill = sink.count();
     assert!(at_kill < N, "the kill came too late to test anything");
 
@@ -294,25 +301,9 @@ async fn a_message_whose_dot_was_written_before_a_kill_is_not_sent_again() {
         };
         let data = tmp.path().join("data");
         let store = seed(&data, 3, &["stall@example.org"]).await;
-        let mut first = newsdesk(&data, &sink.url())
-            .args(["newsletter", "send"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn newsdesk");
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while sink.count() < 4 {
-            assert!(Instant::now() < deadline, "the sink never got all four");
-            assert!(
-                first.try_wait().unwrap().is_none(),
-                "send ended while stalled"
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        // Let the sender reach its wait for stall@'s reply (the others are recorded by now).
-        std::thread::sleep(Duration::from_millis(300));
-        first.kill().expect("SIGKILL");
-        first.wait().unwrap();
+        // The extra pause lets the sender reach its wait for stall@'s reply (the others are
+        // recorded by then).
+        send_then_kill_9_once_the_sink_has(&data, &sink, 4, Duration::from_millis(300));
         let issue = store.list_issues(None, 1).await.unwrap()[0].id;
         assert_eq!(store.delivery_counts(issue).await.unwrap().sent, 3);
         if !keep_journal {
