@@ -620,4 +620,24 @@ mod tests {
         assert_eq!(files.len(), 1);
         assert!(files[0].file_name().to_string_lossy().ends_with(".eml"));
     }
+
+    #[tokio::test]
+    async fn an_outbox_message_is_handed_over_once_its_file_is_in_place() {
+        let dir = tempfile::tempdir().expect("dir");
+        let outbox = dir.path().join("outbox");
+        let t = Transport::new(&[], 1, "example.org", &outbox).expect("t");
+        let env =
+            Envelope::new(None, vec!["b@example.org".parse().expect("addr")]).expect("envelope");
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let watch = outbox.clone();
+        let h: HandOver = Arc::new(move |x| {
+            let files = std::fs::read_dir(&watch).map(|d| d.count()).unwrap_or(0);
+            log.lock().expect("lock").push((x, files));
+        });
+        t.send_watched(&env, b"Subject: hi\r\n\r\nbody\r\n", "<x@y>", Some(h))
+            .await
+            .expect("send");
+        assert_eq!(*seen.lock().expect("lock"), vec![(Handed::Out, 1)]);
+    }
 }
