@@ -23,26 +23,12 @@ impl ThisStore {
             return Ok(Vec::new());
         }
         let ids: Vec<Id> = rows.iter().map(|r| r.id).collect();
-        let tags: Vec<ArticleTagRow> = sqlx::query_as(concat!(
-            "SELECT at.article_id, t.id, t.slug, t.name, t.description
-             FROM article_tags at JOIN tags t ON t.id = at.tag_id
-             WHERE at.article_id ",
-            in_list!(1),
-            " ORDER BY at.article_id, at.position"
-        ))
+        let tags: Vec<ArticleTagRow> = sqlx::query_as(TAGS_OF)
         .bind(id_list(&ids))
         .fetch_all(self.reader())
         .await
         .map_err(backend)?;
-        let authors: Vec<ArticleAuthorRow> = sqlx::query_as(concat!(
-            "SELECT aa.article_id, ",
-            author_columns!(),
-            " FROM article_authors aa JOIN authors au ON au.id = aa.author_id
-              LEFT JOIN photos p ON p.id = au.photo_id
-             WHERE aa.article_id ",
-            in_list!(1),
-            " ORDER BY aa.article_id, aa.position"
-        ))
+        let authors: Vec<ArticleAuthorRow> = sqlx::query_as(AUTHORS_OF)
         .bind(id_list(&ids))
         .fetch_all(self.reader())
         .await
@@ -269,44 +255,7 @@ impl Store for ThisStore {
 
     async fn list_articles(&self, query: &ArticleQuery) -> StoreResult<Page<Article>> {
         let limit = rows::clamp_page_limit(query.limit);
-        let mut qb: QueryBuilder<Db> = QueryBuilder::new(concat!(
-            "SELECT ",
-            article_columns!(),
-            " FROM articles a LEFT JOIN photos p ON p.id = a.lead_photo_id
-             WHERE a.status <> 'draft' AND a.published_at <= "
-        ));
-        qb.push_bind(Time(query.visible_at));
-        if let Some(tag) = &query.tag {
-            qb.push(
-                " AND a.id IN (SELECT at.article_id FROM article_tags at
-                   JOIN tags t ON t.id = at.tag_id WHERE t.slug = ",
-            )
-            .push_bind(tag.as_str().to_owned())
-            .push(")");
-        }
-        if let Some(author) = &query.author {
-            qb.push(
-                " AND a.id IN (SELECT aa.article_id FROM article_authors aa
-                   JOIN authors au ON au.id = aa.author_id WHERE au.slug = ",
-            )
-            .push_bind(author.as_str().to_owned())
-            .push(")");
-        }
-        if let Some(since) = query.since {
-            qb.push(" AND a.published_at >= ").push_bind(Time(since));
-        }
-        if query.important_only {
-            qb.push(" AND a.important");
-        }
-        if let Some(before) = query.before {
-            qb.push(" AND (a.published_at, a.id) < (")
-                .push_bind(Time(before.published_at))
-                .push(", ")
-                .push_bind(before.id)
-                .push(")");
-        }
-        qb.push(" ORDER BY a.published_at DESC, a.id DESC LIMIT ")
-            .push_bind(i64::from(limit) + 1);
+        let mut qb = list_query("", query, limit);
         let mut rows: Vec<ArticleRow> = qb
             .build_query_as()
             .fetch_all(self.reader())
@@ -329,23 +278,7 @@ impl Store for ThisStore {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let rows: Vec<ArticleRow> = sqlx::query_as(concat!(
-            "WITH rel AS (
-                 SELECT other.article_id AS id, count(*) AS shared
-                 FROM article_tags mine
-                 JOIN article_tags other
-                   ON other.tag_id = mine.tag_id AND other.article_id <> mine.article_id
-                 WHERE mine.article_id = $1
-                 GROUP BY other.article_id
-             )
-             SELECT ",
-            article_columns!(),
-            " FROM rel JOIN articles a ON a.id = rel.id
-              LEFT JOIN photos p ON p.id = a.lead_photo_id
-             WHERE a.status <> 'draft' AND a.published_at <= $2
-             ORDER BY rel.shared DESC, a.published_at DESC, a.id DESC
-             LIMIT $3"
-        ))
+        let rows: Vec<ArticleRow> = sqlx::query_as(RELATED)
         .bind(article.id)
         .bind(Time(visible_at))
         .bind(i64::from(limit))
@@ -398,6 +331,45 @@ impl Store for ThisStore {
     }
 }
 
+/// The articles sharing most tags with `$1`, visible at `$2`, at most `$3`.
+pub(super) const RELATED: &str = concat!(
+    "WITH rel AS (
+         SELECT other.article_id AS id, count(*) AS shared
+         FROM article_tags mine
+         JOIN article_tags other
+           ON other.tag_id = mine.tag_id AND other.article_id <> mine.article_id
+         WHERE mine.article_id = $1
+         GROUP BY other.article_id
+     )
+     SELECT ",
+    article_columns!(),
+    " FROM rel JOIN articles a ON a.id = rel.id
+      LEFT JOIN photos p ON p.id = a.lead_photo_id
+     WHERE a.status <> 'draft' AND a.published_at <= $2
+     ORDER BY rel.shared DESC, a.published_at DESC, a.id DESC
+     LIMIT $3"
+);
+
+/// The tags of the articles in the id list `$1`, in each article's order.
+pub(super) const TAGS_OF: &str = concat!(
+    "SELECT at.article_id, t.id, t.slug, t.name, t.description
+     FROM article_tags at JOIN tags t ON t.id = at.tag_id
+     WHERE at.article_id ",
+    in_list!(1),
+    " ORDER BY at.article_id, at.position"
+);
+
+/// The authors of the articles in the id list `$1`, in byline order.
+pub(super) const AUTHORS_OF: &str = concat!(
+    "SELECT aa.article_id, ",
+    author_columns!(),
+    " FROM article_authors aa JOIN authors au ON au.id = aa.author_id
+      LEFT JOIN photos p ON p.id = au.photo_id
+     WHERE aa.article_id ",
+    in_list!(1),
+    " ORDER BY aa.article_id, aa.position"
+);
+
 /// Writes an article's byline and tags, each in the order given (an article being created, or
 /// one whose old links were just deleted).
 pub(super) async fn set_links(
@@ -430,4 +402,49 @@ pub(super) async fn set_links(
     .await
     .map_err(|e| write_error(e, "tag_ids", refs))?;
     Ok(())
+}
+
+/// The query behind `list_articles` (one row more than `limit`, to know whether a next page
+/// exists), after `head`: empty, or `EXPLAIN QUERY PLAN ` for the plan checks.
+pub(super) fn list_query(head: &str, query: &ArticleQuery, limit: u32) -> QueryBuilder<Db> {
+    let mut qb: QueryBuilder<Db> = QueryBuilder::new(head);
+    qb.push(concat!(
+        "SELECT ",
+        article_columns!(),
+        " FROM articles a LEFT JOIN photos p ON p.id = a.lead_photo_id
+         WHERE a.status <> 'draft' AND a.published_at <= "
+    ));
+    qb.push_bind(Time(query.visible_at));
+    if let Some(tag) = &query.tag {
+        qb.push(
+            " AND a.id IN (SELECT at.article_id FROM article_tags at
+               JOIN tags t ON t.id = at.tag_id WHERE t.slug = ",
+        )
+        .push_bind(tag.as_str().to_owned())
+        .push(")");
+    }
+    if let Some(author) = &query.author {
+        qb.push(
+            " AND a.id IN (SELECT aa.article_id FROM article_authors aa
+               JOIN authors au ON au.id = aa.author_id WHERE au.slug = ",
+        )
+        .push_bind(author.as_str().to_owned())
+        .push(")");
+    }
+    if let Some(since) = query.since {
+        qb.push(" AND a.published_at >= ").push_bind(Time(since));
+    }
+    if query.important_only {
+        qb.push(" AND a.important");
+    }
+    if let Some(before) = query.before {
+        qb.push(" AND (a.published_at, a.id) < (")
+            .push_bind(Time(before.published_at))
+            .push(", ")
+            .push_bind(before.id)
+            .push(")");
+    }
+    qb.push(" ORDER BY a.published_at DESC, a.id DESC LIMIT ")
+        .push_bind(i64::from(limit) + 1);
+    qb
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr as _;
 use std::time::Duration;
 
-use newsdesk_core::{Id, StoreError, StoreResult};
+use newsdesk_core::{ArticleQuery, Id, StoreError, StoreResult};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool};
 
@@ -201,6 +201,51 @@ impl SqliteStore {
     pub async fn close(&self) {
         self.readers.close().await;
         self.writer.close().await;
+    }
+
+    /// The plans SQLite picks (`EXPLAIN QUERY PLAN` details, one list per query) for the
+    /// queries behind a public list page (`query`) and an article's "related" box: what the
+    /// store tests check to keep those pages from growing with the archive.
+    #[doc(hidden)]
+    pub async fn page_query_plans(
+        &self,
+        query: &ArticleQuery,
+        article_id: Id,
+    ) -> StoreResult<Vec<(&'static str, Vec<String>)>> {
+        type PlanRow = (i64, i64, i64, String);
+        let details = |rows: Vec<PlanRow>| rows.into_iter().map(|r| r.3).collect::<Vec<_>>();
+        let limit = crate::rows::clamp_page_limit(query.limit);
+        let list: Vec<PlanRow> = articles::list_query("EXPLAIN QUERY PLAN ", query, limit)
+            .build_query_as()
+            .fetch_all(&self.readers)
+            .await
+            .map_err(backend)?;
+        let ids = id_list(&[article_id]);
+        let mut plans = vec![("list_articles", details(list))];
+        for (what, sql) in [
+            ("tags of a page", articles::TAGS_OF),
+            ("authors of a page", articles::AUTHORS_OF),
+        ] {
+            let rows: Vec<PlanRow> =
+                sqlx::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
+                    .bind(&ids)
+                    .fetch_all(&self.readers)
+                    .await
+                    .map_err(backend)?;
+            plans.push((what, details(rows)));
+        }
+        let related: Vec<PlanRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "EXPLAIN QUERY PLAN {}",
+            articles::RELATED
+        )))
+        .bind(article_id)
+        .bind(crate::types::Time(query.visible_at))
+        .bind(5_i64)
+        .fetch_all(&self.readers)
+        .await
+        .map_err(backend)?;
+        plans.push(("related_articles", details(related)));
+        Ok(plans)
     }
 
     fn reader(&self) -> &SqlitePool {
