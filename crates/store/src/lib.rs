@@ -95,6 +95,16 @@ pub enum OpenError {
     Migrate(Box<dyn std::error::Error + Send + Sync>),
 }
 
+impl OpenError {
+    fn connect(e: sqlx::Error) -> Self {
+        OpenError::Connect(Box::new(e))
+    }
+
+    fn migrate(e: sqlx::migrate::MigrateError) -> Self {
+        OpenError::Migrate(Box::new(e))
+    }
+}
+
 /// Which backend a database URL names, and where.
 #[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {

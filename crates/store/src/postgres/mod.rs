@@ -105,11 +105,8 @@ impl PgStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(opts)
             .await
-            .map_err(|e| OpenError::Connect(Box::new(e)))?;
-        MIGRATOR
-            .run(&pool)
-            .await
-            .map_err(|e| OpenError::Migrate(Box::new(e)))?;
+            .map_err(OpenError::connect)?;
+        MIGRATOR.run(&pool).await.map_err(OpenError::migrate)?;
         Ok(PgStore {
             url: url.to_owned(),
             pool,

@@ -111,7 +111,7 @@ impl SqliteStore {
         let (writer, readers) = match &location {
             SqliteLocation::Memory => {
                 let opts = SqliteConnectOptions::from_str("sqlite::memory:")
-                    .map_err(|e| OpenError::Connect(Box::new(e)))?
+                    .map_err(OpenError::connect)?
                     .foreign_keys(true);
                 // The database lives as long as its one connection: never let it go.
                 let pool = SqlitePoolOptions::new()
@@ -121,7 +121,7 @@ impl SqliteStore {
                     .max_lifetime(None)
                     .connect_with(opts)
                     .await
-                    .map_err(|e| OpenError::Connect(Box::new(e)))?;
+                    .map_err(OpenError::connect)?;
                 (pool.clone(), pool)
             }
             SqliteLocation::File(path) => {
@@ -140,17 +140,14 @@ impl SqliteStore {
                     .acquire_timeout(Duration::from_secs(60))
                     .connect_with(opts.clone())
                     .await
-                    .map_err(|e| OpenError::Connect(Box::new(e)))?;
+                    .map_err(OpenError::connect)?;
                 // Migrate before any reader exists, so readers see the final schema.
-                MIGRATOR
-                    .run(&writer)
-                    .await
-                    .map_err(|e| OpenError::Migrate(Box::new(e)))?;
+                MIGRATOR.run(&writer).await.map_err(OpenError::migrate)?;
                 let readers = SqlitePoolOptions::new()
                     .max_connections(READERS)
                     .connect_with(opts.read_only(true))
                     .await
-                    .map_err(|e| OpenError::Connect(Box::new(e)))?;
+                    .map_err(OpenError::connect)?;
                 return Ok(SqliteStore {
                     location,
                     writer,
@@ -158,10 +155,7 @@ impl SqliteStore {
                 });
             }
         };
-        MIGRATOR
-            .run(&writer)
-            .await
-            .map_err(|e| OpenError::Migrate(Box::new(e)))?;
+        MIGRATOR.run(&writer).await.map_err(OpenError::migrate)?;
         Ok(SqliteStore {
             location,
             writer,
