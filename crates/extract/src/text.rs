@@ -983,10 +983,12 @@ pub fn date_from_url(url: &str) -> Option<String> {
         if w[0].len() == 4
             && w[1].len() == 2
             && w[2].len() >= 2
-            && let (Ok(y), Ok(m), Ok(d)) = (
+            // `get`, not `[..2]`: the segment is arbitrary text, and byte 2
+            // may fall inside a multi-byte character (`gé`).
+            && let (Ok(y), Ok(m), Some(Ok(d))) = (
                 w[0].parse::<u32>(),
                 w[1].parse::<u32>(),
-                w[2][..2].parse::<u32>(),
+                w[2].get(..2).map(str::parse::<u32>),
             )
             && (w[2].len() == 2 || !w[2].as_bytes()[2].is_ascii_digit())
             && valid_ymd(y, m, d)
