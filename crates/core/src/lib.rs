@@ -1,9 +1,9 @@
 //! newsdesk's domain: the content model, the `Store` port that the storage backends implement,
-//! and the pure services built on them (Markdown rendering, demo content, ...).
+//! and the pure services built on them (Markdown rendering, publishing, the newsletter, ...).
+//! The demo content lives in its own crate, `newsdesk-demo`.
 //! Nothing here speaks HTTP or SQL: `newsdesk-web` adapts it to HTTP, `newsdesk-store` to SQL.
 
 pub mod accounts;
-pub mod demo;
 pub mod domain;
 pub mod editorial;
 pub mod ingest;

@@ -4,12 +4,14 @@
 //! - [`fetch`]: the guarded HTTP client (size, time and redirect bounds, SSRF guard, conditional GET);
 //! - [`feeds`]: feed parsing (RSS 0.9x/1.0/2.0, Atom, JSON Feed), charsets, discovery from HTML;
 //! - [`canon`]: URL canonicalisation for exact duplicates;
+//! - [`config`]: the `[fetch]` and `[ingest]` configuration tables;
 //! - [`fingerprint`]: MinHash signatures and LSH band keys for near-duplicates;
 //! - [`robots`]: robots.txt rules for article fetches;
 //! - [`schedule`]: adaptive polling intervals and back-off;
 //! - [`pipeline`]: one pass over due sources and queued items, built on the store's lease queue.
 
 pub mod canon;
+pub mod config;
 pub mod feeds;
 pub mod fetch;
 pub mod fingerprint;

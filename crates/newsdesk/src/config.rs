@@ -24,9 +24,9 @@ pub struct Config {
     pub page_cache_seconds: u64,
     pub site: SiteSettings,
     /// Limits of the ingest fetcher (feeds and agency pages).
-    pub fetch: crate::ingest::FetchConfig,
+    pub fetch: newsdesk_ingest::config::FetchConfig,
     /// The wire desk's background loop and its defaults.
-    pub ingest: crate::ingest::IngestConfig,
+    pub ingest: newsdesk_ingest::config::IngestConfig,
     /// The newsletter's mail: SMTP servers, sender, DKIM, outbox.
     pub mail: newsdesk_mail::MailConfig,
 }
@@ -40,8 +40,8 @@ impl Default for Config {
             demo: true,
             page_cache_seconds: 10,
             site: SiteSettings::default(),
-            fetch: crate::ingest::FetchConfig::default(),
-            ingest: crate::ingest::IngestConfig::default(),
+            fetch: newsdesk_ingest::config::FetchConfig::default(),
+            ingest: newsdesk_ingest::config::IngestConfig::default(),
             mail: newsdesk_mail::MailConfig::default(),
         }
     }

@@ -139,7 +139,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             runtime()?.block_on(async {
                 let store = open_store(&config).await?;
                 let started = std::time::Instant::now();
-                let summary = newsdesk_core::demo::generate(
+                let summary = newsdesk_demo::generate(
                     store.as_ref(),
                     &config.uploads_dir(),
                     articles,

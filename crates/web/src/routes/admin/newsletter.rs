@@ -115,6 +115,11 @@ async fn admin_send(
         return Err(AppError::Conflict("There is nothing to send.".into()));
     }
     let issue = state.store.create_issue(&next).await?;
+    // Sent by the mail worker; were this enqueue lost, the next start or digest check resumes it.
+    state
+        .store
+        .enqueue(&newsdesk_core::newsletter::issue_job(issue.id, Utc::now()))
+        .await?;
     crate::auth::audit(
         &state,
         Some(&who.user),

@@ -105,6 +105,13 @@ async fn an_editor_previews_the_next_digest_and_sends_it_now_but_an_author_canno
         .expect("store")
         .expect("issue");
     assert_eq!(open.articles[0].headline, "The quay fire is contained");
+    // Sending is a job on the queue, not left for a poll to find.
+    let jobs = app
+        .store
+        .job_counts(newsdesk_core::newsletter::ISSUE_QUEUE)
+        .await
+        .expect("counts");
+    assert_eq!(jobs.queued, 1, "{jobs:?}");
 }
 
 #[tokio::test]

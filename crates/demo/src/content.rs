@@ -6,8 +6,8 @@ use serde::Deserialize;
 
 use super::DemoError;
 use super::art::{Light, Scene};
-use crate::domain::Slug;
-use crate::model::{ArticleStatus, Link, SourceRef};
+use newsdesk_core::domain::Slug;
+use newsdesk_core::model::{ArticleStatus, Link, SourceRef};
 
 /// A file of the demo set: its name (for error messages) and its text.
 #[derive(Debug, Clone, Copy)]
@@ -20,7 +20,7 @@ macro_rules! demo_file {
     ($path:literal) => {
         DemoFile {
             name: $path,
-            text: include_str!(concat!("../../demo/", $path)),
+            text: include_str!(concat!("../data/", $path)),
         }
     };
 }

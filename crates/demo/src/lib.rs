@@ -4,7 +4,7 @@
 //! three authors, a dozen fictional agency-style stories (attributed quotes, quoted social posts,
 //! republished wire copy, one scheduled story and one draft), tags with sections, and photos that
 //! are SVG illustrations drawn by [`art`]. Times are offsets from `now`, so the demo always looks
-//! fresh. The text lives in `crates/core/demo/` (TOML manifests and Markdown with TOML front
+//! fresh. The text lives in `crates/demo/data/` (TOML manifests and Markdown with TOML front
 //! matter) and is embedded at compile time.
 //!
 //! [`generate`] adds `n` synthetic published articles for benchmarks, deterministic from a seed.
@@ -14,9 +14,9 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::markdown;
-use crate::model::{Id, NewArticle, NewAuthor, NewPhoto, NewTag};
-use crate::store::{Store, StoreError};
+use newsdesk_core::markdown;
+use newsdesk_core::model::{Id, NewArticle, NewAuthor, NewPhoto, NewTag};
+use newsdesk_core::store::{Store, StoreError};
 
 pub mod art;
 pub mod content;
@@ -204,7 +204,7 @@ pub async fn generate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::ArticleStatus;
+    use newsdesk_core::model::ArticleStatus;
     use std::collections::HashSet;
 
     fn content() -> DemoContent {

@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
-use newsdesk_core::demo::{self, DemoError};
 use newsdesk_core::{ArticleQuery, ArticleStatus, Slug, Store};
+use newsdesk_demo::{self as demo, DemoError};
 
 async fn sqlite_store(dir: &tempfile::TempDir) -> Arc<dyn Store> {
     let url = format!("sqlite://{}", dir.path().join("news.db").display());
@@ -131,7 +131,7 @@ async fn generate_adds_the_requested_number_of_visible_articles() {
     assert_eq!(store.count_articles().await.expect("count"), 210);
 }
 
-/// `cargo test -p newsdesk-core --release --test demo -- --ignored --nocapture`
+/// `cargo test -p newsdesk-demo --release --test demo -- --ignored --nocapture`
 #[tokio::test]
 #[ignore = "benchmark: run on demand with --release"]
 async fn generate_10k_timing() {

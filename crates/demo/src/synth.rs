@@ -11,10 +11,10 @@ use chrono::{DateTime, Duration, Utc};
 use super::art::{self, Light, Scene};
 use super::rng::Rng;
 use super::{DemoError, DemoSummary, SVG, write_upload};
-use crate::domain::Slug;
-use crate::markdown;
-use crate::model::{ArticleStatus, Id, NewArticle, NewAuthor, NewPhoto, NewTag};
-use crate::store::Store;
+use newsdesk_core::domain::Slug;
+use newsdesk_core::markdown;
+use newsdesk_core::model::{ArticleStatus, Id, NewArticle, NewAuthor, NewPhoto, NewTag};
+use newsdesk_core::store::Store;
 
 struct Section {
     slug: &'static str,
