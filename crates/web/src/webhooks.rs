@@ -183,10 +183,10 @@ impl WebhookHandler {
     fn allows_literal(&self, url: &reqwest::Url) -> bool {
         match url.host() {
             Some(url::Host::Ipv4(ip)) => {
-                self.allow_private || newsdesk_ingest::fetch::is_public(ip.into())
+                self.allow_private || newsdesk_core::net::is_public(ip.into())
             }
             Some(url::Host::Ipv6(ip)) => {
-                self.allow_private || newsdesk_ingest::fetch::is_public(ip.into())
+                self.allow_private || newsdesk_core::net::is_public(ip.into())
             }
             _ => true,
         }
@@ -210,7 +210,7 @@ impl reqwest::dns::Resolve for GuardedResolver {
             if !allow_private
                 && let Some(bad) = addrs
                     .iter()
-                    .find(|a| !newsdesk_ingest::fetch::is_public(a.ip()))
+                    .find(|a| !newsdesk_core::net::is_public(a.ip()))
             {
                 return Err(format!("{host} resolves to non-public address {}", bad.ip()).into());
             }

@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::Utc;
@@ -11,8 +11,9 @@ use newsdesk_core::Id;
 use newsdesk_core::accounts::{self, ApiToken, Password};
 use serde::Deserialize;
 
-use super::{Chrome, CsrfForm, fmt_time, hash_off_executor, page, see_other};
+use super::{Chrome, audited_change, fmt_time, hash_off_executor, page};
 use crate::auth::{AdminUser, audit};
+use crate::csrf::CsrfForm;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -79,7 +80,6 @@ async fn account_answer(
 
 #[derive(Deserialize)]
 struct PasswordForm {
-    csrf: String,
     #[serde(default)]
     current: String,
     #[serde(default)]
@@ -92,11 +92,8 @@ struct PasswordForm {
 /// guesses count towards the same throttle), so a borrowed session cannot lock its owner out.
 async fn change_password(
     State(state): State<AppState>,
-    who: AdminUser,
-    headers: HeaderMap,
-    axum::Form(f): axum::Form<PasswordForm>,
+    CsrfForm { who, form: f }: CsrfForm<PasswordForm>,
 ) -> Result<Response, AppError> {
-    who.verify_form(&state, &headers, &f.csrf)?;
     let now = Utc::now();
     let key = accounts::throttle_key_account(&who.user.email.to_string());
     let failures = state
@@ -170,7 +167,6 @@ async fn change_password(
 
 #[derive(Deserialize)]
 struct TokenForm {
-    csrf: String,
     #[serde(default)]
     label: String,
 }
@@ -178,11 +174,8 @@ struct TokenForm {
 /// A new API token for the signed-in user, shown once (the store keeps its hash).
 async fn create_token(
     State(state): State<AppState>,
-    who: AdminUser,
-    headers: HeaderMap,
-    axum::Form(f): axum::Form<TokenForm>,
+    CsrfForm { who, form: f }: CsrfForm<TokenForm>,
 ) -> Result<Response, AppError> {
-    who.verify_form(&state, &headers, &f.csrf)?;
     let label = match f.label.trim() {
         "" => "admin site".to_owned(),
         l => l.chars().take(100).collect(),
@@ -212,23 +205,17 @@ async fn create_token(
 /// Revokes one of the signed-in user's own tokens; anyone else's is not found.
 async fn revoke_token(
     State(state): State<AppState>,
-    who: AdminUser,
     Path(id): Path<Id>,
-    headers: HeaderMap,
-    axum::Form(f): axum::Form<CsrfForm>,
+    CsrfForm { who, .. }: CsrfForm,
 ) -> Result<Response, AppError> {
-    who.verify_form(&state, &headers, &f.csrf)?;
-    let own = state.store.list_api_tokens(who.user.id).await?;
-    if !own.iter().any(|t| t.id == id) {
-        return Err(AppError::NotFound);
-    }
-    state.store.revoke_api_token(id, Utc::now()).await?;
-    audit(
-        &state,
-        Some(&who.user),
-        "token.revoke",
-        &format!("token {id}"),
-    )
-    .await;
-    Ok(see_other("/admin/account"))
+    let change = async {
+        let own = state.store.list_api_tokens(who.user.id).await?;
+        if !own.iter().any(|t| t.id == id) {
+            return Err(AppError::NotFound);
+        }
+        state.store.revoke_api_token(id, Utc::now()).await?;
+        Ok(format!("token {id}"))
+    };
+    // Your own tokens: being signed in is enough.
+    audited_change(&state, &who, None, "token.revoke", "/admin/account", change).await
 }

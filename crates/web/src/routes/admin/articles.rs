@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use super::{Chrome, fmt_time, page, see_other};
 use crate::auth::AdminUser;
+use crate::csrf::CsrfForm;
 use crate::error::AppError;
 use crate::newsroom::{self, ArticleInput};
 use crate::state::AppState;
@@ -239,17 +240,16 @@ async fn new_article(State(state): State<AppState>, who: AdminUser) -> Result<Re
     page(edit_view(&state, &who, None, input).await?)
 }
 
-/// The editor form, parsed by hand: repeated `tag`/`author` fields and an `action` button.
+/// The editor form, read from its fields in order: repeated `tag`/`author` fields and an
+/// `action` button.
 struct EditForm {
-    csrf: String,
     action: String,
     publish_at: String,
     input: ArticleInput,
 }
 
-fn parse_edit_form(body: &[u8]) -> EditForm {
+fn parse_edit_form(fields: Vec<(String, String)>) -> EditForm {
     let mut f = EditForm {
-        csrf: String::new(),
         action: String::new(),
         publish_at: String::new(),
         input: ArticleInput {
@@ -257,16 +257,15 @@ fn parse_edit_form(body: &[u8]) -> EditForm {
             ..Default::default()
         },
     };
-    for (k, v) in url::form_urlencoded::parse(body) {
-        match k.as_ref() {
-            "csrf" => f.csrf = v.into_owned(),
-            "action" => f.action = v.into_owned(),
-            "publish_at" => f.publish_at = v.into_owned(),
-            "headline" => f.input.headline = v.into_owned(),
-            "standfirst" => f.input.standfirst = v.into_owned(),
+    for (k, v) in fields {
+        match k.as_str() {
+            "action" => f.action = v,
+            "publish_at" => f.publish_at = v,
+            "headline" => f.input.headline = v,
+            "standfirst" => f.input.standfirst = v,
             // Browsers send CRLF line ends from textareas; Markdown and diffs want LF.
             "body_markdown" => f.input.body_markdown = v.replace("\r\n", "\n"),
-            "slug" => f.input.slug = Some(v.into_owned()),
+            "slug" => f.input.slug = Some(v),
             "important" => f.input.important = true,
             "tag" => f.input.tag_ids.extend(v.parse::<Id>().ok()),
             "author" => {
@@ -295,12 +294,9 @@ fn parse_local(s: &str) -> Result<Option<DateTime<Utc>>, AppError> {
 
 async fn create_article(
     State(state): State<AppState>,
-    who: AdminUser,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    CsrfForm { who, form }: CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let form = parse_edit_form(&body);
-    who.verify_form(&state, &headers, &form.csrf)?;
+    let form = parse_edit_form(form);
     if form.action == "preview" {
         let mut v = edit_view(&state, &who, None, form.input.clone()).await?;
         v.preview = Some(newsdesk_core::markdown::render(&form.input.body_markdown));
@@ -348,13 +344,10 @@ fn may_open(who: &AdminUser, a: &Article) -> Result<(), AppError> {
 
 async fn save_article(
     State(state): State<AppState>,
-    who: AdminUser,
     Path(id): Path<Id>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    CsrfForm { who, form }: CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let form = parse_edit_form(&body);
-    who.verify_form(&state, &headers, &form.csrf)?;
+    let form = parse_edit_form(form);
     let current = newsroom::load(&state, id).await?;
     // Every action below checks its own permission; this keeps a preview from showing an
     // article the user may not open.

@@ -8,8 +8,9 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::{Chrome, CsrfForm, page, see_other};
-use crate::auth::{self, AdminUser, LoginOutcome, audit};
+use super::{Chrome, page, see_other};
+use crate::auth::{self, LoginOutcome, audit};
+use crate::csrf::CsrfForm;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -93,11 +94,8 @@ async fn login_submit(
 
 async fn logout(
     State(state): State<AppState>,
-    who: AdminUser,
-    headers: HeaderMap,
-    axum::Form(form): axum::Form<CsrfForm>,
+    CsrfForm { who, .. }: CsrfForm,
 ) -> Result<Response, AppError> {
-    who.verify_form(&state, &headers, &form.csrf)?;
     state.store.delete_session(&who.session_hash).await?;
     audit(
         &state,

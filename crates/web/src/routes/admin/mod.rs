@@ -4,7 +4,9 @@
 //! every page shares: the layout's [`Chrome`] and the never-cached responses.
 //!
 //! Every handler takes an [`AdminUser`] (signed in, enabled) and checks the action's permission
-//! itself; every POST checks the CSRF token and origin first. Responses are never cached.
+//! itself; every POST takes a [`crate::csrf::CsrfForm`], which checks the CSRF token and origin
+//! before the handler runs (uploads, being multipart, call `AdminUser::verify_form`). Responses
+//! are never cached.
 
 mod account;
 mod articles;
@@ -28,9 +30,8 @@ use axum::routing::get;
 use chrono::{DateTime, Utc};
 use newsdesk_core::Id;
 use newsdesk_core::accounts::{self, Action, Ownership, Password, User};
-use serde::Deserialize;
 
-use crate::auth::AdminUser;
+use crate::auth::{AdminUser, audit};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -157,10 +158,24 @@ pub(super) fn fmt_time(t: &DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-/// The form of a POST whose only field is the CSRF token (logout, restore, reject, ...).
-#[derive(Deserialize)]
-pub(super) struct CsrfForm {
-    pub(super) csrf: String,
+/// The common shape of an admin POST once [`crate::csrf::CsrfForm`] has checked it: the user must
+/// be allowed `needs` (`None`: anyone signed in, acting on their own account), `change` runs, the
+/// audit log records `event` with the detail `change` returns, and the browser is sent to `to`
+/// (POST, redirect, GET). `change` is lazy, so nothing happens when the permission is missing.
+pub(super) async fn audited_change(
+    state: &AppState,
+    who: &AdminUser,
+    needs: Option<Action>,
+    event: &str,
+    to: &str,
+    change: impl Future<Output = Result<String, AppError>>,
+) -> Result<Response, AppError> {
+    if let Some(action) = needs {
+        who.require(action, Ownership::None)?;
+    }
+    let detail = change.await?;
+    audit(state, Some(&who.user), event, &detail).await;
+    Ok(see_other(to))
 }
 
 pub(super) async fn hash_off_executor(password: Password) -> Result<String, AppError> {

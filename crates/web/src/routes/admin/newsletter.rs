@@ -2,15 +2,19 @@
 //! "send now" and "send a test copy". The page reuses the public newsletter page's template.
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Form, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::Utc;
+use newsdesk_core::accounts::{Action, Ownership};
 use newsdesk_core::jobs::NewJob;
 use newsdesk_core::{EmailAddress, SubscriptionStatus};
 use serde::Deserialize;
 
+use super::audited_change;
+use crate::auth::AdminUser;
+use crate::csrf::CsrfForm;
 use crate::error::AppError;
 use crate::routes::newsletter::{IssueView, MAX_FORM_BYTES, SubscriptionPage};
 use crate::state::AppState;
@@ -27,11 +31,7 @@ pub(super) fn routes() -> Router<AppState> {
 /// counts, the latest issues' delivery counts, and "send now". Sending is done by `serve`'s
 /// background loop, which picks the new issue up within a minute (the request never waits for
 /// SMTP); a test copy goes out the same way, through the `newsletter.test_send` job.
-async fn admin_page(
-    State(state): State<AppState>,
-    who: crate::auth::AdminUser,
-) -> Result<Response, AppError> {
-    use newsdesk_core::accounts::{Action, Ownership};
+async fn admin_page(State(state): State<AppState>, who: AdminUser) -> Result<Response, AppError> {
     who.require(Action::Review, Ownership::None)?;
     let now = Utc::now();
     let next = newsdesk_core::newsletter::digest::next_issue(
@@ -84,63 +84,48 @@ async fn admin_page(
     page.respond(StatusCode::OK)
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 async fn admin_send(
     State(state): State<AppState>,
-    who: crate::auth::AdminUser,
-    headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
+    CsrfForm { who, .. }: CsrfForm,
 ) -> Result<Response, AppError> {
-    use newsdesk_core::accounts::{Action, Ownership};
-    who.require(Action::Review, Ownership::None)?;
-    who.verify_form(&state, &headers, &form.csrf)?;
-    if state.store.open_issue(None).await?.is_some() {
-        return Err(AppError::Conflict(
-            "An issue is still being sent; wait for it to finish.".into(),
-        ));
-    }
-    let next = newsdesk_core::newsletter::digest::next_issue(
-        state.store.as_ref(),
-        &state.site.title,
-        newsdesk_core::newsletter::IssueKind::Manual,
-        Utc::now(),
-    )
-    .await?;
-    if next.articles.is_empty() {
-        return Err(AppError::Conflict("There is nothing to send.".into()));
-    }
-    let issue = state.store.create_issue(&next).await?;
-    // Sent by the mail worker; were this enqueue lost, the next start or digest check resumes it.
-    state
-        .store
-        .enqueue(&newsdesk_core::newsletter::issue_job(issue.id, Utc::now()))
+    let queue = async {
+        if state.store.open_issue(None).await?.is_some() {
+            return Err(AppError::Conflict(
+                "An issue is still being sent; wait for it to finish.".into(),
+            ));
+        }
+        let next = newsdesk_core::newsletter::digest::next_issue(
+            state.store.as_ref(),
+            &state.site.title,
+            newsdesk_core::newsletter::IssueKind::Manual,
+            Utc::now(),
+        )
         .await?;
-    crate::auth::audit(
+        if next.articles.is_empty() {
+            return Err(AppError::Conflict("There is nothing to send.".into()));
+        }
+        let issue = state.store.create_issue(&next).await?;
+        // Sent by the mail worker; were this enqueue lost, the next start or digest check resumes it.
+        state
+            .store
+            .enqueue(&newsdesk_core::newsletter::issue_job(issue.id, Utc::now()))
+            .await?;
+        Ok(issue.id.to_string())
+    };
+    let review = Some(Action::Review);
+    audited_change(
         &state,
-        Some(&who.user),
+        &who,
+        review,
         "newsletter.send",
-        &issue.id.to_string(),
+        "/admin/newsletter",
+        queue,
     )
-    .await;
-    Ok((
-        StatusCode::SEE_OTHER,
-        [(
-            header::LOCATION,
-            HeaderValue::from_static("/admin/newsletter"),
-        )],
-    )
-        .into_response())
+    .await
 }
 
 #[derive(Deserialize)]
 pub struct TestSendForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     to: String,
 }
@@ -148,14 +133,10 @@ pub struct TestSendForm {
 /// Queues a test copy of the next digest to one address (the job sends it; nothing is recorded).
 async fn admin_test_send(
     State(state): State<AppState>,
-    who: crate::auth::AdminUser,
-    headers: HeaderMap,
-    Form(form): Form<TestSendForm>,
+    CsrfForm { who, form }: CsrfForm<TestSendForm>,
 ) -> Result<Response, AppError> {
-    use newsdesk_core::accounts::{Action, Ownership};
     use newsdesk_core::newsletter::{TEST_SEND_QUEUE, TestSendJob};
     who.require(Action::Review, Ownership::None)?;
-    who.verify_form(&state, &headers, &form.csrf)?;
     let to = EmailAddress::parse(form.to.trim()).map_err(|e| AppError::Unprocessable(e.0))?;
     let payload = serde_json::to_value(TestSendJob { to: to.clone() })
         .map_err(|e| AppError::Internal(e.into()))?;

@@ -3,7 +3,6 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
 use newsdesk_core::accounts::{Action, Ownership};
@@ -11,8 +10,9 @@ use newsdesk_core::editorial::AdminArticleQuery;
 use newsdesk_core::{ArticleStatus, Id};
 
 use super::articles::Row;
-use super::{Chrome, CsrfForm, page, see_other};
+use super::{Chrome, page, see_other};
 use crate::auth::AdminUser;
+use crate::csrf::CsrfForm;
 use crate::error::AppError;
 use crate::newsroom;
 use crate::state::AppState;
@@ -49,12 +49,9 @@ async fn review_queue(State(state): State<AppState>, who: AdminUser) -> Result<R
 
 async fn reject(
     State(state): State<AppState>,
-    who: AdminUser,
     Path(id): Path<Id>,
-    headers: HeaderMap,
-    axum::Form(form): axum::Form<CsrfForm>,
+    CsrfForm { who, .. }: CsrfForm,
 ) -> Result<Response, AppError> {
-    who.verify_form(&state, &headers, &form.csrf)?;
     newsroom::reject(&state, &who.user, id).await?;
     Ok(see_other("/admin/review"))
 }
@@ -62,12 +59,9 @@ async fn reject(
 /// Approving publishes the draft as it stands, now; to change it first, open it in the editor.
 async fn approve(
     State(state): State<AppState>,
-    who: AdminUser,
     Path(id): Path<Id>,
-    headers: HeaderMap,
-    axum::Form(form): axum::Form<CsrfForm>,
+    CsrfForm { who, .. }: CsrfForm,
 ) -> Result<Response, AppError> {
-    who.verify_form(&state, &headers, &form.csrf)?;
     who.require(Action::Review, Ownership::None)?;
     let current = newsroom::load(&state, id).await?;
     if current.status != ArticleStatus::Draft {

@@ -3,7 +3,6 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
 use newsdesk_core::Id;
@@ -12,8 +11,9 @@ use newsdesk_core::editorial::Revision;
 use serde::Deserialize;
 
 use super::articles::Row;
-use super::{Chrome, CsrfForm, fmt_time, page, see_other};
+use super::{Chrome, fmt_time, page, see_other};
 use crate::auth::AdminUser;
+use crate::csrf::CsrfForm;
 use crate::error::AppError;
 use crate::newsroom;
 use crate::state::AppState;
@@ -91,12 +91,9 @@ async fn revisions(
 
 async fn restore(
     State(state): State<AppState>,
-    who: AdminUser,
     Path((id, rev)): Path<(Id, Id)>,
-    headers: HeaderMap,
-    axum::Form(form): axum::Form<CsrfForm>,
+    CsrfForm { who, .. }: CsrfForm,
 ) -> Result<Response, AppError> {
-    who.verify_form(&state, &headers, &form.csrf)?;
     let r = state.store.revision(rev).await?.ok_or(AppError::NotFound)?;
     newsroom::restore(&state, &who.user, id, &r).await?;
     Ok(see_other(&format!("/admin/articles/{id}/revisions")))

@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use chrono::{DateTime, Utc};
@@ -11,10 +11,14 @@ use newsdesk_core::accounts::{Action, Ownership};
 use newsdesk_core::{Author, Id, NewAuthor, NewTag, Slug, Tag};
 use serde::Deserialize;
 
-use super::{Chrome, page, see_other};
+use super::{Chrome, audited_change, page, see_other};
 use crate::auth::{AdminUser, audit};
+use crate::csrf::CsrfForm;
 use crate::error::AppError;
 use crate::state::AppState;
+
+/// Everything on these pages needs it.
+const MANAGE: Option<Action> = Some(Action::ManageTaxonomy);
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -84,7 +88,6 @@ async fn authors(State(state): State<AppState>, who: AdminUser) -> Result<Respon
 
 #[derive(Deserialize)]
 struct TaxonomyForm {
-    csrf: String,
     name: String,
     #[serde(default)]
     slug: String,
@@ -111,66 +114,47 @@ fn slug_for(name: &str, slug: &str) -> Result<Slug, AppError> {
 
 async fn create_tag(
     State(state): State<AppState>,
-    who: AdminUser,
-    headers: HeaderMap,
-    axum::Form(f): axum::Form<TaxonomyForm>,
+    CsrfForm { who, form: f }: CsrfForm<TaxonomyForm>,
 ) -> Result<Response, AppError> {
-    who.verify_form(&state, &headers, &f.csrf)?;
-    who.require(Action::ManageTaxonomy, Ownership::None)?;
-    if f.name.trim().is_empty() {
-        return Err(AppError::Unprocessable("A tag needs a name.".into()));
-    }
-    let t = state
-        .store
-        .create_tag(&NewTag {
+    let change = async {
+        if f.name.trim().is_empty() {
+            return Err(AppError::Unprocessable("A tag needs a name.".into()));
+        }
+        let new = NewTag {
             slug: slug_for(&f.name, &f.slug)?,
             name: f.name.trim().to_owned(),
             description: f.description.trim().to_owned(),
-        })
-        .await
-        .map_err(|e| slug_taken(e, "Another tag has that slug."))?;
-    audit(
-        &state,
-        Some(&who.user),
-        "tag.create",
-        &format!("tag {}", t.slug),
-    )
-    .await;
-    state.cache.invalidate_all();
-    Ok(see_other("/admin/tags"))
+        };
+        let t = (state.store.create_tag(&new).await)
+            .map_err(|e| slug_taken(e, "Another tag has that slug."))?;
+        state.cache.invalidate_all();
+        Ok(format!("tag {}", t.slug))
+    };
+    audited_change(&state, &who, MANAGE, "tag.create", "/admin/tags", change).await
 }
 
 async fn create_author(
     State(state): State<AppState>,
-    who: AdminUser,
-    headers: HeaderMap,
-    axum::Form(f): axum::Form<TaxonomyForm>,
+    CsrfForm { who, form: f }: CsrfForm<TaxonomyForm>,
 ) -> Result<Response, AppError> {
-    who.verify_form(&state, &headers, &f.csrf)?;
-    who.require(Action::ManageTaxonomy, Ownership::None)?;
-    if f.name.trim().is_empty() {
-        return Err(AppError::Unprocessable("An author needs a name.".into()));
-    }
-    let a = state
-        .store
-        .create_author(&NewAuthor {
+    let change = async {
+        if f.name.trim().is_empty() {
+            return Err(AppError::Unprocessable("An author needs a name.".into()));
+        }
+        let new = NewAuthor {
             slug: slug_for(&f.name, &f.slug)?,
             name: f.name.trim().to_owned(),
             bio: f.description.trim().to_owned(),
             photo_id: None,
             links: vec![],
-        })
-        .await
-        .map_err(|e| slug_taken(e, "Another author has that slug."))?;
-    audit(
-        &state,
-        Some(&who.user),
-        "author.create",
-        &format!("author {}", a.slug),
-    )
-    .await;
-    state.cache.invalidate_all();
-    Ok(see_other("/admin/authors"))
+        };
+        let a = (state.store.create_author(&new).await)
+            .map_err(|e| slug_taken(e, "Another author has that slug."))?;
+        state.cache.invalidate_all();
+        Ok(format!("author {}", a.slug))
+    };
+    let event = "author.create";
+    audited_change(&state, &who, MANAGE, event, "/admin/authors", change).await
 }
 
 // ---------------------------------------------------------------- editing a tag or an author
@@ -303,12 +287,9 @@ async fn edit_tag(
 
 async fn save_tag(
     State(state): State<AppState>,
-    who: AdminUser,
     Path(id): Path<Id>,
-    headers: HeaderMap,
-    axum::Form(f): axum::Form<TaxonomyForm>,
+    CsrfForm { who, form: f }: CsrfForm<TaxonomyForm>,
 ) -> Result<Response, AppError> {
-    who.verify_form(&state, &headers, &f.csrf)?;
     who.require(Action::ManageTaxonomy, Ownership::None)?;
     let t = find_tag(&state, id).await?;
     let locked = linked_publicly(&state, Some(&t.slug), None).await?;
@@ -360,12 +341,9 @@ async fn edit_author(
 
 async fn save_author(
     State(state): State<AppState>,
-    who: AdminUser,
     Path(id): Path<Id>,
-    headers: HeaderMap,
-    axum::Form(f): axum::Form<TaxonomyForm>,
+    CsrfForm { who, form: f }: CsrfForm<TaxonomyForm>,
 ) -> Result<Response, AppError> {
-    who.verify_form(&state, &headers, &f.csrf)?;
     who.require(Action::ManageTaxonomy, Ownership::None)?;
     let a = find_author(&state, id).await?;
     let locked = linked_publicly(&state, None, Some(&a.slug)).await?;

@@ -4,7 +4,6 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::Utc;
@@ -12,10 +11,14 @@ use newsdesk_core::accounts::{Action, NewUser, Ownership, Password, Role, User};
 use newsdesk_core::{EmailAddress, Id, Slug};
 use serde::Deserialize;
 
-use super::{Chrome, CsrfForm, hash_off_executor, page, see_other};
-use crate::auth::{AdminUser, audit};
+use super::{Chrome, audited_change, hash_off_executor, page};
+use crate::auth::AdminUser;
+use crate::csrf::CsrfForm;
 use crate::error::AppError;
 use crate::state::AppState;
+
+/// Everything on this page needs it.
+const MANAGE: Option<Action> = Some(Action::ManageUsers);
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -79,7 +82,6 @@ async fn author_for_slug(state: &AppState, raw: &str) -> Result<Option<Id>, AppE
 
 #[derive(Deserialize)]
 struct RoleForm {
-    csrf: String,
     role: String,
     #[serde(default)]
     author_slug: String,
@@ -89,44 +91,35 @@ struct RoleForm {
 /// demoting themselves could leave the site with no admin.
 async fn change_role(
     State(state): State<AppState>,
-    who: AdminUser,
     Path(id): Path<Id>,
-    headers: HeaderMap,
-    axum::Form(f): axum::Form<RoleForm>,
+    CsrfForm { who, form: f }: CsrfForm<RoleForm>,
 ) -> Result<Response, AppError> {
-    who.verify_form(&state, &headers, &f.csrf)?;
-    who.require(Action::ManageUsers, Ownership::None)?;
-    if id == who.user.id {
-        return Err(AppError::Conflict(
-            "You cannot change your own role; another admin can.".into(),
-        ));
-    }
-    let target = state.store.user(id).await?.ok_or(AppError::NotFound)?;
-    let role =
-        Role::parse(&f.role).ok_or_else(|| AppError::Unprocessable("Unknown role.".into()))?;
-    let author_id = author_for_slug(&state, &f.author_slug).await?;
-    let saved = state
-        .store
-        .update_user(id, &target.name, role, author_id)
-        .await?;
-    audit(
-        &state,
-        Some(&who.user),
-        "user.role",
-        &format!(
+    let change = async {
+        if id == who.user.id {
+            return Err(AppError::Conflict(
+                "You cannot change your own role; another admin can.".into(),
+            ));
+        }
+        let target = state.store.user(id).await?.ok_or(AppError::NotFound)?;
+        let role =
+            Role::parse(&f.role).ok_or_else(|| AppError::Unprocessable("Unknown role.".into()))?;
+        let author_id = author_for_slug(&state, &f.author_slug).await?;
+        let saved = state
+            .store
+            .update_user(id, &target.name, role, author_id)
+            .await?;
+        Ok(format!(
             "user {}: {} -> {}",
             saved.email,
             target.role.as_str(),
             saved.role.as_str()
-        ),
-    )
-    .await;
-    Ok(see_other("/admin/users"))
+        ))
+    };
+    audited_change(&state, &who, MANAGE, "user.role", "/admin/users", change).await
 }
 
 #[derive(Deserialize)]
 struct UserForm {
-    csrf: String,
     email: String,
     name: String,
     role: String,
@@ -137,124 +130,91 @@ struct UserForm {
 
 async fn create_user(
     State(state): State<AppState>,
-    who: AdminUser,
-    headers: HeaderMap,
-    axum::Form(f): axum::Form<UserForm>,
+    CsrfForm { who, form: f }: CsrfForm<UserForm>,
 ) -> Result<Response, AppError> {
-    who.verify_form(&state, &headers, &f.csrf)?;
-    who.require(Action::ManageUsers, Ownership::None)?;
-    let email = EmailAddress::parse(&f.email).map_err(|e| AppError::Unprocessable(e.0))?;
-    let role =
-        Role::parse(&f.role).ok_or_else(|| AppError::Unprocessable("Unknown role.".into()))?;
-    let password = Password::parse(&f.password).map_err(|e| AppError::Unprocessable(e.0))?;
-    let author_id = author_for_slug(&state, &f.author_slug).await?;
-    let hash = hash_off_executor(password).await?;
-    let u = state
-        .store
-        .create_user(
-            &NewUser {
-                email,
-                name: f.name.trim().to_owned(),
-                role,
-                password_hash: hash,
-                author_id,
-            },
-            Utc::now(),
-        )
-        .await?;
-    audit(
-        &state,
-        Some(&who.user),
-        "user.add",
-        &format!("user {}", u.email),
-    )
-    .await;
-    Ok(see_other("/admin/users"))
+    let change = async {
+        let email = EmailAddress::parse(&f.email).map_err(|e| AppError::Unprocessable(e.0))?;
+        let role =
+            Role::parse(&f.role).ok_or_else(|| AppError::Unprocessable("Unknown role.".into()))?;
+        let password = Password::parse(&f.password).map_err(|e| AppError::Unprocessable(e.0))?;
+        let author_id = author_for_slug(&state, &f.author_slug).await?;
+        let hash = hash_off_executor(password).await?;
+        let new = NewUser {
+            email,
+            name: f.name.trim().to_owned(),
+            role,
+            password_hash: hash,
+            author_id,
+        };
+        let u = state.store.create_user(&new, Utc::now()).await?;
+        Ok(format!("user {}", u.email))
+    };
+    audited_change(&state, &who, MANAGE, "user.add", "/admin/users", change).await
 }
 
 async fn set_disabled(
     state: AppState,
     who: AdminUser,
     id: Id,
-    headers: HeaderMap,
-    csrf: &str,
     disabled: bool,
 ) -> Result<Response, AppError> {
-    who.verify_form(&state, &headers, csrf)?;
-    who.require(Action::ManageUsers, Ownership::None)?;
-    if id == who.user.id && disabled {
-        return Err(AppError::Conflict("You cannot disable yourself.".into()));
-    }
-    let u = state.store.set_user_disabled(id, disabled).await?;
-    let action = if disabled {
+    let change = async {
+        if id == who.user.id && disabled {
+            return Err(AppError::Conflict("You cannot disable yourself.".into()));
+        }
+        let u = state.store.set_user_disabled(id, disabled).await?;
+        Ok(format!("user {}", u.email))
+    };
+    let event = if disabled {
         "user.disable"
     } else {
         "user.enable"
     };
-    audit(
-        &state,
-        Some(&who.user),
-        action,
-        &format!("user {}", u.email),
-    )
-    .await;
-    Ok(see_other("/admin/users"))
+    audited_change(&state, &who, MANAGE, event, "/admin/users", change).await
 }
 
 async fn disable_user(
     State(state): State<AppState>,
-    who: AdminUser,
     Path(id): Path<Id>,
-    headers: HeaderMap,
-    axum::Form(f): axum::Form<CsrfForm>,
+    CsrfForm { who, .. }: CsrfForm,
 ) -> Result<Response, AppError> {
-    set_disabled(state, who, id, headers, &f.csrf, true).await
+    set_disabled(state, who, id, true).await
 }
 
 async fn enable_user(
     State(state): State<AppState>,
-    who: AdminUser,
     Path(id): Path<Id>,
-    headers: HeaderMap,
-    axum::Form(f): axum::Form<CsrfForm>,
+    CsrfForm { who, .. }: CsrfForm,
 ) -> Result<Response, AppError> {
-    set_disabled(state, who, id, headers, &f.csrf, false).await
+    set_disabled(state, who, id, false).await
 }
 
 async fn reset_password(
     State(state): State<AppState>,
-    who: AdminUser,
     Path(id): Path<Id>,
-    headers: HeaderMap,
-    axum::Form(f): axum::Form<ResetForm>,
+    CsrfForm { who, form: f }: CsrfForm<ResetForm>,
 ) -> Result<Response, AppError> {
-    who.verify_form(&state, &headers, &f.csrf)?;
-    who.require(Action::ManageUsers, Ownership::None)?;
-    if id == who.user.id {
-        // Your own goes through the account page, which asks for the current password.
-        return Err(AppError::Conflict(
-            "Change your own password on your account page.".into(),
-        ));
-    }
-    let target = state.store.user(id).await?.ok_or(AppError::NotFound)?;
-    let password = Password::parse(&f.password)
-        .map_err(|e| AppError::Unprocessable(format!("The new password: {}.", e.0)))?;
-    let hash = hash_off_executor(password).await?;
-    // Every session of theirs ends: whoever had one must sign in with the new password.
-    state.store.set_password_hash(id, &hash, None).await?;
-    audit(
-        &state,
-        Some(&who.user),
-        "user.password.reset",
-        &format!("user {}", target.email),
-    )
-    .await;
-    Ok(see_other("/admin/users"))
+    let change = async {
+        if id == who.user.id {
+            // Your own goes through the account page, which asks for the current password.
+            return Err(AppError::Conflict(
+                "Change your own password on your account page.".into(),
+            ));
+        }
+        let target = state.store.user(id).await?.ok_or(AppError::NotFound)?;
+        let password = Password::parse(&f.password)
+            .map_err(|e| AppError::Unprocessable(format!("The new password: {}.", e.0)))?;
+        let hash = hash_off_executor(password).await?;
+        // Every session of theirs ends: whoever had one must sign in with the new password.
+        state.store.set_password_hash(id, &hash, None).await?;
+        Ok(format!("user {}", target.email))
+    };
+    let event = "user.password.reset";
+    audited_change(&state, &who, MANAGE, event, "/admin/users", change).await
 }
 
 #[derive(Deserialize)]
 struct ResetForm {
-    csrf: String,
     #[serde(default)]
     password: String,
 }

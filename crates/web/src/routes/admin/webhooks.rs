@@ -4,7 +4,6 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::Utc;
@@ -12,8 +11,9 @@ use newsdesk_core::Id;
 use newsdesk_core::accounts::{self, Action, Ownership, Webhook, WebhookDelivery};
 use serde::Deserialize;
 
-use super::{Chrome, CsrfForm, page, see_other};
+use super::{Chrome, audited_change, page};
 use crate::auth::{AdminUser, audit};
+use crate::csrf::CsrfForm;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -48,17 +48,13 @@ async fn webhooks(State(state): State<AppState>, who: AdminUser) -> Result<Respo
 
 #[derive(Deserialize)]
 struct WebhookForm {
-    csrf: String,
     url: String,
 }
 
 async fn create_webhook(
     State(state): State<AppState>,
-    who: AdminUser,
-    headers: HeaderMap,
-    axum::Form(f): axum::Form<WebhookForm>,
+    CsrfForm { who, form: f }: CsrfForm<WebhookForm>,
 ) -> Result<Response, AppError> {
-    who.verify_form(&state, &headers, &f.csrf)?;
     who.require(Action::ManageWebhooks, Ownership::None)?;
     let url = url::Url::parse(f.url.trim())
         .ok()
@@ -83,20 +79,13 @@ async fn create_webhook(
 
 async fn delete_webhook(
     State(state): State<AppState>,
-    who: AdminUser,
     Path(id): Path<Id>,
-    headers: HeaderMap,
-    axum::Form(f): axum::Form<CsrfForm>,
+    CsrfForm { who, .. }: CsrfForm,
 ) -> Result<Response, AppError> {
-    who.verify_form(&state, &headers, &f.csrf)?;
-    who.require(Action::ManageWebhooks, Ownership::None)?;
-    state.store.delete_webhook(id).await?;
-    audit(
-        &state,
-        Some(&who.user),
-        "webhook.delete",
-        &format!("webhook {id}"),
-    )
-    .await;
-    Ok(see_other("/admin/webhooks"))
+    let change = async {
+        state.store.delete_webhook(id).await?;
+        Ok(format!("webhook {id}"))
+    };
+    let (needs, to) = (Some(Action::ManageWebhooks), "/admin/webhooks");
+    audited_change(&state, &who, needs, "webhook.delete", to, change).await
 }

@@ -128,3 +128,54 @@ async fn forms_without_the_right_csrf_token_or_from_another_origin_are_refused()
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(d.app.store.list_tags().await.expect("tags").len(), 1);
 }
+
+/// The token is checked before the rest of the form is read, so a forged post learns nothing from
+/// validation messages, whatever the form's shape (typed fields, the editor's repeated fields,
+/// a form with no fields at all).
+#[tokio::test]
+async fn a_post_without_the_csrf_token_is_forbidden_before_its_fields_are_read() {
+    let d = desk().await;
+    let s = login(&d.app, "root@example.org").await;
+    let victim = d.ana.id;
+    for path in [
+        "/admin/tags".to_owned(),
+        "/admin/articles/new".to_owned(),
+        format!("/admin/users/{victim}/disable"),
+        "/admin/logout".to_owned(),
+    ] {
+        let r = d
+            .app
+            .client
+            .post(d.app.url(&path))
+            .header(COOKIE, &s.cookie)
+            .header("origin", &d.app.base)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("headline=Forged&action=publish")
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    assert!(d.app.store.list_tags().await.expect("tags").is_empty());
+    let ana = d.app.store.user(victim).await.expect("user").expect("ana");
+    assert!(!ana.disabled, "the forged disable did nothing");
+    let r = post_form(&d.app, &s, "/admin/tags", &[]).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "with the token, a missing name is the form's fault"
+    );
+    let page = d
+        .app
+        .client
+        .get(d.app.url("/admin"))
+        .header(COOKIE, &s.cookie)
+        .send()
+        .await
+        .expect("admin");
+    assert_eq!(
+        page.status(),
+        StatusCode::OK,
+        "the session survived the forged logout"
+    );
+}
