@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod demo;
 pub mod domain;
 pub mod editorial;
+pub mod hasher;
 pub mod ingest;
 pub mod jobs;
 pub mod markdown;

@@ -16,6 +16,7 @@ pub mod fingerprint;
 pub mod pipeline;
 pub mod robots;
 pub mod schedule;
+pub mod ssrf;
 
 pub use fetch::{FetchError, FetchOptions, Fetcher};
 pub use pipeline::{IngestOptions, PassSummary, Pipeline};

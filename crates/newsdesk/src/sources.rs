@@ -69,6 +69,10 @@ pub async fn run(cmd: SourcesCommand, config: Config) -> anyhow::Result<()> {
                 .ok()
                 .filter(|u| matches!(u.scheme(), "http" | "https"))
                 .ok_or_else(|| anyhow::anyhow!("{url:?} is not an http(s) URL"))?;
+            // Refused now, with the reason, rather than at every later poll.
+            newsdesk_ingest::ssrf::check_destination(&parsed, config.fetch.allow_private)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             let interval = parse_interval(
                 interval
                     .as_deref()

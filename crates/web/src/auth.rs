@@ -304,14 +304,11 @@ pub async fn login(
         Ok(e) => store.credentials_by_email(&e).await?,
         Err(_) => None,
     };
-    let hash = creds
-        .as_ref()
-        .map(|c| c.password_hash.clone())
-        .unwrap_or_else(|| accounts::dummy_password_hash().to_owned());
-    let pw = password.to_owned();
-    let matches = tokio::task::spawn_blocking(move || accounts::verify_password(&hash, &pw))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let hash = creds.as_ref().map(|c| c.password_hash.clone());
+    let matches = state
+        .hasher
+        .verify_or_dummy(hash, password.to_owned())
+        .await?;
     match creds {
         Some(c) if matches && !c.user.disabled => {
             store.clear_login_failures(&acct_key).await?;

@@ -1347,7 +1347,7 @@ async fn create_user(
         Role::parse(&f.role).ok_or_else(|| AppError::Unprocessable("Unknown role.".into()))?;
     let password = Password::parse(&f.password).map_err(|e| AppError::Unprocessable(e.0))?;
     let author_id = author_for_slug(&state, &f.author_slug).await?;
-    let hash = hash_off_executor(password).await?;
+    let hash = hash_off_executor(&state, password).await?;
     let u = state
         .store
         .create_user(
@@ -1438,7 +1438,7 @@ async fn reset_password(
     let target = state.store.user(id).await?.ok_or(AppError::NotFound)?;
     let password = Password::parse(&f.password)
         .map_err(|e| AppError::Unprocessable(format!("The new password: {}.", e.0)))?;
-    let hash = hash_off_executor(password).await?;
+    let hash = hash_off_executor(&state, password).await?;
     // Every session of theirs ends: whoever had one must sign in with the new password.
     state.store.set_password_hash(id, &hash, None).await?;
     audit(
@@ -1458,11 +1458,8 @@ struct ResetForm {
     password: String,
 }
 
-async fn hash_off_executor(password: Password) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || accounts::hash_password(&password))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?
-        .map_err(|e| AppError::Internal(e.into()))
+async fn hash_off_executor(state: &AppState, password: Password) -> Result<String, AppError> {
+    Ok(state.hasher.hash(password).await?)
 }
 
 // ---------------------------------------------------------------- your account
@@ -1558,12 +1555,10 @@ async fn change_password(
         .credentials_by_email(&who.user.email)
         .await?
         .ok_or(AppError::NotFound)?;
-    let current = f.current.clone();
-    let matches = tokio::task::spawn_blocking(move || {
-        accounts::verify_password(&creds.password_hash, &current)
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))?;
+    let matches = state
+        .hasher
+        .verify(creds.password_hash, f.current.clone())
+        .await?;
     if !matches {
         state.store.record_login_failure(&key, now).await?;
         audit(
@@ -1591,7 +1586,7 @@ async fn change_password(
             return account_answer(&state, &who, unprocessable, msg).await;
         }
     };
-    let hash = hash_off_executor(password).await?;
+    let hash = hash_off_executor(&state, password).await?;
     let ended = state
         .store
         .set_password_hash(who.user.id, &hash, Some(&who.session_hash))
@@ -1719,6 +1714,7 @@ async fn create_webhook(
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
         .ok_or_else(|| AppError::Unprocessable("Give an http(s) URL.".into()))?;
+    crate::webhooks::check_destination(&state, &url).await?;
     let secret = accounts::new_secret_token("whsec_");
     let hook = state
         .store

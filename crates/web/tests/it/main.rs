@@ -10,6 +10,7 @@ mod newsletter;
 mod openapi;
 mod password_reset;
 mod people;
+mod security;
 mod site;
 mod taxonomy;
 mod wire;
