@@ -15,6 +15,7 @@ pub mod newsletter;
 pub mod password_reset;
 pub mod site;
 pub mod store;
+pub mod throttle;
 
 pub use domain::{EmailAddress, InvalidInput, Slug};
 pub use model::*;

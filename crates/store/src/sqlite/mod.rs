@@ -8,6 +8,7 @@ mod accounts;
 mod ingest;
 mod jobs;
 mod newsletter;
+mod throttle;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr as _;

@@ -481,3 +481,151 @@ async fn webhooks_and_sources_with_a_special_purpose_address_are_refused_at_once
     }
     assert!(app.store.list_sources().await.expect("sources").is_empty());
 }
+
+/// A client whose connections come from `ip` (any 127.0.0.0/8 address is loopback), so the
+/// server sees another network.
+fn client_from(ip: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(ip.parse::<std::net::IpAddr>().expect("ip"))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+async fn login_from(
+    app: &TestApp,
+    client: &reqwest::Client,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    client
+        .post(app.url("/admin/login"))
+        .header("origin", &app.base)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(crate::admin::enc(&[
+            ("email", email),
+            ("password", password),
+        ]))
+        .send()
+        .await
+        .expect("login")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_guesses_get_at_most_the_limit_of_password_checks() {
+    use newsdesk_core::accounts::Role;
+    let app = TestApp::spawn().await;
+    crate::admin::user(&app, "ana@example.org", Role::Author, None).await;
+    for _ in 0..3 {
+        let r = login_response(&app, "ana@example.org", "not the password").await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let before = app.state.hasher.computed();
+    let mut tasks = Vec::new();
+    for _ in 0..60 {
+        let client = app.client.clone();
+        let url = app.url("/admin/login");
+        let base = app.base.clone();
+        tasks.push(tokio::spawn(async move {
+            client
+                .post(url)
+                .header("origin", base)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("email=ana%40example.org&password=guess+guess+guess")
+                .send()
+                .await
+                .expect("login")
+                .status()
+        }));
+    }
+    let mut unauthorized = 0;
+    for t in tasks {
+        match t.await.expect("join") {
+            StatusCode::UNAUTHORIZED => unauthorized += 1,
+            StatusCode::TOO_MANY_REQUESTS => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    let checked = app.state.hasher.computed() - before;
+    // 3 earlier failures and a limit of 5: two more checks, whatever the parallelism.
+    assert!(checked <= 2, "{checked} passwords checked");
+    assert_eq!(unauthorized, checked);
+}
+
+#[tokio::test]
+async fn failures_from_one_network_do_not_lock_the_account_out_of_another() {
+    use newsdesk_core::accounts::Role;
+    let app = TestApp::spawn().await;
+    crate::admin::user(&app, "ana@example.org", Role::Author, None).await;
+    let attacker = client_from("127.0.0.2");
+    for _ in 0..newsdesk_core::throttle::MAX_PER_ACCOUNT_NETWORK {
+        let r = login_from(&app, &attacker, "ana@example.org", "not the password").await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = login_from(&app, &attacker, "ana@example.org", crate::admin::PW).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the guessing network"
+    );
+    // The real user, elsewhere, signs in.
+    let user = client_from("127.0.0.3");
+    let r = login_from(&app, &user, "ana@example.org", crate::admin::PW).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "the real user is not locked out"
+    );
+}
+
+#[tokio::test]
+async fn over_the_account_ceiling_only_networks_that_failed_are_refused() {
+    use newsdesk_core::accounts::Role;
+    use newsdesk_core::throttle::{ACCOUNT_CEILING, MAX_PER_ACCOUNT_NETWORK};
+    let app = TestApp::spawn().await;
+    crate::admin::user(&app, "ana@example.org", Role::Author, None).await;
+    let networks = ACCOUNT_CEILING.div_ceil(MAX_PER_ACCOUNT_NETWORK);
+    for n in 0..networks {
+        let c = client_from(&format!("127.0.1.{}", n + 1));
+        for _ in 0..MAX_PER_ACCOUNT_NETWORK {
+            let r = login_from(&app, &c, "ana@example.org", "not the password").await;
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        }
+    }
+    let failed = client_from("127.0.1.1");
+    let r = login_from(&app, &failed, "ana@example.org", crate::admin::PW).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    // A network that has not failed proves itself with the right password (slowed, not blocked).
+    let clean = client_from("127.0.2.1");
+    let r = login_from(&app, &clean, "ana@example.org", crate::admin::PW).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // A wrong password from a clean network is still checked, and fails normally.
+    let other = client_from("127.0.2.2");
+    let r = login_from(&app, &other, "ana@example.org", "still not it").await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn failed_logins_from_one_network_make_one_audit_row_per_window() {
+    use newsdesk_core::accounts::Role;
+    let app = TestApp::spawn().await;
+    crate::admin::user(&app, "ana@example.org", Role::Author, None).await;
+    let guesser = client_from("127.0.0.9");
+    for i in 0..30 {
+        let email = format!("nobody{i}@example.org");
+        let _ = login_from(&app, &guesser, &email, "xxxxxxxxxxxx").await;
+    }
+    crate::admin::login(&app, "ana@example.org").await;
+    crate::admin::login(&app, "ana@example.org").await;
+    let rows = app.store.list_audit(None, 500).await.expect("audit");
+    let failed: Vec<_> = rows.iter().filter(|r| r.action == "login.failed").collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    // 20 were checked (the network's limit); the rest were throttled before any check.
+    assert!(
+        failed[0].target.contains("(20 attempts"),
+        "{}",
+        failed[0].target
+    );
+    let signed_in = rows.iter().filter(|r| r.action == "login").count();
+    assert_eq!(signed_in, 2, "every successful sign-in keeps its row");
+}
