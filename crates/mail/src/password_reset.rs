@@ -6,8 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::Utc;
-use newsdesk_core::Store;
-use newsdesk_core::accounts::new_secret_token;
+use newsdesk_core::accounts::{AccountStore, new_secret_token};
 use newsdesk_core::jobs::{Job, JobError, JobHandler};
 use newsdesk_core::password_reset::{PasswordResetJob, SECRET_NAME, VALID_FOR, sign};
 
@@ -15,7 +14,7 @@ use crate::compose::Composer;
 use crate::transport::{SendError, Transport};
 
 pub struct PasswordResetHandler {
-    pub store: Arc<dyn Store>,
+    pub store: Arc<dyn AccountStore>,
     pub transport: Arc<Transport>,
     pub composer: Arc<Composer>,
 }
@@ -88,11 +87,11 @@ fn html_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use newsdesk_core::EmailAddress;
     use newsdesk_core::accounts::{NewUser, Password, Role, hash_password};
     use newsdesk_core::jobs::NewJob;
     use newsdesk_core::newsletter::TokenKey;
     use newsdesk_core::password_reset::{PASSWORD_RESET_QUEUE, verify};
+    use newsdesk_core::{EmailAddress, Store};
 
     #[tokio::test]
     async fn the_mailed_link_carries_a_token_that_verifies_against_the_current_password() {

@@ -8,11 +8,12 @@ use std::io::{BufRead as _, IsTerminal as _};
 use anyhow::{Context as _, bail};
 use chrono::Utc;
 use clap::Subcommand;
+use newsdesk_core::EmailAddress;
 use newsdesk_core::accounts::{
-    API_TOKEN_PREFIX, NewAuditEntry, NewUser, Password, Role, new_secret_token, token_hash,
+    API_TOKEN_PREFIX, AccountStore, NewAuditEntry, NewUser, Password, Role, new_secret_token,
+    token_hash,
 };
 use newsdesk_core::hasher::PasswordHasher;
-use newsdesk_core::{EmailAddress, Store};
 
 use crate::config::Config;
 
@@ -202,7 +203,10 @@ pub async fn run(cmd: UserCommand, config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn find(store: &dyn Store, email: &str) -> anyhow::Result<newsdesk_core::accounts::User> {
+async fn find(
+    store: &dyn AccountStore,
+    email: &str,
+) -> anyhow::Result<newsdesk_core::accounts::User> {
     let email = EmailAddress::parse(email).map_err(|e| anyhow::anyhow!("{}", e.0))?;
     Ok(store
         .credentials_by_email(&email)
@@ -211,7 +215,7 @@ async fn find(store: &dyn Store, email: &str) -> anyhow::Result<newsdesk_core::a
         .user)
 }
 
-async fn audit(store: &dyn Store, action: &str, target: &str) -> anyhow::Result<()> {
+async fn audit(store: &dyn AccountStore, action: &str, target: &str) -> anyhow::Result<()> {
     store
         .append_audit(&NewAuditEntry {
             at: Utc::now(),

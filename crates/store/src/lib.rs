@@ -2,8 +2,16 @@
 //!
 //! [`open`] picks the backend from the database URL, connects and runs that backend's
 //! migrations (embedded at compile time from `migrations/sqlite` or `migrations/postgres`).
-//! Each backend has its own SQL beside its implementation; both pass one conformance suite
-//! (`tests/conformance`).
+//! Both pass one conformance suite (`tests/conformance`).
+//!
+//! The SQL is written once, in `src/sql/` (one file per area), where the dialects agree: `$N`
+//! placeholders, the [`types`] that store times and JSON in each backend's own format, and the
+//! `FromRow` structs of [`rows`]. Each file there is compiled twice, once inside `sqlite` and
+//! once inside `postgres` (`#[path]` modules, as vaultwarden's `db_run!` expands one body per
+//! backend), and names its backend only through `super::`: `Db`, `Conn`, `ThisStore`, the
+//! `reader()`/`writer()` pools, `begin_write()`, the list binders `id_list`/`text_list` and the
+//! dialect macros `in_list!`, `list_rows!`, `ilike!` and `for_update!`. What really differs
+//! (claims with `SKIP LOCKED`, `VACUUM INTO`, connection set-up) stays in the backend folders.
 //!
 //! Choices both backends share:
 //! - times are kept to the microsecond (SQLite: INTEGER microseconds since the epoch; PostgreSQL:
@@ -22,12 +30,43 @@ use std::sync::Arc;
 
 use newsdesk_core::Store;
 
+/// Declares, inside a backend module, the modules of `src/sql/`: each backend compiles the same
+/// files, on purpose (hence `duplicate_mod`).
+macro_rules! sql_modules {
+    () => {
+        #[allow(clippy::duplicate_mod)]
+        #[path = "../sql/accounts.rs"]
+        mod accounts;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "../sql/articles.rs"]
+        mod articles;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "../sql/editorial.rs"]
+        mod editorial;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "../sql/ingest.rs"]
+        mod ingest;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "../sql/jobs.rs"]
+        mod jobs;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "../sql/newsletter.rs"]
+        mod newsletter;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "../sql/throttle.rs"]
+        mod throttle;
+    };
+}
+
+#[macro_use]
+mod columns;
 mod ingest_rows;
 mod job_rows;
 mod newsletter_rows;
 mod postgres;
 mod rows;
 mod sqlite;
+mod types;
 
 pub use postgres::PgStore;
 pub use sqlite::{SqliteLocation, SqliteStore};

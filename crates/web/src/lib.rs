@@ -34,7 +34,6 @@ pub fn router(state: AppState) -> Router {
             axum::routing::get(routes::openapi::openapi_json),
         )
         .merge(routes::admin::router())
-        .merge(routes::password_reset::router())
         .merge(routes::assets::router(&state))
         .fallback(routes::site::not_found)
         .with_state(state.clone());

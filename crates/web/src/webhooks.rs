@@ -13,6 +13,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::Utc;
 use hmac::{Hmac, Mac as _};
+use newsdesk_core::accounts::AccountStore;
 use newsdesk_core::jobs::{Job, JobError, JobHandler, NewJob};
 use newsdesk_core::{Article, Store};
 use sha2::Sha256;
@@ -85,7 +86,7 @@ async fn try_notify(
 
 /// Delivers one webhook job.
 pub struct WebhookHandler {
-    store: Arc<dyn Store>,
+    store: Arc<dyn AccountStore>,
     client: reqwest::Client,
     allow_private: bool,
 }
@@ -93,7 +94,7 @@ pub struct WebhookHandler {
 impl WebhookHandler {
     /// A client with short timeouts, no redirects, no proxy, and (unless `allow_private`)
     /// a resolver that refuses non-public addresses.
-    pub fn new(store: Arc<dyn Store>, allow_private: bool) -> Result<Self, reqwest::Error> {
+    pub fn new(store: Arc<dyn AccountStore>, allow_private: bool) -> Result<Self, reqwest::Error> {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
             .user_agent(concat!("newsdesk-webhooks/", env!("CARGO_PKG_VERSION")))

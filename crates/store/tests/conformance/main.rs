@@ -140,6 +140,11 @@ conformance! {
         a_renewed_lease_keeps_rows_from_other_senders,
         failures_retry_later_or_bounce_the_address,
         unsubscribing_skips_unsent_deliveries,
+        subscribers_are_counted_by_status,
+        bouncing_an_address_skips_its_unsent_deliveries_once,
+        skipped_recipients_are_never_claimed_and_sent_rows_stay_sent,
+        issues_are_listed_newest_first_by_kind,
+        sources_are_listed_by_id_with_their_state,
     ],
     raw: [
         corrupt_slug_is_reported,

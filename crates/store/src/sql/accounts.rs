@@ -1,89 +1,158 @@
-//! [`newsdesk_core::accounts::AccountStore`] for [`PgStore`].
+//! [`newsdesk_core::accounts::AccountStore`], written once for both backends. Reads on the
+//! request path (the session and API-token lookups among them) go to the reader pool.
 
+use super::ThisStore;
+use crate::rows::{backend, email_key, write_error};
+use crate::types::{self, Time};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use newsdesk_core::accounts::*;
 use newsdesk_core::{EmailAddress, Id, StoreError, StoreResult};
-use sqlx::Row as _;
-use sqlx::postgres::PgRow;
-
-use super::PgStore;
-use crate::rows::{backend, email_key, write_error};
 
 const USER_COLUMNS: &str = "id, email, name, role, author_id, created_at, disabled";
 
-fn time(r: &PgRow, col: &str) -> StoreResult<DateTime<Utc>> {
-    r.try_get(col).map_err(backend)
+#[derive(sqlx::FromRow)]
+pub(super) struct UserRow {
+    id: Id,
+    email: String,
+    name: String,
+    role: String,
+    author_id: Option<Id>,
+    created_at: Time,
+    disabled: bool,
 }
 
-fn opt_time(r: &PgRow, col: &str) -> StoreResult<Option<DateTime<Utc>>> {
-    r.try_get(col).map_err(backend)
+impl UserRow {
+    pub(super) fn into_model(self) -> StoreResult<User> {
+        crate::rows::user_from_parts(
+            self.id,
+            self.email,
+            self.name,
+            self.role,
+            self.author_id,
+            self.created_at.0,
+            self.disabled,
+        )
+    }
 }
 
-pub(super) fn user_row(r: &PgRow) -> StoreResult<User> {
-    crate::rows::user_from_parts(
-        r.try_get("id").map_err(backend)?,
-        r.try_get("email").map_err(backend)?,
-        r.try_get("name").map_err(backend)?,
-        r.try_get("role").map_err(backend)?,
-        r.try_get("author_id").map_err(backend)?,
-        time(r, "created_at")?,
-        r.try_get("disabled").map_err(backend)?,
-    )
+#[derive(sqlx::FromRow)]
+struct CredentialsRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    password_hash: String,
 }
 
-fn token_row(r: &PgRow) -> StoreResult<ApiToken> {
-    Ok(ApiToken {
-        id: r.try_get("id").map_err(backend)?,
-        user_id: r.try_get("user_id").map_err(backend)?,
-        label: r.try_get("label").map_err(backend)?,
-        created_at: time(r, "created_at")?,
-        last_used_at: opt_time(r, "last_used_at")?,
-        revoked_at: opt_time(r, "revoked_at")?,
-    })
+#[derive(sqlx::FromRow)]
+struct SessionUserRow {
+    s_id: Id,
+    token_hash: String,
+    s_created_at: Time,
+    expires_at: Time,
+    #[sqlx(flatten)]
+    user: UserRow,
 }
 
-fn audit_row(r: &PgRow) -> StoreResult<AuditEntry> {
-    Ok(AuditEntry {
-        id: r.try_get("id").map_err(backend)?,
-        at: time(r, "at")?,
-        user_id: r.try_get("user_id").map_err(backend)?,
-        actor: r.try_get("actor").map_err(backend)?,
-        action: r.try_get("action").map_err(backend)?,
-        target: r.try_get("target").map_err(backend)?,
-    })
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    id: Id,
+    user_id: Id,
+    label: String,
+    created_at: Time,
+    last_used_at: Option<Time>,
+    revoked_at: Option<Time>,
 }
 
-fn webhook_row(r: &PgRow) -> StoreResult<Webhook> {
-    Ok(Webhook {
-        id: r.try_get("id").map_err(backend)?,
-        url: r.try_get("url").map_err(backend)?,
-        secret: r.try_get("secret").map_err(backend)?,
-        created_at: time(r, "created_at")?,
-    })
+impl From<TokenRow> for ApiToken {
+    fn from(r: TokenRow) -> Self {
+        ApiToken {
+            id: r.id,
+            user_id: r.user_id,
+            label: r.label,
+            created_at: r.created_at.0,
+            last_used_at: types::opt(r.last_used_at),
+            revoked_at: types::opt(r.revoked_at),
+        }
+    }
 }
 
-fn delivery_row(r: &PgRow) -> StoreResult<WebhookDelivery> {
-    let attempts: i64 = r.try_get("attempts").map_err(backend)?;
-    let last_status: Option<i64> = r.try_get("last_status").map_err(backend)?;
-    Ok(WebhookDelivery {
-        id: r.try_get("id").map_err(backend)?,
-        webhook_id: r.try_get("webhook_id").map_err(backend)?,
-        event: r.try_get("event").map_err(backend)?,
-        payload: r.try_get("payload").map_err(backend)?,
-        status: r.try_get("status").map_err(backend)?,
-        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
-        last_status: last_status.and_then(|s| u16::try_from(s).ok()),
-        last_error: r.try_get("last_error").map_err(backend)?,
-        created_at: time(r, "created_at")?,
-        updated_at: time(r, "updated_at")?,
-    })
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    id: Id,
+    at: Time,
+    user_id: Option<Id>,
+    actor: String,
+    action: String,
+    target: String,
+}
+
+impl From<AuditRow> for AuditEntry {
+    fn from(r: AuditRow) -> Self {
+        AuditEntry {
+            id: r.id,
+            at: r.at.0,
+            user_id: r.user_id,
+            actor: r.actor,
+            action: r.action,
+            target: r.target,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct WebhookRow {
+    id: Id,
+    url: String,
+    secret: String,
+    created_at: Time,
+}
+
+impl From<WebhookRow> for Webhook {
+    fn from(r: WebhookRow) -> Self {
+        Webhook {
+            id: r.id,
+            url: r.url,
+            secret: r.secret,
+            created_at: r.created_at.0,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct DeliveryRow {
+    id: Id,
+    webhook_id: Id,
+    event: String,
+    payload: String,
+    status: String,
+    attempts: i64,
+    last_status: Option<i64>,
+    last_error: Option<String>,
+    created_at: Time,
+    updated_at: Time,
+}
+
+impl From<DeliveryRow> for WebhookDelivery {
+    fn from(r: DeliveryRow) -> Self {
+        WebhookDelivery {
+            id: r.id,
+            webhook_id: r.webhook_id,
+            event: r.event,
+            payload: r.payload,
+            status: r.status,
+            attempts: u32::try_from(r.attempts).unwrap_or(u32::MAX),
+            last_status: r.last_status.and_then(|s| u16::try_from(s).ok()),
+            last_error: r.last_error,
+            created_at: r.created_at.0,
+            updated_at: r.updated_at.0,
+        }
+    }
 }
 
 #[async_trait]
-impl AccountStore for PgStore {
+impl AccountStore for ThisStore {
     async fn create_user(&self, new: &NewUser, now: DateTime<Utc>) -> StoreResult<User> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let row: UserRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "INSERT INTO users (email, email_key, name, role, password_hash, author_id, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {USER_COLUMNS}"
         )))
@@ -93,50 +162,50 @@ impl AccountStore for PgStore {
         .bind(new.role.as_str())
         .bind(&new.password_hash)
         .bind(new.author_id)
-        .bind(now)
-        .fetch_one(&self.pool)
+        .bind(Time(now))
+        .fetch_one(self.writer())
         .await
         .map_err(|e| write_error(e, "email", "author_id"))?;
-        user_row(&row)
+        row.into_model()
     }
 
     async fn user(&self, id: Id) -> StoreResult<Option<User>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let row: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {USER_COLUMNS} FROM users WHERE id = $1"
         )))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.reader())
         .await
         .map_err(backend)?;
-        row.map(|r| user_row(&r)).transpose()
+        row.map(UserRow::into_model).transpose()
     }
 
     async fn credentials_by_email(&self, email: &EmailAddress) -> StoreResult<Option<Credentials>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let row: Option<CredentialsRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {USER_COLUMNS}, password_hash FROM users WHERE email_key = $1"
         )))
         .bind(email_key(email))
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.reader())
         .await
         .map_err(backend)?;
         row.map(|r| {
             Ok(Credentials {
-                user: user_row(&r)?,
-                password_hash: r.try_get("password_hash").map_err(backend)?,
+                user: r.user.into_model()?,
+                password_hash: r.password_hash,
             })
         })
         .transpose()
     }
 
     async fn list_users(&self) -> StoreResult<Vec<User>> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {USER_COLUMNS} FROM users ORDER BY email_key"
         )))
-        .fetch_all(&self.pool)
+        .fetch_all(self.reader())
         .await
         .map_err(backend)?
-        .iter()
-        .map(user_row)
+        .into_iter()
+        .map(UserRow::into_model)
         .collect()
     }
 
@@ -147,23 +216,23 @@ impl AccountStore for PgStore {
         role: Role,
         author_id: Option<Id>,
     ) -> StoreResult<User> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let row: UserRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "UPDATE users SET name = $1, role = $2, author_id = $3 WHERE id = $4 RETURNING {USER_COLUMNS}"
         )))
         .bind(name)
         .bind(role.as_str())
         .bind(author_id)
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.writer())
         .await
         .map_err(|e| write_error(e, "email", "author_id"))?
         .ok_or(StoreError::NotFound)?;
-        user_row(&row)
+        row.into_model()
     }
 
     async fn set_user_disabled(&self, id: Id, disabled: bool) -> StoreResult<User> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let mut tx = self.begin_write().await?;
+        let row: UserRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "UPDATE users SET disabled = $1 WHERE id = $2 RETURNING {USER_COLUMNS}"
         )))
         .bind(disabled)
@@ -180,7 +249,7 @@ impl AccountStore for PgStore {
                 .map_err(backend)?;
         }
         tx.commit().await.map_err(backend)?;
-        user_row(&row)
+        row.into_model()
     }
 
     async fn set_password_hash(
@@ -189,7 +258,7 @@ impl AccountStore for PgStore {
         password_hash: &str,
         keep_session: Option<&str>,
     ) -> StoreResult<u64> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(id)
@@ -201,7 +270,7 @@ impl AccountStore for PgStore {
         }
         // Token hashes are never empty, so '' keeps nothing.
         let ended = sqlx::query(
-            "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> COALESCE($2::text, '')",
+            "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> COALESCE($2, '')",
         )
         .bind(id)
         .bind(keep_session)
@@ -221,23 +290,23 @@ impl AccountStore for PgStore {
     ) -> StoreResult<Session> {
         // Expired sessions are swept here: logins are rare, so this costs nothing noticeable.
         sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-            .bind(now)
-            .execute(&self.pool)
+            .bind(Time(now))
+            .execute(self.writer())
             .await
             .map_err(backend)?;
-        let row = sqlx::query(
+        let id: Id = sqlx::query_scalar(
             "INSERT INTO sessions (user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)
              RETURNING id",
         )
         .bind(user_id)
         .bind(token_hash)
-        .bind(now)
-        .bind(expires_at)
-        .fetch_one(&self.pool)
+        .bind(Time(now))
+        .bind(Time(expires_at))
+        .fetch_one(self.writer())
         .await
         .map_err(|e| write_error(e, "token", "user_id"))?;
         Ok(Session {
-            id: row.try_get("id").map_err(backend)?,
+            id,
             user_id,
             token_hash: token_hash.to_owned(),
             created_at: crate::rows::truncate_to_micros(now),
@@ -250,26 +319,27 @@ impl AccountStore for PgStore {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<(Session, User)>> {
-        let row = sqlx::query(
+        // Every request of a signed-in editor asks this: the reader pool, never the writer.
+        let row: Option<SessionUserRow> = sqlx::query_as(
             "SELECT s.id AS s_id, s.token_hash, s.created_at AS s_created_at, s.expires_at,
                     u.id, u.email, u.name, u.role, u.author_id, u.created_at, u.disabled
              FROM sessions s JOIN users u ON u.id = s.user_id
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT u.disabled",
         )
         .bind(token_hash)
-        .bind(now)
-        .fetch_optional(&self.pool)
+        .bind(Time(now))
+        .fetch_optional(self.reader())
         .await
         .map_err(backend)?;
         let Some(r) = row else { return Ok(None) };
-        let user = user_row(&r)?;
+        let user = r.user.into_model()?;
         Ok(Some((
             Session {
-                id: r.try_get("s_id").map_err(backend)?,
+                id: r.s_id,
                 user_id: user.id,
-                token_hash: r.try_get("token_hash").map_err(backend)?,
-                created_at: time(&r, "s_created_at")?,
-                expires_at: time(&r, "expires_at")?,
+                token_hash: r.token_hash,
+                created_at: r.s_created_at.0,
+                expires_at: r.expires_at.0,
             },
             user,
         )))
@@ -278,7 +348,7 @@ impl AccountStore for PgStore {
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
-            .execute(&self.pool)
+            .execute(self.writer())
             .await
             .map_err(backend)?;
         Ok(())
@@ -291,18 +361,18 @@ impl AccountStore for PgStore {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<ApiToken> {
-        let row = sqlx::query(
+        let row: TokenRow = sqlx::query_as(
             "INSERT INTO api_tokens (user_id, label, token_hash, created_at) VALUES ($1, $2, $3, $4)
              RETURNING id, user_id, label, created_at, last_used_at, revoked_at",
         )
         .bind(user_id)
         .bind(label)
         .bind(token_hash)
-        .bind(now)
-        .fetch_one(&self.pool)
+        .bind(Time(now))
+        .fetch_one(self.writer())
         .await
         .map_err(|e| write_error(e, "token", "user_id"))?;
-        token_row(&row)
+        Ok(row.into())
     }
 
     async fn use_api_token(
@@ -310,19 +380,19 @@ impl AccountStore for PgStore {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<(ApiToken, User)>> {
-        let row = sqlx::query(
+        let row: Option<TokenRow> = sqlx::query_as(
             "UPDATE api_tokens SET last_used_at = $1
              WHERE token_hash = $2 AND revoked_at IS NULL
                AND user_id IN (SELECT id FROM users WHERE NOT disabled)
              RETURNING id, user_id, label, created_at, last_used_at, revoked_at",
         )
-        .bind(now)
+        .bind(Time(now))
         .bind(token_hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.writer())
         .await
         .map_err(backend)?;
         let Some(r) = row else { return Ok(None) };
-        let token = token_row(&r)?;
+        let token = ApiToken::from(r);
         let user = self
             .user(token.user_id)
             .await?
@@ -331,26 +401,24 @@ impl AccountStore for PgStore {
     }
 
     async fn list_api_tokens(&self, user_id: Id) -> StoreResult<Vec<ApiToken>> {
-        sqlx::query(
+        let rows: Vec<TokenRow> = sqlx::query_as(
             "SELECT id, user_id, label, created_at, last_used_at, revoked_at FROM api_tokens
              WHERE user_id = $1 ORDER BY id DESC",
         )
         .bind(user_id)
-        .fetch_all(&self.pool)
+        .fetch_all(self.reader())
         .await
-        .map_err(backend)?
-        .iter()
-        .map(token_row)
-        .collect()
+        .map_err(backend)?;
+        Ok(rows.into_iter().map(ApiToken::from).collect())
     }
 
     async fn revoke_api_token(&self, id: Id, now: DateTime<Utc>) -> StoreResult<()> {
         let done = sqlx::query(
             "UPDATE api_tokens SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2",
         )
-        .bind(now)
+        .bind(Time(now))
         .bind(id)
-        .execute(&self.pool)
+        .execute(self.writer())
         .await
         .map_err(backend)?;
         if done.rows_affected() == 0 {
@@ -363,14 +431,14 @@ impl AccountStore for PgStore {
         // Rows older than the window are never read again; drop them as we go.
         sqlx::query("DELETE FROM login_failures WHERE key = $1 AND at < $2")
             .bind(key)
-            .bind(now - THROTTLE_WINDOW)
-            .execute(&self.pool)
+            .bind(Time(now - THROTTLE_WINDOW))
+            .execute(self.writer())
             .await
             .map_err(backend)?;
         sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
             .bind(key)
-            .bind(now)
-            .execute(&self.pool)
+            .bind(Time(now))
+            .execute(self.writer())
             .await
             .map_err(backend)?;
         Ok(())
@@ -381,57 +449,56 @@ impl AccountStore for PgStore {
         key: &str,
         since: DateTime<Utc>,
     ) -> StoreResult<FailureCount> {
-        let r = sqlx::query("SELECT count(*) AS n, min(at) AS oldest FROM login_failures WHERE key = $1 AND at >= $2")
-            .bind(key)
-            .bind(since)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(backend)?;
-        let n: i64 = r.try_get("n").map_err(backend)?;
+        let (n, oldest): (i64, Option<Time>) = sqlx::query_as(
+            "SELECT count(*), min(at) FROM login_failures WHERE key = $1 AND at >= $2",
+        )
+        .bind(key)
+        .bind(Time(since))
+        .fetch_one(self.reader())
+        .await
+        .map_err(backend)?;
         Ok(FailureCount {
             count: u32::try_from(n).unwrap_or(u32::MAX),
-            oldest: opt_time(&r, "oldest")?,
+            oldest: types::opt(oldest),
         })
     }
 
     async fn clear_login_failures(&self, key: &str) -> StoreResult<()> {
         sqlx::query("DELETE FROM login_failures WHERE key = $1")
             .bind(key)
-            .execute(&self.pool)
+            .execute(self.writer())
             .await
             .map_err(backend)?;
         Ok(())
     }
 
     async fn append_audit(&self, e: &NewAuditEntry) -> StoreResult<AuditEntry> {
-        let row = sqlx::query(
+        let row: AuditRow = sqlx::query_as(
             "INSERT INTO audit_log (at, user_id, actor, action, target) VALUES ($1, $2, $3, $4, $5)
              RETURNING id, at, user_id, actor, action, target",
         )
-        .bind(e.at)
+        .bind(Time(e.at))
         .bind(e.user_id)
         .bind(&e.actor)
         .bind(&e.action)
         .bind(&e.target)
-        .fetch_one(&self.pool)
+        .fetch_one(self.writer())
         .await
         .map_err(|err| write_error(err, "audit", "user_id"))?;
-        audit_row(&row)
+        Ok(row.into())
     }
 
     async fn list_audit(&self, before: Option<Id>, limit: u32) -> StoreResult<Vec<AuditEntry>> {
-        sqlx::query(
+        let rows: Vec<AuditRow> = sqlx::query_as(
             "SELECT id, at, user_id, actor, action, target FROM audit_log
              WHERE id < $1 ORDER BY id DESC LIMIT $2",
         )
         .bind(before.unwrap_or(Id::MAX))
         .bind(i64::from(limit.clamp(1, 500)))
-        .fetch_all(&self.pool)
+        .fetch_all(self.reader())
         .await
-        .map_err(backend)?
-        .iter()
-        .map(audit_row)
-        .collect()
+        .map_err(backend)?;
+        Ok(rows.into_iter().map(AuditEntry::from).collect())
     }
 
     async fn server_secret(&self, name: &str, candidate: &str) -> StoreResult<String> {
@@ -440,12 +507,12 @@ impl AccountStore for PgStore {
         )
         .bind(name)
         .bind(candidate)
-        .execute(&self.pool)
+        .execute(self.writer())
         .await
         .map_err(backend)?;
         sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = $1")
             .bind(name)
-            .fetch_one(&self.pool)
+            .fetch_one(self.writer())
             .await
             .map_err(backend)
     }
@@ -456,42 +523,42 @@ impl AccountStore for PgStore {
         secret: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Webhook> {
-        let row = sqlx::query(
+        let row: WebhookRow = sqlx::query_as(
             "INSERT INTO webhooks (url, secret, created_at) VALUES ($1, $2, $3)
              RETURNING id, url, secret, created_at",
         )
         .bind(url)
         .bind(secret)
-        .bind(now)
-        .fetch_one(&self.pool)
+        .bind(Time(now))
+        .fetch_one(self.writer())
         .await
         .map_err(backend)?;
-        webhook_row(&row)
+        Ok(row.into())
     }
 
     async fn list_webhooks(&self) -> StoreResult<Vec<Webhook>> {
-        sqlx::query("SELECT id, url, secret, created_at FROM webhooks ORDER BY id")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?
-            .iter()
-            .map(webhook_row)
-            .collect()
+        let rows: Vec<WebhookRow> =
+            sqlx::query_as("SELECT id, url, secret, created_at FROM webhooks ORDER BY id")
+                .fetch_all(self.reader())
+                .await
+                .map_err(backend)?;
+        Ok(rows.into_iter().map(Webhook::from).collect())
     }
 
     async fn webhook(&self, id: Id) -> StoreResult<Option<Webhook>> {
-        let row = sqlx::query("SELECT id, url, secret, created_at FROM webhooks WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        row.map(|r| webhook_row(&r)).transpose()
+        let row: Option<WebhookRow> =
+            sqlx::query_as("SELECT id, url, secret, created_at FROM webhooks WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.reader())
+                .await
+                .map_err(backend)?;
+        Ok(row.map(Webhook::from))
     }
 
     async fn delete_webhook(&self, id: Id) -> StoreResult<()> {
         let done = sqlx::query("DELETE FROM webhooks WHERE id = $1")
             .bind(id)
-            .execute(&self.pool)
+            .execute(self.writer())
             .await
             .map_err(backend)?;
         if done.rows_affected() == 0 {
@@ -507,28 +574,29 @@ impl AccountStore for PgStore {
         payload: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<WebhookDelivery> {
-        let row = sqlx::query(
+        let row: DeliveryRow = sqlx::query_as(
             "INSERT INTO webhook_deliveries (webhook_id, event, payload, status, created_at, updated_at)
              VALUES ($1, $2, $3, 'pending', $4, $5) RETURNING *",
         )
         .bind(webhook_id)
         .bind(event)
         .bind(payload)
-        .bind(now)
-        .bind(now)
-        .fetch_one(&self.pool)
+        .bind(Time(now))
+        .bind(Time(now))
+        .fetch_one(self.writer())
         .await
         .map_err(|e| write_error(e, "delivery", "webhook_id"))?;
-        delivery_row(&row)
+        Ok(row.into())
     }
 
     async fn webhook_delivery(&self, id: Id) -> StoreResult<Option<WebhookDelivery>> {
-        let row = sqlx::query("SELECT * FROM webhook_deliveries WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        row.map(|r| delivery_row(&r)).transpose()
+        let row: Option<DeliveryRow> =
+            sqlx::query_as("SELECT * FROM webhook_deliveries WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.reader())
+                .await
+                .map_err(backend)?;
+        Ok(row.map(WebhookDelivery::from))
     }
 
     async fn record_webhook_attempt(
@@ -547,9 +615,9 @@ impl AccountStore for PgStore {
         .bind(status)
         .bind(http_status.map(i64::from))
         .bind(error)
-        .bind(now)
+        .bind(Time(now))
         .bind(id)
-        .execute(&self.pool)
+        .execute(self.writer())
         .await
         .map_err(backend)?;
         if done.rows_affected() == 0 {
@@ -559,13 +627,12 @@ impl AccountStore for PgStore {
     }
 
     async fn list_webhook_deliveries(&self, limit: u32) -> StoreResult<Vec<WebhookDelivery>> {
-        sqlx::query("SELECT * FROM webhook_deliveries ORDER BY id DESC LIMIT $1")
-            .bind(i64::from(limit.clamp(1, 500)))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?
-            .iter()
-            .map(delivery_row)
-            .collect()
+        let rows: Vec<DeliveryRow> =
+            sqlx::query_as("SELECT * FROM webhook_deliveries ORDER BY id DESC LIMIT $1")
+                .bind(i64::from(limit.clamp(1, 500)))
+                .fetch_all(self.reader())
+                .await
+                .map_err(backend)?;
+        Ok(rows.into_iter().map(WebhookDelivery::from).collect())
     }
 }

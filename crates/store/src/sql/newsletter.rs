@@ -1,7 +1,8 @@
-//! [`newsdesk_core::newsletter::NewsletterStore`] for [`PgStore`].
-//!
-//! Claims use `FOR UPDATE SKIP LOCKED`, so several nodes can send one issue side by side
-//! without claiming the same rows.
+//! [`newsdesk_core::newsletter::NewsletterStore`], written once for both backends; only the SQL
+//! that claims a batch of deliveries differs (each backend's `claims.rs`). Creating an issue and
+//! its send log is one transaction (`INSERT ... SELECT`, however many subscribers).
+
+use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -10,44 +11,23 @@ use newsdesk_core::newsletter::{
     NewsletterStore, NewsletterSubscriber, Preferences, SignupResult,
 };
 use newsdesk_core::{EmailAddress, Id, StoreError, StoreResult, SubscriptionStatus};
-use sqlx::postgres::PgRow;
-use sqlx::{AssertSqlSafe, Row as _};
+use sqlx::AssertSqlSafe;
 
-use super::PgStore;
+use super::{Conn, ThisStore, id_list};
 use crate::newsletter_rows::{self as nr, IssueRow, SubscriberRow};
 use crate::rows::{backend, email_key};
+use crate::types::Time;
 
 // Constant column lists, spliced into otherwise constant SQL (hence `AssertSqlSafe`).
 const SUBSCRIBER_COLUMNS: &str =
     "id, email, status, frequency, topics, token_gen, created_at, confirmed_at";
 const ISSUE_COLUMNS: &str = "id, kind, subject, created_at, since, articles, state, finished_at";
 
-fn subscriber(r: &PgRow) -> StoreResult<NewsletterSubscriber> {
-    SubscriberRow {
-        id: r.try_get("id").map_err(backend)?,
-        email: r.try_get("email").map_err(backend)?,
-        status: r.try_get("status").map_err(backend)?,
-        frequency: r.try_get("frequency").map_err(backend)?,
-        topics: r.try_get("topics").map_err(backend)?,
-        token_gen: r.try_get("token_gen").map_err(backend)?,
-        created_at: r.try_get("created_at").map_err(backend)?,
-        confirmed_at: r.try_get("confirmed_at").map_err(backend)?,
-    }
-    .into_model()
-}
-
-fn issue(r: &PgRow) -> StoreResult<Issue> {
-    IssueRow {
-        id: r.try_get("id").map_err(backend)?,
-        kind: r.try_get("kind").map_err(backend)?,
-        subject: r.try_get("subject").map_err(backend)?,
-        created_at: r.try_get("created_at").map_err(backend)?,
-        since: r.try_get("since").map_err(backend)?,
-        articles: r.try_get("articles").map_err(backend)?,
-        state: r.try_get("state").map_err(backend)?,
-        finished_at: r.try_get("finished_at").map_err(backend)?,
-    }
-    .into_model()
+#[derive(sqlx::FromRow)]
+struct CountRow {
+    state: String,
+    n: i64,
+    next_retry: Option<Time>,
 }
 
 fn count(n: i64) -> u64 {
@@ -55,26 +35,43 @@ fn count(n: i64) -> u64 {
 }
 
 #[async_trait]
-impl NewsletterStore for PgStore {
+impl NewsletterStore for ThisStore {
+    async fn issue_transport(&self, issue: Id, candidate: &str) -> StoreResult<String> {
+        let name = format!("newsletter.issue.{issue}.transport");
+        sqlx::query(
+            "INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(&name)
+        .bind(candidate)
+        .execute(self.writer())
+        .await
+        .map_err(backend)?;
+        sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = $1")
+            .bind(&name)
+            .fetch_one(self.writer())
+            .await
+            .map_err(backend)
+    }
+
     async fn newsletter_secret(&self, candidate: &[u8]) -> StoreResult<Vec<u8>> {
         sqlx::query(
             "INSERT INTO newsletter_secret (id, secret) VALUES (1, $1) ON CONFLICT DO NOTHING",
         )
         .bind(candidate)
-        .execute(&self.pool)
+        .execute(self.writer())
         .await
         .map_err(backend)?;
         sqlx::query_scalar("SELECT secret FROM newsletter_secret WHERE id = 1")
-            .fetch_one(&self.pool)
+            .fetch_one(self.writer())
             .await
             .map_err(backend)
     }
 
     async fn rate_limit_hit(&self, key: &str, window_start: DateTime<Utc>) -> StoreResult<u32> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM newsletter_rate_limits WHERE key = $1 AND window_start < $2")
             .bind(key)
-            .bind(window_start)
+            .bind(Time(window_start))
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
@@ -85,7 +82,7 @@ impl NewsletterStore for PgStore {
              RETURNING count",
         )
         .bind(key)
-        .bind(window_start)
+        .bind(Time(window_start))
         .fetch_one(&mut *tx)
         .await
         .map_err(backend)?;
@@ -108,14 +105,14 @@ impl NewsletterStore for PgStore {
                               THEN 'confirmed' ELSE 'pending' END
              RETURNING {SUBSCRIBER_COLUMNS}"
         );
-        let row = sqlx::query(AssertSqlSafe(sql))
+        let row: SubscriberRow = sqlx::query_as(AssertSqlSafe(sql))
             .bind(email.as_str())
             .bind(email_key(email))
-            .bind(now)
-            .fetch_one(&self.pool)
+            .bind(Time(now))
+            .fetch_one(self.writer())
             .await
             .map_err(backend)?;
-        let s = subscriber(&row)?;
+        let s = row.into_model()?;
         Ok(if s.status == SubscriptionStatus::Confirmed {
             SignupResult::AlreadyConfirmed(s)
         } else {
@@ -125,13 +122,12 @@ impl NewsletterStore for PgStore {
 
     async fn newsletter_subscriber(&self, id: Id) -> StoreResult<Option<NewsletterSubscriber>> {
         let sql = format!("SELECT {SUBSCRIBER_COLUMNS} FROM subscribers WHERE id = $1");
-        sqlx::query(AssertSqlSafe(sql))
+        let row: Option<SubscriberRow> = sqlx::query_as(AssertSqlSafe(sql))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.reader())
             .await
-            .map_err(backend)?
-            .map(|r| subscriber(&r))
-            .transpose()
+            .map_err(backend)?;
+        row.map(SubscriberRow::into_model).transpose()
     }
 
     async fn confirm_subscription(
@@ -145,10 +141,10 @@ impl NewsletterStore for PgStore {
              SET status = 'confirmed', confirmed_at = $1, token_gen = token_gen + 1
              WHERE id = $2 AND status = 'pending' AND token_gen = $3",
         )
-        .bind(now)
+        .bind(Time(now))
         .bind(id)
         .bind(token_gen)
-        .execute(&self.pool)
+        .execute(self.writer())
         .await
         .map_err(backend)?
         .rows_affected();
@@ -160,12 +156,12 @@ impl NewsletterStore for PgStore {
     }
 
     async fn unsubscribe(&self, id: Id, now: DateTime<Utc>) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.begin_write().await?;
         let n = sqlx::query(
             "UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = $1
              WHERE id = $2 AND status IN ('pending', 'confirmed')",
         )
-        .bind(now)
+        .bind(Time(now))
         .bind(id)
         .execute(&mut *tx)
         .await
@@ -181,7 +177,7 @@ impl NewsletterStore for PgStore {
             .bind(prefs.frequency.as_str())
             .bind(nr::topics_to_json(&prefs.topics))
             .bind(id)
-            .execute(&self.pool)
+            .execute(self.writer())
             .await
             .map_err(backend)?
             .rows_affected();
@@ -189,7 +185,7 @@ impl NewsletterStore for PgStore {
     }
 
     async fn mark_bounced(&self, id: Id, reason: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.begin_write().await?;
         let n = mark_bounced(&mut tx, id, reason, now).await?;
         tx.commit().await.map_err(backend)?;
         Ok(n)
@@ -198,33 +194,33 @@ impl NewsletterStore for PgStore {
     async fn count_subscribers(&self, status: SubscriptionStatus) -> StoreResult<u64> {
         let n: i64 = sqlx::query_scalar("SELECT count(*) FROM subscribers WHERE status = $1")
             .bind(status.as_str())
-            .fetch_one(&self.pool)
+            .fetch_one(self.reader())
             .await
             .map_err(backend)?;
         Ok(count(n))
     }
 
     async fn create_issue(&self, new: &NewIssue) -> StoreResult<Issue> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.begin_write().await?;
         let sql = format!(
             "INSERT INTO newsletter_issues (kind, subject, created_at, since, articles, state)
              VALUES ($1, $2, $3, $4, $5, 'sending')
              RETURNING {ISSUE_COLUMNS}"
         );
-        let row = sqlx::query(AssertSqlSafe(sql))
+        let row: IssueRow = sqlx::query_as(AssertSqlSafe(sql))
             .bind(new.kind.as_str())
             .bind(&new.subject)
-            .bind(new.created_at)
-            .bind(new.since)
+            .bind(Time(new.created_at))
+            .bind(Time(new.since))
             .bind(nr::articles_json(&new.articles)?)
             .fetch_one(&mut *tx)
             .await
             .map_err(backend)?;
-        let created = issue(&row)?;
+        let created = row.into_model()?;
         sqlx::query(
             "INSERT INTO newsletter_deliveries (issue_id, subscriber_id, state)
              SELECT $1, id, 'pending' FROM subscribers
-             WHERE status = 'confirmed' AND ($2::text IS NULL OR frequency = $2)",
+             WHERE status = 'confirmed' AND ($2 IS NULL OR frequency = $2)",
         )
         .bind(created.id)
         .bind(new.kind.audience().map(|f| f.as_str()))
@@ -237,43 +233,39 @@ impl NewsletterStore for PgStore {
 
     async fn issue(&self, id: Id) -> StoreResult<Option<Issue>> {
         let sql = format!("SELECT {ISSUE_COLUMNS} FROM newsletter_issues WHERE id = $1");
-        sqlx::query(AssertSqlSafe(sql))
+        let row: Option<IssueRow> = sqlx::query_as(AssertSqlSafe(sql))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.reader())
             .await
-            .map_err(backend)?
-            .map(|r| issue(&r))
-            .transpose()
+            .map_err(backend)?;
+        row.map(IssueRow::into_model).transpose()
     }
 
     async fn open_issue(&self, kind: Option<IssueKind>) -> StoreResult<Option<Issue>> {
         let sql = format!(
             "SELECT {ISSUE_COLUMNS} FROM newsletter_issues
-             WHERE state = 'sending' AND ($1::text IS NULL OR kind = $1) ORDER BY id LIMIT 1"
+             WHERE state = 'sending' AND ($1 IS NULL OR kind = $1) ORDER BY id LIMIT 1"
         );
-        sqlx::query(AssertSqlSafe(sql))
+        let row: Option<IssueRow> = sqlx::query_as(AssertSqlSafe(sql))
             .bind(kind.map(|k| k.as_str()))
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.writer())
             .await
-            .map_err(backend)?
-            .map(|r| issue(&r))
-            .transpose()
+            .map_err(backend)?;
+        row.map(IssueRow::into_model).transpose()
     }
 
     async fn list_issues(&self, kind: Option<IssueKind>, limit: u32) -> StoreResult<Vec<Issue>> {
         let sql = format!(
             "SELECT {ISSUE_COLUMNS} FROM newsletter_issues
-             WHERE ($1::text IS NULL OR kind = $1) ORDER BY id DESC LIMIT $2"
+             WHERE ($1 IS NULL OR kind = $1) ORDER BY id DESC LIMIT $2"
         );
-        sqlx::query(AssertSqlSafe(sql))
+        let rows: Vec<IssueRow> = sqlx::query_as(AssertSqlSafe(sql))
             .bind(kind.map(|k| k.as_str()))
             .bind(i64::from(limit.min(1000)))
-            .fetch_all(&self.pool)
+            .fetch_all(self.reader())
             .await
-            .map_err(backend)?
-            .iter()
-            .map(issue)
-            .collect()
+            .map_err(backend)?;
+        rows.into_iter().map(IssueRow::into_model).collect()
     }
 
     async fn claim_deliveries(
@@ -284,60 +276,48 @@ impl NewsletterStore for PgStore {
         lease_until: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<ClaimedDelivery>> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.begin_write().await?;
+        // Recipients who left (or bounced) since the issue was made get nothing.
         sqlx::query(
-            "UPDATE newsletter_deliveries d SET state = 'skipped', lease_until = NULL
-             FROM subscribers s
-             WHERE d.issue_id = $1 AND d.state IN ('pending', 'failed_temp')
-               AND s.id = d.subscriber_id AND s.status <> 'confirmed'",
+            "UPDATE newsletter_deliveries SET state = 'skipped', lease_until = NULL
+             WHERE issue_id = $1 AND state IN ('pending', 'failed_temp')
+               AND subscriber_id IN (SELECT id FROM subscribers WHERE status <> 'confirmed')",
         )
         .bind(issue_id)
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
-        let rows = sqlx::query(
-            "WITH picked AS (
-                SELECT subscriber_id FROM newsletter_deliveries
-                WHERE issue_id = $3 AND (state = 'pending'
-                    OR (state = 'failed_temp' AND retry_at <= $4)
-                    OR (state = 'sending' AND lease_until <= $4))
-                LIMIT $5 FOR UPDATE SKIP LOCKED),
-             claimed AS (
-                UPDATE newsletter_deliveries d
-                SET state = 'sending', lease_until = $1, worker = $2, attempts = d.attempts + 1
-                FROM picked
-                WHERE d.issue_id = $3 AND d.subscriber_id = picked.subscriber_id
-                RETURNING d.subscriber_id, d.attempts)
-             SELECT s.id, s.email, s.topics, c.attempts,
-                    (SELECT max(i.created_at) FROM newsletter_deliveries d2
-                     JOIN newsletter_issues i ON i.id = d2.issue_id
-                     WHERE d2.subscriber_id = s.id AND d2.state = 'sent' AND d2.issue_id <> $3)
+        let claimed: Vec<(Id, i32)> = sqlx::query_as(super::claims::CLAIM_DELIVERIES)
+            .bind(Time(lease_until))
+            .bind(worker)
+            .bind(issue_id)
+            .bind(Time(now))
+            .bind(i64::from(limit))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let attempts: HashMap<Id, i32> = claimed.into_iter().collect();
+        let ids: Vec<Id> = attempts.keys().copied().collect();
+        let rows: Vec<nr::RecipientRow> = sqlx::query_as(concat!(
+            "SELECT s.id, s.email, s.topics,
+                    (SELECT max(i.created_at) FROM newsletter_deliveries d
+                     JOIN newsletter_issues i ON i.id = d.issue_id
+                     WHERE d.subscriber_id = s.id AND d.state = 'sent' AND d.issue_id <> $1)
                     AS last_received
-             FROM claimed c JOIN subscribers s ON s.id = c.subscriber_id
-             ORDER BY s.id",
-        )
-        .bind(lease_until)
-        .bind(worker)
+             FROM subscribers s WHERE s.id ",
+            in_list!(2),
+            " ORDER BY s.id"
+        ))
         .bind(issue_id)
-        .bind(now)
-        .bind(i64::from(limit))
+        .bind(id_list(&ids))
         .fetch_all(&mut *tx)
         .await
         .map_err(backend)?;
         tx.commit().await.map_err(backend)?;
-        rows.iter()
+        rows.into_iter()
             .map(|r| {
-                let id: Id = r.try_get("id").map_err(backend)?;
-                let raw_email: String = r.try_get("email").map_err(backend)?;
-                let topics: String = r.try_get("topics").map_err(backend)?;
-                let attempts: i32 = r.try_get("attempts").map_err(backend)?;
-                Ok(ClaimedDelivery {
-                    subscriber_id: id,
-                    email: nr::email(id, &raw_email)?,
-                    topics: nr::topics_from_json(id, &topics)?,
-                    last_received: r.try_get("last_received").map_err(backend)?,
-                    attempts: u32::try_from(attempts).unwrap_or(1),
-                })
+                let n = attempts.get(&r.id).copied().unwrap_or(1);
+                r.into_claimed(n)
             })
             .collect()
     }
@@ -351,15 +331,17 @@ impl NewsletterStore for PgStore {
         if subscriber_ids.is_empty() {
             return Ok(0);
         }
-        let n = sqlx::query(
+        let n = sqlx::query(concat!(
             "UPDATE newsletter_deliveries
              SET state = 'sent', sent_at = $1, lease_until = NULL, retry_at = NULL
-             WHERE issue_id = $2 AND subscriber_id = ANY($3) AND state <> 'sent'",
-        )
-        .bind(now)
+             WHERE issue_id = $2 AND subscriber_id ",
+            in_list!(3),
+            " AND state <> 'sent'"
+        ))
+        .bind(Time(now))
         .bind(issue_id)
-        .bind(subscriber_ids)
-        .execute(&self.pool)
+        .bind(id_list(subscriber_ids))
+        .execute(self.writer())
         .await
         .map_err(backend)?
         .rows_affected();
@@ -376,10 +358,10 @@ impl NewsletterStore for PgStore {
             "UPDATE newsletter_deliveries SET lease_until = $1
              WHERE issue_id = $2 AND state = 'sending' AND worker = $3",
         )
-        .bind(lease_until)
+        .bind(Time(lease_until))
         .bind(issue_id)
         .bind(worker)
-        .execute(&self.pool)
+        .execute(self.writer())
         .await
         .map_err(backend)?
         .rows_affected();
@@ -390,13 +372,15 @@ impl NewsletterStore for PgStore {
         if subscriber_ids.is_empty() {
             return Ok(0);
         }
-        let n = sqlx::query(
+        let n = sqlx::query(concat!(
             "UPDATE newsletter_deliveries SET state = 'skipped', lease_until = NULL
-             WHERE issue_id = $1 AND subscriber_id = ANY($2) AND state <> 'sent'",
-        )
+             WHERE issue_id = $1 AND subscriber_id ",
+            in_list!(2),
+            " AND state <> 'sent'"
+        ))
         .bind(issue_id)
-        .bind(subscriber_ids)
-        .execute(&self.pool)
+        .bind(id_list(subscriber_ids))
+        .execute(self.writer())
         .await
         .map_err(backend)?
         .rows_affected();
@@ -410,14 +394,14 @@ impl NewsletterStore for PgStore {
         failure: &DeliveryFailure,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.begin_write().await?;
         let n = match failure {
             DeliveryFailure::Temporary { error, retry_at } => sqlx::query(
                 "UPDATE newsletter_deliveries
                  SET state = 'failed_temp', retry_at = $1, last_error = $2, lease_until = NULL
                  WHERE issue_id = $3 AND subscriber_id = $4 AND state = 'sending'",
             )
-            .bind(*retry_at)
+            .bind(Time(*retry_at))
             .bind(nr::short_error(error))
             .bind(issue_id)
             .bind(subscriber_id)
@@ -447,25 +431,24 @@ impl NewsletterStore for PgStore {
     }
 
     async fn delivery_counts(&self, issue_id: Id) -> StoreResult<DeliveryCounts> {
-        let rows = sqlx::query(
+        let rows: Vec<CountRow> = sqlx::query_as(
             "SELECT state, count(*) AS n, min(retry_at) AS next_retry
              FROM newsletter_deliveries WHERE issue_id = $1 GROUP BY state",
         )
         .bind(issue_id)
-        .fetch_all(&self.pool)
+        .fetch_all(self.writer())
         .await
         .map_err(backend)?;
         let mut c = DeliveryCounts::default();
-        for r in &rows {
-            let state: String = r.try_get("state").map_err(backend)?;
-            let n = count(r.try_get("n").map_err(backend)?);
-            match state.as_str() {
+        for r in rows {
+            let n = count(r.n);
+            match r.state.as_str() {
                 "pending" => c.pending = n,
                 "sending" => c.sending = n,
                 "sent" => c.sent = n,
                 "failed_temp" => {
                     c.failed_temp = n;
-                    c.next_retry = r.try_get("next_retry").map_err(backend)?;
+                    c.next_retry = crate::types::opt(r.next_retry);
                 }
                 "failed_perm" => c.failed_perm = n,
                 "skipped" => c.skipped = n,
@@ -478,21 +461,23 @@ impl NewsletterStore for PgStore {
     }
 
     async fn finish_issue(&self, issue_id: Id, now: DateTime<Utc>) -> StoreResult<bool> {
-        let state: Option<String> = sqlx::query_scalar(
-            "WITH done AS (
-                UPDATE newsletter_issues SET state = 'done', finished_at = $1
-                WHERE id = $2 AND state = 'sending' AND NOT EXISTS (
-                    SELECT 1 FROM newsletter_deliveries
-                    WHERE issue_id = $2 AND state IN ('pending', 'sending', 'failed_temp'))
-                RETURNING state)
-             SELECT COALESCE((SELECT state FROM done),
-                             (SELECT state FROM newsletter_issues WHERE id = $2))",
+        sqlx::query(
+            "UPDATE newsletter_issues SET state = 'done', finished_at = $1
+             WHERE id = $2 AND state = 'sending' AND NOT EXISTS (
+                SELECT 1 FROM newsletter_deliveries
+                WHERE issue_id = $2 AND state IN ('pending', 'sending', 'failed_temp'))",
         )
-        .bind(now)
+        .bind(Time(now))
         .bind(issue_id)
-        .fetch_one(&self.pool)
+        .execute(self.writer())
         .await
         .map_err(backend)?;
+        let state: Option<String> =
+            sqlx::query_scalar("SELECT state FROM newsletter_issues WHERE id = $1")
+                .bind(issue_id)
+                .fetch_optional(self.writer())
+                .await
+                .map_err(backend)?;
         match state {
             None => Err(StoreError::NotFound),
             Some(s) => Ok(s == "done"),
@@ -500,7 +485,7 @@ impl NewsletterStore for PgStore {
     }
 }
 
-async fn skip_unsent(tx: &mut sqlx::PgConnection, subscriber_id: Id) -> StoreResult<()> {
+async fn skip_unsent(tx: &mut Conn, subscriber_id: Id) -> StoreResult<()> {
     sqlx::query(
         "UPDATE newsletter_deliveries SET state = 'skipped', lease_until = NULL
          WHERE subscriber_id = $1 AND state IN ('pending', 'failed_temp')",
@@ -513,7 +498,7 @@ async fn skip_unsent(tx: &mut sqlx::PgConnection, subscriber_id: Id) -> StoreRes
 }
 
 async fn mark_bounced(
-    tx: &mut sqlx::PgConnection,
+    tx: &mut Conn,
     id: Id,
     reason: &str,
     now: DateTime<Utc>,
@@ -522,7 +507,7 @@ async fn mark_bounced(
         "UPDATE subscribers SET status = 'bounced', bounced_at = $1, bounce_reason = $2
          WHERE id = $3 AND status <> 'bounced'",
     )
-    .bind(now)
+    .bind(Time(now))
     .bind(nr::short_error(reason))
     .bind(id)
     .execute(&mut *tx)

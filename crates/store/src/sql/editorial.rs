@@ -1,4 +1,4 @@
-//! [`newsdesk_core::editorial::EditorialStore`] for [`PgStore`].
+//! [`newsdesk_core::editorial::EditorialStore`], written once for both backends.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -7,22 +7,43 @@ use newsdesk_core::{
     Article, ArticleStatus, Author, Id, NewArticle, NewAuthor, NewTag, Photo, StoreError,
     StoreResult, Tag,
 };
-use sqlx::postgres::PgRow;
-use sqlx::{Postgres, QueryBuilder, Row as _};
+use sqlx::QueryBuilder;
 
-use super::{PgStore, article_row, photo_from_returning, tag_row};
-use crate::rows::{self, backend, write_error};
+use super::articles::set_links;
+use super::{Db, ThisStore};
+use crate::rows::{self, ArticleRow, PhotoRow, TagRow, backend, write_error};
+use crate::types::{JsonText, Time};
 
-fn revision_row(r: &PgRow) -> StoreResult<Revision> {
-    Ok(Revision {
-        id: r.try_get("id").map_err(backend)?,
-        article_id: r.try_get("article_id").map_err(backend)?,
-        editor_id: r.try_get("editor_id").map_err(backend)?,
-        created_at: r.try_get("created_at").map_err(backend)?,
-        headline: r.try_get("headline").map_err(backend)?,
-        standfirst: r.try_get("standfirst").map_err(backend)?,
-        body_markdown: r.try_get("body_markdown").map_err(backend)?,
-    })
+#[derive(sqlx::FromRow)]
+struct RevisionRow {
+    id: Id,
+    article_id: Id,
+    editor_id: Option<Id>,
+    created_at: Time,
+    headline: String,
+    standfirst: String,
+    body_markdown: String,
+}
+
+impl From<RevisionRow> for Revision {
+    fn from(r: RevisionRow) -> Self {
+        Revision {
+            id: r.id,
+            article_id: r.article_id,
+            editor_id: r.editor_id,
+            created_at: r.created_at.0,
+            headline: r.headline,
+            standfirst: r.standfirst,
+            body_markdown: r.body_markdown,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct RenditionRow {
+    file: String,
+    width: i64,
+    height: i64,
 }
 
 /// `%`, `_` and the escape character itself match literally in a LIKE pattern.
@@ -40,7 +61,7 @@ pub(crate) fn like_pattern(needle: &str) -> String {
 }
 
 #[async_trait]
-impl EditorialStore for PgStore {
+impl EditorialStore for ThisStore {
     async fn article(&self, id: Id) -> StoreResult<Option<Article>> {
         match self.article_by_id(id).await {
             Ok(a) => Ok(Some(a)),
@@ -58,7 +79,7 @@ impl EditorialStore for PgStore {
     ) -> StoreResult<Article> {
         let (author_ids, tag_ids) = rows::checked_links(edit)?;
         let refs = "author, tag or photo id";
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE articles SET slug = $1, headline = $2, standfirst = $3, body_markdown = $4,
                  body_html = $5, status = $6, published_at = $7, updated_at = $8, canonical_url = $9,
@@ -71,8 +92,8 @@ impl EditorialStore for PgStore {
         .bind(&edit.body_markdown)
         .bind(&edit.body_html)
         .bind(edit.status.as_str())
-        .bind(edit.published_at)
-        .bind(now)
+        .bind(edit.published_at.map(Time))
+        .bind(Time(now))
         .bind(edit.canonical_url.as_deref())
         .bind(edit.source.as_ref().map(|s| s.agency.as_str()))
         .bind(edit.source.as_ref().map(|s| s.original_url.as_str()))
@@ -95,31 +116,14 @@ impl EditorialStore for PgStore {
             .await
             .map_err(backend)?;
         }
-        sqlx::query(
-            "INSERT INTO article_authors (article_id, author_id, position)
-             SELECT $1, t.id, t.ord::int FROM unnest($2::bigint[]) WITH ORDINALITY AS t(id, ord)",
-        )
-        .bind(id)
-        .bind(&author_ids)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| write_error(e, "author_ids", refs))?;
-        sqlx::query(
-            "INSERT INTO article_tags (article_id, tag_id, position)
-             SELECT $1, t.id, t.ord::int FROM unnest($2::bigint[]) WITH ORDINALITY AS t(id, ord)",
-        )
-        .bind(id)
-        .bind(&tag_ids)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| write_error(e, "tag_ids", refs))?;
+        set_links(&mut tx, id, &author_ids, &tag_ids, refs).await?;
         sqlx::query(
             "INSERT INTO article_revisions (article_id, editor_id, created_at, headline, standfirst,
                  body_markdown) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(id)
         .bind(editor)
-        .bind(now)
+        .bind(Time(now))
         .bind(&edit.headline)
         .bind(&edit.standfirst)
         .bind(&edit.body_markdown)
@@ -138,40 +142,41 @@ impl EditorialStore for PgStore {
         editor: Option<Id>,
         now: DateTime<Utc>,
     ) -> StoreResult<Revision> {
-        let row = sqlx::query(
+        let row: RevisionRow = sqlx::query_as(
             "INSERT INTO article_revisions (article_id, editor_id, created_at, headline, standfirst,
                  body_markdown)
-             SELECT id, $1::bigint, $2::timestamptz, headline, standfirst, body_markdown FROM articles WHERE id = $3
+             SELECT id, $1, $2, headline, standfirst, body_markdown FROM articles WHERE id = $3
              RETURNING *",
         )
         .bind(editor)
-        .bind(now)
+        .bind(Time(now))
         .bind(article_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.writer())
         .await
         .map_err(|e| write_error(e, "revision", "editor id"))?
         .ok_or(StoreError::NotFound)?;
-        revision_row(&row)
+        Ok(row.into())
     }
 
     async fn revisions(&self, article_id: Id) -> StoreResult<Vec<Revision>> {
-        sqlx::query("SELECT * FROM article_revisions WHERE article_id = $1 ORDER BY id DESC")
-            .bind(article_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?
-            .iter()
-            .map(revision_row)
-            .collect()
+        let rows: Vec<RevisionRow> = sqlx::query_as(
+            "SELECT * FROM article_revisions WHERE article_id = $1 ORDER BY id DESC",
+        )
+        .bind(article_id)
+        .fetch_all(self.writer())
+        .await
+        .map_err(backend)?;
+        Ok(rows.into_iter().map(Revision::from).collect())
     }
 
     async fn revision(&self, id: Id) -> StoreResult<Option<Revision>> {
-        let row = sqlx::query("SELECT * FROM article_revisions WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        row.map(|r| revision_row(&r)).transpose()
+        let row: Option<RevisionRow> =
+            sqlx::query_as("SELECT * FROM article_revisions WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.writer())
+                .await
+                .map_err(backend)?;
+        Ok(row.map(Revision::from))
     }
 
     async fn set_article_status(
@@ -181,13 +186,13 @@ impl EditorialStore for PgStore {
         published_at: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> StoreResult<Article> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE articles SET status = $1, published_at = $2, updated_at = $3 WHERE id = $4",
         )
         .bind(status.as_str())
-        .bind(published_at)
-        .bind(now)
+        .bind(published_at.map(Time))
+        .bind(Time(now))
         .bind(id)
         .execute(&mut *tx)
         .await
@@ -209,7 +214,7 @@ impl EditorialStore for PgStore {
     async fn delete_article(&self, id: Id) -> StoreResult<()> {
         let done = sqlx::query("DELETE FROM articles WHERE id = $1")
             .bind(id)
-            .execute(&self.pool)
+            .execute(self.writer())
             .await
             .map_err(backend)?;
         if done.rows_affected() == 0 {
@@ -219,7 +224,7 @@ impl EditorialStore for PgStore {
     }
 
     async fn admin_list_articles(&self, q: &AdminArticleQuery) -> StoreResult<Vec<Article>> {
-        let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(concat!(
+        let mut qb: QueryBuilder<Db> = QueryBuilder::new(concat!(
             "SELECT ",
             article_columns!(),
             " FROM articles a LEFT JOIN photos p ON p.id = a.lead_photo_id WHERE 1 = 1"
@@ -228,7 +233,7 @@ impl EditorialStore for PgStore {
             qb.push(" AND a.status = ").push_bind(status.as_str());
         }
         if let Some(search) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            qb.push(" AND a.headline ILIKE ")
+            qb.push(concat!(" AND a.headline", ilike!()))
                 .push_bind(like_pattern(search))
                 .push(" ESCAPE '\\'");
         }
@@ -247,14 +252,11 @@ impl EditorialStore for PgStore {
             .push_bind(i64::from(rows::clamp_page_limit(q.limit)))
             .push(" OFFSET ")
             .push_bind(i64::from(q.offset));
-        let rows = qb
-            .build()
-            .fetch_all(&self.pool)
+        let rows: Vec<ArticleRow> = qb
+            .build_query_as()
+            .fetch_all(self.writer())
             .await
-            .map_err(backend)?
-            .iter()
-            .map(article_row)
-            .collect::<StoreResult<Vec<_>>>()?;
+            .map_err(backend)?;
         self.load_articles(rows).await
     }
 
@@ -270,8 +272,8 @@ impl EditorialStore for PgStore {
         )
         .bind(article_id)
         .bind(user_id)
-        .bind(now)
-        .execute(&self.pool)
+        .bind(Time(now))
+        .execute(self.writer())
         .await
         .map_err(|e| write_error(e, "review", "article or user id"))?;
         Ok(())
@@ -280,23 +282,23 @@ impl EditorialStore for PgStore {
     async fn clear_review_request(&self, article_id: Id) -> StoreResult<()> {
         sqlx::query("DELETE FROM review_requests WHERE article_id = $1")
             .bind(article_id)
-            .execute(&self.pool)
+            .execute(self.writer())
             .await
             .map_err(backend)?;
         Ok(())
     }
 
     async fn list_photos(&self, limit: u32) -> StoreResult<Vec<Photo>> {
-        sqlx::query(
+        sqlx::query_as(
             "SELECT id, file, content_type, alt, caption, credit, width, height
              FROM photos ORDER BY id DESC LIMIT $1",
         )
         .bind(i64::from(limit.clamp(1, 500)))
-        .fetch_all(&self.pool)
+        .fetch_all(self.reader())
         .await
         .map_err(backend)?
-        .iter()
-        .map(photo_from_returning)
+        .into_iter()
+        .map(PhotoRow::into_model)
         .collect()
     }
 
@@ -305,7 +307,7 @@ impl EditorialStore for PgStore {
         photo_id: Id,
         renditions: &[PhotoRendition],
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.begin_write().await?;
         for r in renditions {
             sqlx::query(
                 "INSERT INTO photo_renditions (photo_id, width, height, file) VALUES ($1, $2, $3, $4)",
@@ -323,26 +325,26 @@ impl EditorialStore for PgStore {
     }
 
     async fn photo_renditions(&self, photo_id: Id) -> StoreResult<Vec<PhotoRendition>> {
-        sqlx::query(
+        let rows: Vec<RenditionRow> = sqlx::query_as(
             "SELECT file, width, height FROM photo_renditions WHERE photo_id = $1 ORDER BY width",
         )
         .bind(photo_id)
-        .fetch_all(&self.pool)
+        .fetch_all(self.reader())
         .await
-        .map_err(backend)?
-        .iter()
-        .map(|r| {
-            Ok(PhotoRendition {
-                file: r.try_get("file").map_err(backend)?,
-                width: rows::dimension(r.try_get("width").map_err(backend)?, "width")?,
-                height: rows::dimension(r.try_get("height").map_err(backend)?, "height")?,
+        .map_err(backend)?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(PhotoRendition {
+                    file: r.file,
+                    width: rows::dimension(r.width, "width")?,
+                    height: rows::dimension(r.height, "height")?,
+                })
             })
-        })
-        .collect()
+            .collect()
     }
 
     async fn update_tag(&self, id: Id, edit: &NewTag) -> StoreResult<Tag> {
-        let row = sqlx::query(
+        let row: TagRow = sqlx::query_as(
             "UPDATE tags SET slug = $1, name = $2, description = $3 WHERE id = $4
              RETURNING id, slug, name, description",
         )
@@ -350,24 +352,25 @@ impl EditorialStore for PgStore {
         .bind(&edit.name)
         .bind(&edit.description)
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.writer())
         .await
         .map_err(|e| write_error(e, "slug", "tag"))?
         .ok_or(StoreError::NotFound)?;
-        tag_row(&row).map_err(backend)?.into_model()
+        row.into_model()
     }
 
     async fn update_author(&self, id: Id, edit: &NewAuthor) -> StoreResult<Author> {
         let done = sqlx::query(
-            "UPDATE authors SET slug = $1, name = $2, bio = $3, photo_id = $4, links = $5::jsonb WHERE id = $6",
+            "UPDATE authors SET slug = $1, name = $2, bio = $3, photo_id = $4, links = $5
+             WHERE id = $6",
         )
         .bind(edit.slug.as_str())
         .bind(&edit.name)
         .bind(&edit.bio)
         .bind(edit.photo_id)
-        .bind(rows::links_to_json(&edit.links))
+        .bind(JsonText(rows::links_to_json(&edit.links)))
         .bind(id)
-        .execute(&self.pool)
+        .execute(self.writer())
         .await
         .map_err(|e| write_error(e, "slug", "photo_id"))?;
         if done.rows_affected() == 0 {

@@ -1,4 +1,6 @@
-//! [`newsdesk_core::ingest::IngestStore`] for [`PgStore`].
+//! [`newsdesk_core::ingest::IngestStore`], written once for both backends, the cluster logic of
+//! `complete_item` included. Row locks (`for_update!`) matter on PostgreSQL only: on SQLite the
+//! write transaction already holds the database's one write lock.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -9,12 +11,12 @@ use newsdesk_core::ingest::{
 };
 use newsdesk_core::{Id, StoreError, StoreResult};
 // Dynamic SQL here is only ever built from the column-list constants below.
-use sqlx::postgres::PgRow;
-use sqlx::{AssertSqlSafe, Row as _};
+use sqlx::AssertSqlSafe;
 
-use super::PgStore;
+use super::{ThisStore, id_list};
 use crate::ingest_rows::{cluster_slug, signature_from_bytes, signature_to_bytes};
 use crate::rows::{backend, write_error};
+use crate::types::{self, Time};
 
 const SOURCE_COLUMNS: &str = "id, feed_url, site_url, name, name_from_feed, auto_publish,
     interval_seconds, current_interval_seconds, paused, etag, last_modified, next_poll_at,
@@ -24,54 +26,115 @@ const ITEM_COLUMNS: &str = "id, source_id, guid, url, canonical_url, title, stat
     next_attempt_at, last_error, hold_reason, headline, cluster_id,
     raw_page IS NOT NULL AS has_raw_page, created_at";
 
-fn source_row(r: &PgRow) -> StoreResult<Source> {
-    let t = |e| backend(e);
-    Ok(Source {
-        id: r.try_get("id").map_err(t)?,
-        feed_url: r.try_get("feed_url").map_err(t)?,
-        site_url: r.try_get("site_url").map_err(t)?,
-        name: r.try_get("name").map_err(t)?,
-        name_from_feed: r.try_get("name_from_feed").map_err(t)?,
-        auto_publish: r.try_get("auto_publish").map_err(t)?,
-        interval_seconds: r.try_get("interval_seconds").map_err(t)?,
-        current_interval_seconds: r.try_get("current_interval_seconds").map_err(t)?,
-        paused: r.try_get("paused").map_err(t)?,
-        etag: r.try_get("etag").map_err(t)?,
-        last_modified: r.try_get("last_modified").map_err(t)?,
-        next_poll_at: r.try_get("next_poll_at").map_err(t)?,
-        last_polled_at: r.try_get("last_polled_at").map_err(t)?,
-        last_success_at: r.try_get("last_success_at").map_err(t)?,
-        consecutive_errors: r.try_get("consecutive_errors").map_err(t)?,
-        last_error: r.try_get("last_error").map_err(t)?,
-        created_at: r.try_get("created_at").map_err(t)?,
-    })
+#[derive(sqlx::FromRow)]
+struct SourceRow {
+    id: Id,
+    feed_url: String,
+    site_url: Option<String>,
+    name: String,
+    name_from_feed: bool,
+    auto_publish: bool,
+    interval_seconds: i64,
+    current_interval_seconds: i64,
+    paused: bool,
+    etag: Option<String>,
+    last_modified: Option<String>,
+    next_poll_at: Time,
+    last_polled_at: Option<Time>,
+    last_success_at: Option<Time>,
+    consecutive_errors: i32,
+    last_error: Option<String>,
+    created_at: Time,
 }
 
-fn item_row(r: &PgRow) -> StoreResult<Item> {
-    let t = |e| backend(e);
-    let state: String = r.try_get("state").map_err(t)?;
-    Ok(Item {
-        id: r.try_get("id").map_err(t)?,
-        source_id: r.try_get("source_id").map_err(t)?,
-        guid: r.try_get("guid").map_err(t)?,
-        url: r.try_get("url").map_err(t)?,
-        canonical_url: r.try_get("canonical_url").map_err(t)?,
-        title: r.try_get("title").map_err(t)?,
-        state: ItemState::parse(&state)
-            .ok_or_else(|| StoreError::Corrupt(format!("item state {state:?}")))?,
-        attempts: r.try_get("attempts").map_err(t)?,
-        next_attempt_at: r.try_get("next_attempt_at").map_err(t)?,
-        last_error: r.try_get("last_error").map_err(t)?,
-        hold_reason: r.try_get("hold_reason").map_err(t)?,
-        headline: r.try_get("headline").map_err(t)?,
-        cluster_id: r.try_get("cluster_id").map_err(t)?,
-        has_raw_page: r.try_get("has_raw_page").map_err(t)?,
-        created_at: r.try_get("created_at").map_err(t)?,
-    })
+impl From<SourceRow> for Source {
+    fn from(r: SourceRow) -> Self {
+        Source {
+            id: r.id,
+            feed_url: r.feed_url,
+            site_url: r.site_url,
+            name: r.name,
+            name_from_feed: r.name_from_feed,
+            auto_publish: r.auto_publish,
+            interval_seconds: r.interval_seconds,
+            current_interval_seconds: r.current_interval_seconds,
+            paused: r.paused,
+            etag: r.etag,
+            last_modified: r.last_modified,
+            next_poll_at: r.next_poll_at.0,
+            last_polled_at: types::opt(r.last_polled_at),
+            last_success_at: types::opt(r.last_success_at),
+            consecutive_errors: r.consecutive_errors,
+            last_error: r.last_error,
+            created_at: r.created_at.0,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ItemRow {
+    id: Id,
+    source_id: Id,
+    guid: String,
+    url: String,
+    canonical_url: String,
+    title: String,
+    state: String,
+    attempts: i32,
+    next_attempt_at: Time,
+    last_error: Option<String>,
+    hold_reason: Option<String>,
+    headline: Option<String>,
+    cluster_id: Option<Id>,
+    has_raw_page: bool,
+    created_at: Time,
+}
+
+impl ItemRow {
+    fn into_model(self) -> StoreResult<Item> {
+        let state = ItemState::parse(&self.state)
+            .ok_or_else(|| StoreError::Corrupt(format!("item state {:?}", self.state)))?;
+        Ok(Item {
+            id: self.id,
+            source_id: self.source_id,
+            guid: self.guid,
+            url: self.url,
+            canonical_url: self.canonical_url,
+            title: self.title,
+            state,
+            attempts: self.attempts,
+            next_attempt_at: self.next_attempt_at.0,
+            last_error: self.last_error,
+            hold_reason: self.hold_reason,
+            headline: self.headline,
+            cluster_id: self.cluster_id,
+            has_raw_page: self.has_raw_page,
+            created_at: self.created_at.0,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ClaimedItemRow {
+    id: Id,
+    source_id: Id,
+    url: String,
+    title: String,
+    summary: String,
+    published_at: Option<Time>,
+    attempts: i32,
+    lease_until: Time,
+}
+
+#[derive(sqlx::FromRow)]
+struct CandidateRow {
+    id: Id,
+    cluster_id: Id,
+    signature: Vec<u8>,
 }
 
 #[async_trait]
-impl IngestStore for PgStore {
+impl IngestStore for ThisStore {
     async fn create_source(&self, new: &NewSource, now: DateTime<Utc>) -> StoreResult<Source> {
         let name = new.name.clone().unwrap_or_else(|| new.feed_url.clone());
         let sql = format!(
@@ -79,66 +142,64 @@ impl IngestStore for PgStore {
                  interval_seconds, current_interval_seconds, next_poll_at, created_at)
              VALUES ($1, $2, $3, $4, $5, $5, $6, $6) RETURNING {SOURCE_COLUMNS}"
         );
-        let row = sqlx::query(AssertSqlSafe(sql))
+        let row: SourceRow = sqlx::query_as(AssertSqlSafe(sql))
             .bind(&new.feed_url)
             .bind(&name)
             .bind(new.name.is_none())
             .bind(new.auto_publish)
             .bind(new.interval_seconds)
-            .bind(now)
-            .fetch_one(&self.pool)
+            .bind(Time(now))
+            .fetch_one(self.writer())
             .await
             .map_err(|e| write_error(e, "feed_url", "source"))?;
-        source_row(&row)
+        Ok(row.into())
     }
 
     async fn source(&self, id: Id) -> StoreResult<Option<Source>> {
         let sql = format!("SELECT {SOURCE_COLUMNS} FROM ingest_sources WHERE id = $1");
-        let row = sqlx::query(AssertSqlSafe(sql))
+        let row: Option<SourceRow> = sqlx::query_as(AssertSqlSafe(sql))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.reader())
             .await
             .map_err(backend)?;
-        row.as_ref().map(source_row).transpose()
+        Ok(row.map(Source::from))
     }
 
     async fn list_sources(&self) -> StoreResult<Vec<Source>> {
         let sql = format!("SELECT {SOURCE_COLUMNS} FROM ingest_sources ORDER BY id");
-        sqlx::query(AssertSqlSafe(sql))
-            .fetch_all(&self.pool)
+        let rows: Vec<SourceRow> = sqlx::query_as(AssertSqlSafe(sql))
+            .fetch_all(self.reader())
             .await
-            .map_err(backend)?
-            .iter()
-            .map(source_row)
-            .collect()
+            .map_err(backend)?;
+        Ok(rows.into_iter().map(Source::from).collect())
     }
 
     async fn update_source(&self, id: Id, patch: &SourcePatch) -> StoreResult<Source> {
         let sql = format!(
             "UPDATE ingest_sources SET
                  name = COALESCE($1, name),
-                 name_from_feed = CASE WHEN $1::text IS NULL THEN name_from_feed ELSE FALSE END,
+                 name_from_feed = CASE WHEN $1 IS NULL THEN name_from_feed ELSE FALSE END,
                  auto_publish = COALESCE($2, auto_publish),
                  interval_seconds = COALESCE($3, interval_seconds),
                  current_interval_seconds = COALESCE($3, current_interval_seconds),
                  paused = COALESCE($4, paused)
              WHERE id = $5 RETURNING {SOURCE_COLUMNS}"
         );
-        let row = sqlx::query(AssertSqlSafe(sql))
+        let row: SourceRow = sqlx::query_as(AssertSqlSafe(sql))
             .bind(patch.name.as_deref())
             .bind(patch.auto_publish)
             .bind(patch.interval_seconds)
             .bind(patch.paused)
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.writer())
             .await
             .map_err(backend)?
             .ok_or(StoreError::NotFound)?;
-        source_row(&row)
+        Ok(row.into())
     }
 
     async fn delete_source(&self, id: Id) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "DELETE FROM ingest_lsh WHERE item_id IN (SELECT id FROM ingest_items WHERE source_id = $1)",
         )
@@ -162,15 +223,13 @@ impl IngestStore for PgStore {
             "SELECT {SOURCE_COLUMNS} FROM ingest_sources
              WHERE NOT paused AND next_poll_at <= $1 ORDER BY next_poll_at, id LIMIT $2"
         );
-        sqlx::query(AssertSqlSafe(sql))
-            .bind(now)
+        let rows: Vec<SourceRow> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(Time(now))
             .bind(i64::from(limit))
-            .fetch_all(&self.pool)
+            .fetch_all(self.writer())
             .await
-            .map_err(backend)?
-            .iter()
-            .map(source_row)
-            .collect()
+            .map_err(backend)?;
+        Ok(rows.into_iter().map(Source::from).collect())
     }
 
     async fn record_poll_success(&self, poll: &PollSuccess) -> StoreResult<()> {
@@ -180,12 +239,12 @@ impl IngestStore for PgStore {
                  current_interval_seconds = $3, consecutive_errors = 0, last_error = NULL,
                  etag = $4, last_modified = $5,
                  feed_url = COALESCE($6, feed_url),
-                 name = CASE WHEN name_from_feed AND $7::text IS NOT NULL THEN $7 ELSE name END,
+                 name = CASE WHEN name_from_feed AND $7 IS NOT NULL THEN $7 ELSE name END,
                  site_url = COALESCE($8, site_url)
              WHERE id = $9",
         )
-        .bind(poll.polled_at)
-        .bind(poll.next_poll_at)
+        .bind(Time(poll.polled_at))
+        .bind(Time(poll.next_poll_at))
         .bind(poll.current_interval_seconds)
         .bind(poll.etag.as_deref())
         .bind(poll.last_modified.as_deref())
@@ -193,7 +252,7 @@ impl IngestStore for PgStore {
         .bind(poll.feed_title.as_deref())
         .bind(poll.site_url.as_deref())
         .bind(poll.source_id)
-        .execute(&self.pool)
+        .execute(self.writer())
         .await
         .map_err(|e| write_error(e, "feed_url", "source"))?;
         if done.rows_affected() == 0 {
@@ -208,11 +267,11 @@ impl IngestStore for PgStore {
                  consecutive_errors = consecutive_errors + 1, last_error = $3
              WHERE id = $4",
         )
-        .bind(poll.polled_at)
-        .bind(poll.next_poll_at)
+        .bind(Time(poll.polled_at))
+        .bind(Time(poll.next_poll_at))
         .bind(&poll.error)
         .bind(poll.source_id)
-        .execute(&self.pool)
+        .execute(self.writer())
         .await
         .map_err(backend)?;
         if done.rows_affected() == 0 {
@@ -225,7 +284,7 @@ impl IngestStore for PgStore {
         if items.is_empty() {
             return Ok(0);
         }
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.begin_write().await?;
         let mut added = 0;
         for item in items {
             let done = sqlx::query(
@@ -240,8 +299,8 @@ impl IngestStore for PgStore {
             .bind(&item.canonical_url)
             .bind(&item.title)
             .bind(&item.summary)
-            .bind(item.published_at)
-            .bind(now)
+            .bind(item.published_at.map(Time))
+            .bind(Time(now))
             .execute(&mut *tx)
             .await
             .map_err(|e| write_error(e, "item", "source"))?;
@@ -257,38 +316,36 @@ impl IngestStore for PgStore {
         lease_until: DateTime<Utc>,
         limit: u32,
     ) -> StoreResult<Vec<ClaimedItem>> {
-        // SKIP LOCKED: several nodes can claim at once without waiting on each other.
-        let rows = sqlx::query(
+        // SKIP LOCKED on PostgreSQL: several nodes can claim at once without waiting on each other.
+        let rows: Vec<ClaimedItemRow> = sqlx::query_as(concat!(
             "UPDATE ingest_items SET lease_until = $1, attempts = attempts + 1
              WHERE id IN (SELECT id FROM ingest_items
                           WHERE state = 'queued' AND next_attempt_at <= $2
                             AND (lease_until IS NULL OR lease_until <= $2)
-                          ORDER BY next_attempt_at, id LIMIT $3
-                          FOR UPDATE SKIP LOCKED)
-             RETURNING id, source_id, url, title, summary, published_at, attempts, lease_until",
-        )
-        .bind(lease_until)
-        .bind(now)
+                          ORDER BY next_attempt_at, id LIMIT $3",
+            skip_locked!(),
+            ")
+             RETURNING id, source_id, url, title, summary, published_at, attempts, lease_until"
+        ))
+        .bind(Time(lease_until))
+        .bind(Time(now))
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(self.writer())
         .await
         .map_err(backend)?;
-        let mut out = rows
-            .iter()
-            .map(|r| {
-                Ok(ClaimedItem {
-                    id: r.try_get("id")?,
-                    source_id: r.try_get("source_id")?,
-                    url: r.try_get("url")?,
-                    title: r.try_get("title")?,
-                    summary: r.try_get("summary")?,
-                    published_at: r.try_get("published_at")?,
-                    attempt: r.try_get("attempts")?,
-                    lease_until: r.try_get("lease_until")?,
-                })
+        let mut out: Vec<ClaimedItem> = rows
+            .into_iter()
+            .map(|r| ClaimedItem {
+                id: r.id,
+                source_id: r.source_id,
+                url: r.url,
+                title: r.title,
+                summary: r.summary,
+                published_at: types::opt(r.published_at),
+                attempt: r.attempts,
+                lease_until: r.lease_until.0,
             })
-            .collect::<Result<Vec<_>, sqlx::Error>>()
-            .map_err(backend)?;
+            .collect();
         out.sort_by_key(|c| c.id);
         Ok(out)
     }
@@ -301,16 +358,17 @@ impl IngestStore for PgStore {
         retry_at: Option<DateTime<Utc>>,
     ) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE ingest_items SET last_error = $1, lease_until = NULL, updated_at = now(),
-                 state = CASE WHEN $2::timestamptz IS NULL THEN 'failed' ELSE 'queued' END,
+            "UPDATE ingest_items SET last_error = $1, lease_until = NULL, updated_at = $5,
+                 state = CASE WHEN $2 IS NULL THEN 'failed' ELSE 'queued' END,
                  next_attempt_at = COALESCE($2, next_attempt_at)
              WHERE id = $3 AND attempts = $4 AND state = 'queued'",
         )
         .bind(error)
-        .bind(retry_at)
+        .bind(retry_at.map(Time))
         .bind(item_id)
         .bind(attempt)
-        .execute(&self.pool)
+        .bind(Time(Utc::now()))
+        .execute(self.writer())
         .await
         .map_err(backend)?;
         Ok(())
@@ -325,7 +383,7 @@ impl IngestStore for PgStore {
     ) -> StoreResult<()> {
         let done = sqlx::query(
             "UPDATE ingest_items SET state = 'held', hold_reason = $1, lease_until = NULL,
-                 final_url = $2, raw_content_type = $3, raw_page = $4, updated_at = now()
+                 final_url = $2, raw_content_type = $3, raw_page = $4, updated_at = $7
              WHERE id = $5 AND attempts = $6 AND state = 'queued'",
         )
         .bind(reason)
@@ -334,7 +392,8 @@ impl IngestStore for PgStore {
         .bind(&raw.body)
         .bind(item_id)
         .bind(attempt)
-        .execute(&self.pool)
+        .bind(Time(Utc::now()))
+        .execute(self.writer())
         .await
         .map_err(backend)?;
         if done.rows_affected() == 0 {
@@ -351,37 +410,40 @@ impl IngestStore for PgStore {
         if band_keys.is_empty() {
             return Ok(Vec::new());
         }
-        let rows = sqlx::query(
+        // Reads go to the writer: the caller places the story right after, and must see the
+        // stories placed just before it.
+        let rows: Vec<CandidateRow> = sqlx::query_as(concat!(
             "SELECT i.id, i.cluster_id, i.signature FROM ingest_items i
-             WHERE i.id IN (SELECT item_id FROM ingest_lsh WHERE band_key = ANY($1))
+             WHERE i.id IN (SELECT DISTINCT item_id FROM ingest_lsh WHERE band_key ",
+            in_list!(1),
+            ")
                AND i.cluster_id IS NOT NULL AND i.signature IS NOT NULL
-             ORDER BY i.id DESC LIMIT $2",
-        )
-        .bind(band_keys)
+             ORDER BY i.id DESC LIMIT $2"
+        ))
+        .bind(id_list(band_keys))
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(self.writer())
         .await
         .map_err(backend)?;
-        rows.iter()
-            .map(|r| {
-                let sig: Vec<u8> = r.try_get("signature").map_err(backend)?;
-                Ok(Candidate {
-                    item_id: r.try_get("id").map_err(backend)?,
-                    cluster_id: r.try_get("cluster_id").map_err(backend)?,
-                    signature: signature_from_bytes(&sig),
-                })
+        Ok(rows
+            .into_iter()
+            .map(|r| Candidate {
+                item_id: r.id,
+                cluster_id: r.cluster_id,
+                signature: signature_from_bytes(&r.signature),
             })
-            .collect()
+            .collect())
     }
 
     async fn complete_item(&self, done: &CompletedItem) -> StoreResult<CompleteOutcome> {
-        let now = Utc::now();
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let now = Time(Utc::now());
+        let mut tx = self.begin_write().await?;
         // The row lock makes a second completer of the same attempt wait, then find it done.
-        let source: Option<(String, String)> = sqlx::query_as(
+        let source: Option<(String, String)> = sqlx::query_as(concat!(
             "SELECT s.name, i.url FROM ingest_items i JOIN ingest_sources s ON s.id = i.source_id
-             WHERE i.id = $1 AND i.attempts = $2 AND i.state = 'queued' FOR UPDATE OF i",
-        )
+             WHERE i.id = $1 AND i.attempts = $2 AND i.state = 'queued'",
+            for_update!("i")
+        ))
         .bind(done.item_id)
         .bind(done.attempt)
         .fetch_optional(&mut *tx)
@@ -391,9 +453,10 @@ impl IngestStore for PgStore {
             return Err(StoreError::NotFound);
         };
         let joined: Option<(Id, Option<Id>)> = match done.join_cluster {
-            Some(c) => sqlx::query_as(
-                "SELECT id, article_id FROM ingest_clusters WHERE id = $1 FOR UPDATE",
-            )
+            Some(c) => sqlx::query_as(concat!(
+                "SELECT id, article_id FROM ingest_clusters WHERE id = $1",
+                for_update!()
+            ))
             .bind(c)
             .fetch_optional(&mut *tx)
             .await
@@ -435,12 +498,15 @@ impl IngestStore for PgStore {
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
-        sqlx::query(
+        // `WHERE true` keeps SQLite from reading ON CONFLICT as a join's ON.
+        sqlx::query(concat!(
             "INSERT INTO ingest_lsh (band_key, item_id)
-             SELECT DISTINCT k, $1 FROM UNNEST($2::bigint[]) AS k ON CONFLICT DO NOTHING",
-        )
+             SELECT DISTINCT l.id, $1 FROM ",
+            list_rows!(2),
+            " AS l WHERE true ON CONFLICT DO NOTHING"
+        ))
         .bind(done.item_id)
-        .bind(&done.band_keys)
+        .bind(id_list(&done.band_keys))
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
@@ -483,7 +549,7 @@ impl IngestStore for PgStore {
                 .bind(&a.body_markdown)
                 .bind(&a.body_html)
                 .bind(a.status.as_str())
-                .bind(a.published_at)
+                .bind(a.published_at.map(Time))
                 .bind(now)
                 .bind(a.canonical_url.as_deref())
                 .bind(&agency)
@@ -511,18 +577,19 @@ impl IngestStore for PgStore {
     }
 
     async fn cluster_members_for_article(&self, article_id: Id) -> StoreResult<Vec<ClusterMember>> {
+        // One line per agency: its first version of the story.
         let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT name, url FROM (
-                 SELECT DISTINCT ON (i.source_id) s.name, i.url, i.id
-                 FROM ingest_items i
-                 JOIN ingest_sources s ON s.id = i.source_id
-                 JOIN ingest_clusters c ON c.id = i.cluster_id
-                 WHERE c.article_id = $1 AND i.state = 'clustered'
-                 ORDER BY i.source_id, i.id) AS firsts
-             ORDER BY id",
+            "SELECT s.name, i.url FROM ingest_items i
+             JOIN ingest_sources s ON s.id = i.source_id
+             JOIN ingest_clusters c ON c.id = i.cluster_id
+             WHERE c.article_id = $1 AND i.state = 'clustered'
+               AND i.id = (SELECT MIN(j.id) FROM ingest_items j
+                           WHERE j.cluster_id = i.cluster_id AND j.source_id = i.source_id
+                             AND j.state = 'clustered')
+             ORDER BY i.id",
         )
         .bind(article_id)
-        .fetch_all(&self.pool)
+        .fetch_all(self.reader())
         .await
         .map_err(backend)?;
         Ok(rows
@@ -534,17 +601,15 @@ impl IngestStore for PgStore {
     async fn list_items(&self, source_id: Option<Id>, limit: u32) -> StoreResult<Vec<Item>> {
         let sql = format!(
             "SELECT {ITEM_COLUMNS} FROM ingest_items
-             WHERE ($1::bigint IS NULL OR source_id = $1) ORDER BY id DESC LIMIT $2"
+             WHERE ($1 IS NULL OR source_id = $1) ORDER BY id DESC LIMIT $2"
         );
-        sqlx::query(AssertSqlSafe(sql))
+        let rows: Vec<ItemRow> = sqlx::query_as(AssertSqlSafe(sql))
             .bind(source_id)
             .bind(i64::from(limit))
-            .fetch_all(&self.pool)
+            .fetch_all(self.reader())
             .await
-            .map_err(backend)?
-            .iter()
-            .map(item_row)
-            .collect()
+            .map_err(backend)?;
+        rows.into_iter().map(ItemRow::into_model).collect()
     }
 
     async fn raw_page(&self, item_id: Id) -> StoreResult<Option<RawPage>> {
@@ -552,7 +617,7 @@ impl IngestStore for PgStore {
             "SELECT final_url, raw_content_type, raw_page FROM ingest_items WHERE id = $1",
         )
         .bind(item_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.reader())
         .await
         .map_err(backend)?;
         Ok(match row {
@@ -568,7 +633,7 @@ impl IngestStore for PgStore {
     async fn ingest_counts(&self) -> StoreResult<IngestCounts> {
         let rows: Vec<(String, i64)> =
             sqlx::query_as("SELECT state, COUNT(*) FROM ingest_items GROUP BY state")
-                .fetch_all(&self.pool)
+                .fetch_all(self.reader())
                 .await
                 .map_err(backend)?;
         let mut c = IngestCounts::default();
@@ -583,7 +648,7 @@ impl IngestStore for PgStore {
             }
         }
         let clusters: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ingest_clusters")
-            .fetch_one(&self.pool)
+            .fetch_one(self.reader())
             .await
             .map_err(backend)?;
         c.clusters = u64::try_from(clusters).unwrap_or(0);

@@ -23,15 +23,15 @@ use newsdesk_core::password_reset::{
 };
 use serde::Deserialize;
 
+use super::Chrome;
 use crate::error::AppError;
-use crate::routes::admin::Chrome;
 use crate::state::AppState;
 
 /// Links mailed per account address, and requests per client address, per hour.
 const PER_ADDRESS_PER_HOUR: u32 = 3;
 const PER_IP_PER_HOUR: u32 = 20;
 
-pub fn router() -> Router<AppState> {
+pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/forgot", get(forgot_page).post(forgot))
         .route("/admin/reset", get(reset_page).post(reset))

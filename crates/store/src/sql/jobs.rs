@@ -1,44 +1,16 @@
-//! [`newsdesk_core::jobs::JobStore`] for [`PgStore`].
-//!
-//! Claims pick their row with `FOR UPDATE SKIP LOCKED`, so concurrent claimers (threads or
-//! processes) each take a different job without waiting on one another.
+//! [`newsdesk_core::jobs::JobStore`], written once for both backends; only the claim's SQL
+//! differs (each backend's `claims.rs`).
 
 use std::time::Duration;
 
+use super::{ThisStore, text_list};
+use crate::job_rows::{self, JobRow, LEASE_EXPIRED, LEASE_EXPIRED_LAST};
+use crate::rows::backend;
+use crate::types::{JsonText, Time};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use newsdesk_core::jobs::{Job, JobCounts, JobStore, NewJob};
 use newsdesk_core::{Id, StoreResult};
-use sqlx::Row as _;
-use sqlx::postgres::PgRow;
-
-use super::PgStore;
-use crate::job_rows::{self, JobRow, LEASE_EXPIRED, LEASE_EXPIRED_LAST};
-use crate::rows::backend;
-
-/// The columns `job_row` reads.
-macro_rules! job_columns {
-    () => {
-        "id, queue, payload::text AS payload, state, attempts, max_attempts, run_at, last_error,
-         created_at, dedupe_key"
-    };
-}
-
-fn job_row(r: &PgRow) -> StoreResult<Job> {
-    JobRow {
-        id: r.try_get("id").map_err(backend)?,
-        queue: r.try_get("queue").map_err(backend)?,
-        payload: r.try_get("payload").map_err(backend)?,
-        state: r.try_get("state").map_err(backend)?,
-        attempts: r.try_get("attempts").map_err(backend)?,
-        max_attempts: r.try_get("max_attempts").map_err(backend)?,
-        run_at: r.try_get("run_at").map_err(backend)?,
-        last_error: r.try_get("last_error").map_err(backend)?,
-        created_at: r.try_get("created_at").map_err(backend)?,
-        dedupe_key: r.try_get("dedupe_key").map_err(backend)?,
-    }
-    .into_job()
-}
 
 fn lease_end(now: DateTime<Utc>, lease: Duration) -> DateTime<Utc> {
     chrono::Duration::from_std(lease)
@@ -48,23 +20,23 @@ fn lease_end(now: DateTime<Utc>, lease: Duration) -> DateTime<Utc> {
 }
 
 #[async_trait]
-impl JobStore for PgStore {
+impl JobStore for ThisStore {
     async fn enqueue(&self, job: &NewJob) -> StoreResult<Option<Id>> {
         // The partial unique index on (queue, dedupe_key) over live jobs is the only
         // uniqueness rule a caller can break: a conflict means "already queued".
         let id: Option<Id> = sqlx::query_scalar(
             "INSERT INTO jobs (queue, payload, max_attempts, run_at, dedupe_key, created_at)
-             VALUES ($1, $2::jsonb, $3, $4, $5, $6)
+             VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT DO NOTHING
              RETURNING id",
         )
         .bind(&job.queue)
-        .bind(job_rows::payload_text(&job.payload))
+        .bind(JsonText(job_rows::payload_text(&job.payload)))
         .bind(job_rows::max_attempts(job.max_attempts))
-        .bind(job.run_at)
+        .bind(Time(job.run_at))
         .bind(job.dedupe_key.as_deref())
-        .bind(Utc::now())
-        .fetch_optional(&self.pool)
+        .bind(Time(Utc::now()))
+        .fetch_optional(self.writer())
         .await
         .map_err(backend)?;
         Ok(id)
@@ -80,64 +52,42 @@ impl JobStore for PgStore {
         if queues.is_empty() {
             return Ok(None);
         }
-        let queues: Vec<String> = queues.iter().map(|q| (*q).to_owned()).collect();
+        let mut tx = self.begin_write().await?;
         // A job whose worker died on its last attempt is not run again: it may be what kills
         // the workers.
-        sqlx::query(
+        sqlx::query(concat!(
             "UPDATE jobs SET state = 'dead', finished_at = $1, lease_until = NULL, last_error = $2
              WHERE state = 'running' AND lease_until <= $1 AND attempts >= max_attempts
-               AND queue = ANY($3)",
-        )
-        .bind(now)
-        .bind(LEASE_EXPIRED_LAST)
-        .bind(&queues)
-        .execute(&self.pool)
-        .await
-        .map_err(backend)?;
-        // One candidate per queue from the head of the due index (so a backlog costs nothing)
-        // plus the oldest expired lease, each locked with SKIP LOCKED so that concurrent
-        // claimers pass over one another's; the oldest candidate is taken. The others stay
-        // locked only until this statement ends.
-        let row = sqlx::query(concat!(
-            "WITH candidates AS (
-                 SELECT l.id, l.run_at FROM (
-                     SELECT id, run_at FROM jobs
-                     WHERE state = 'running' AND lease_until <= $5 AND queue = ANY($4)
-                     ORDER BY run_at, id LIMIT 1
-                     FOR UPDATE SKIP LOCKED) l
-                 UNION ALL
-                 SELECT d.id, d.run_at FROM unnest($4::text[]) q (name) CROSS JOIN LATERAL (
-                     SELECT id, run_at FROM jobs
-                     WHERE state = 'queued' AND queue = q.name AND run_at <= $5
-                     ORDER BY run_at, id LIMIT 1
-                     FOR UPDATE SKIP LOCKED) d
-             )
-             UPDATE jobs SET state = 'running', worker = $1, lease_until = $2,
-                 attempts = attempts + 1,
-                 last_error = CASE WHEN state = 'running' THEN $3 ELSE last_error END
-             WHERE id = (SELECT id FROM candidates ORDER BY run_at, id LIMIT 1)
-             RETURNING ",
-            job_columns!()
+               AND queue ",
+            in_list!(3)
         ))
-        .bind(worker)
-        .bind(lease_end(now, lease))
-        .bind(LEASE_EXPIRED)
-        .bind(&queues)
-        .bind(now)
-        .fetch_optional(&self.pool)
+        .bind(Time(now))
+        .bind(LEASE_EXPIRED_LAST)
+        .bind(text_list(queues))
+        .execute(&mut *tx)
         .await
         .map_err(backend)?;
-        row.as_ref().map(job_row).transpose()
+        let row: Option<JobRow> = sqlx::query_as(super::claims::CLAIM_JOB)
+            .bind(worker)
+            .bind(Time(lease_end(now, lease)))
+            .bind(LEASE_EXPIRED)
+            .bind(text_list(queues))
+            .bind(Time(now))
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        row.map(JobRow::into_job).transpose()
     }
 
     async fn extend_lease(&self, id: Id, worker: &str, until: DateTime<Utc>) -> StoreResult<bool> {
         let done = sqlx::query(
             "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND state = 'running' AND worker = $3",
         )
-        .bind(until)
+        .bind(Time(until))
         .bind(id)
         .bind(worker)
-        .execute(&self.pool)
+        .execute(self.writer())
         .await
         .map_err(backend)?;
         Ok(done.rows_affected() == 1)
@@ -148,10 +98,10 @@ impl JobStore for PgStore {
             "UPDATE jobs SET state = 'done', lease_until = NULL, finished_at = $1
              WHERE id = $2 AND state = 'running' AND worker = $3",
         )
-        .bind(Utc::now())
+        .bind(Time(Utc::now()))
         .bind(id)
         .bind(worker)
-        .execute(&self.pool)
+        .execute(self.writer())
         .await
         .map_err(backend)?;
         Ok(done.rows_affected() == 1)
@@ -172,12 +122,12 @@ impl JobStore for PgStore {
                  lease_until = NULL, last_error = $3
              WHERE id = $4 AND state = 'running' AND worker = $5",
         )
-        .bind(Utc::now())
-        .bind(retry_at)
+        .bind(Time(Utc::now()))
+        .bind(Time(retry_at))
         .bind(error)
         .bind(id)
         .bind(worker)
-        .execute(&self.pool)
+        .execute(self.writer())
         .await
         .map_err(backend)?;
         Ok(done.rows_affected() == 1)
@@ -188,41 +138,41 @@ impl JobStore for PgStore {
             "UPDATE jobs SET state = 'dead', finished_at = $1, lease_until = NULL, last_error = $2
              WHERE id = $3 AND state = 'running' AND worker = $4",
         )
-        .bind(Utc::now())
+        .bind(Time(Utc::now()))
         .bind(error)
         .bind(id)
         .bind(worker)
-        .execute(&self.pool)
+        .execute(self.writer())
         .await
         .map_err(backend)?;
         Ok(done.rows_affected() == 1)
     }
 
     async fn job(&self, id: Id) -> StoreResult<Option<Job>> {
-        let row = sqlx::query(concat!(
+        let row: Option<JobRow> = sqlx::query_as(concat!(
             "SELECT ",
             job_columns!(),
             " FROM jobs WHERE id = $1"
         ))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.reader())
         .await
         .map_err(backend)?;
-        row.as_ref().map(job_row).transpose()
+        row.map(JobRow::into_job).transpose()
     }
 
     async fn job_counts(&self, queue: &str) -> StoreResult<JobCounts> {
         let rows: Vec<(String, i64)> =
             sqlx::query_as("SELECT state, count(*) FROM jobs WHERE queue = $1 GROUP BY state")
                 .bind(queue)
-                .fetch_all(&self.pool)
+                .fetch_all(self.reader())
                 .await
                 .map_err(backend)?;
         job_rows::counts(rows)
     }
 
     async fn dead_jobs(&self, queue: &str, limit: u32) -> StoreResult<Vec<Job>> {
-        sqlx::query(concat!(
+        sqlx::query_as(concat!(
             "SELECT ",
             job_columns!(),
             " FROM jobs WHERE state = 'dead' AND queue = $1
@@ -230,28 +180,29 @@ impl JobStore for PgStore {
         ))
         .bind(queue)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(self.reader())
         .await
         .map_err(backend)?
-        .iter()
-        .map(job_row)
+        .into_iter()
+        .map(JobRow::into_job)
         .collect()
     }
 
     async fn requeue_dead(&self, id: Id, run_at: DateTime<Utc>) -> StoreResult<bool> {
         // A live job with the same dedupe key makes this a no-op rather than a conflict.
         let done = sqlx::query(
-            "UPDATE jobs j SET state = 'queued', run_at = $1, finished_at = NULL,
-                 max_attempts = least(j.attempts + j.max_attempts, 4294967295)
-             WHERE j.id = $2 AND j.state = 'dead'
+            "UPDATE jobs SET state = 'queued', run_at = $1, finished_at = NULL,
+                 max_attempts = CASE WHEN attempts + max_attempts > 4294967295 THEN 4294967295
+                                     ELSE attempts + max_attempts END
+             WHERE id = $2 AND state = 'dead'
                AND NOT EXISTS (
                    SELECT 1 FROM jobs o
-                   WHERE j.dedupe_key IS NOT NULL AND o.queue = j.queue
-                     AND o.dedupe_key = j.dedupe_key AND o.state IN ('queued', 'running'))",
+                   WHERE jobs.dedupe_key IS NOT NULL AND o.queue = jobs.queue
+                     AND o.dedupe_key = jobs.dedupe_key AND o.state IN ('queued', 'running'))",
         )
-        .bind(run_at)
+        .bind(Time(run_at))
         .bind(id)
-        .execute(&self.pool)
+        .execute(self.writer())
         .await;
         match done {
             Ok(done) => Ok(done.rows_affected() == 1),
@@ -267,8 +218,8 @@ impl JobStore for PgStore {
 
     async fn prune_done(&self, older_than: DateTime<Utc>) -> StoreResult<u64> {
         let done = sqlx::query("DELETE FROM jobs WHERE state = 'done' AND finished_at < $1")
-            .bind(older_than)
-            .execute(&self.pool)
+            .bind(Time(older_than))
+            .execute(self.writer())
             .await
             .map_err(backend)?;
         Ok(done.rows_affected())
