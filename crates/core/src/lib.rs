@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod domain;
 pub mod editorial;
+pub mod hasher;
 pub mod ingest;
 pub mod jobs;
 pub mod markdown;
@@ -16,6 +17,7 @@ pub mod newsletter;
 pub mod password_reset;
 pub mod site;
 pub mod store;
+pub mod throttle;
 
 pub use domain::{EmailAddress, InvalidInput, Slug};
 pub use model::*;

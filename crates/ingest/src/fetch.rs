@@ -4,7 +4,8 @@
 //! after decompression, while streaming, so a gzip bomb or a 100 MB page is cut off at the cap),
 //! total time, connect time, and redirects (followed by hand, so each hop is checked and loops
 //! are named). The SSRF guard refuses URLs whose host is, or resolves to, a private, loopback,
-//! link-local, unique-local, multicast or unspecified address. It sits in the DNS resolver the
+//! link-local, unique-local, multicast, unspecified or other special-purpose address
+//! (the registry is in `ssrf`). It sits in the DNS resolver the
 //! client connects with, so the checked addresses are the ones connected to (no rebinding gap),
 //! and it is applied again to literal IP hosts, which skip the resolver.
 
@@ -125,8 +126,11 @@ pub fn install_crypto_provider() {
     });
 }
 
-// Shared with the webhook sender in `newsdesk-web`, which must refuse the same addresses.
-pub use newsdesk_core::net::is_public;
+/// Whether connecting to `ip` could reach something on the open internet only (the complete
+/// special-purpose registry lives in [`crate::ssrf`]).
+pub fn is_public(ip: IpAddr) -> bool {
+    crate::ssrf::is_public(ip)
+}
 
 /// Resolves names and refuses them if ANY address is not public.
 #[derive(Debug)]
@@ -362,4 +366,41 @@ fn header_string(h: &HeaderMap, name: reqwest::header::HeaderName) -> Option<Str
 
 fn header_u64(h: &HeaderMap, name: reqwest::header::HeaderName) -> Option<u64> {
     header_string(h, name).and_then(|v| v.trim().parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_loopback_link_local_and_multicast_are_not_public() {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "224.0.0.1",
+            "100.64.0.1",
+            "::1",
+            "::",
+            "fe80::1",
+            "fd00::1",
+            "ff02::1",
+            "::ffff:127.0.0.1",
+        ] {
+            let ip: IpAddr = ip.parse().expect("test address");
+            assert!(!is_public(ip), "{ip} must not be public");
+        }
+        for ip in ["93.184.216.34", "2a00:1450:4001:82a::200e", "1.1.1.1"] {
+            let ip: IpAddr = ip.parse().expect("test address");
+            assert!(is_public(ip), "{ip} is public");
+        }
+    }
+
+    #[test]
+    fn ipv6_loopback_is_not_public() {
+        assert!(!is_public(IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)));
+    }
 }

@@ -18,6 +18,8 @@ pub mod fingerprint;
 pub mod pipeline;
 pub mod robots;
 pub mod schedule;
+// The special-purpose address registry lives in core, which the webhook sender shares.
+pub use newsdesk_core::net as ssrf;
 
 pub use fetch::{FetchError, FetchOptions, Fetcher};
 pub use pipeline::{IngestOptions, PassSummary, Pipeline};

@@ -92,6 +92,16 @@ pub struct DeliveryReport {
 pub enum DeliveryError {
     #[error("store error: {0}")]
     Store(#[from] StoreError),
+    /// The issue was started with another transport; sending it through this one could put
+    /// mail where nobody collects it (an outbox) while the log records it as sent.
+    #[error(
+        "issue {issue} was started with {started_with}, but this process sends via {this}; refusing to resume it (run `newsdesk newsletter send` with the same mail settings)"
+    )]
+    WrongTransport {
+        issue: Id,
+        started_with: String,
+        this: String,
+    },
 }
 
 enum Outcome {
@@ -110,6 +120,7 @@ pub async fn send_issue(
     issue: &Issue,
     opts: &DeliveryOptions,
 ) -> Result<DeliveryReport, DeliveryError> {
+    bind_transport(store.as_ref(), issue.id, &transport).await?;
     let mut report = DeliveryReport::default();
     let journal = match &opts.journal_dir {
         Some(dir) => {
@@ -174,6 +185,27 @@ pub async fn send_issue(
         j.remove();
     }
     result.map(|()| report)
+}
+
+/// An issue is delivered by the transport it was started with: the first sender records its
+/// transport (atomically, first writer wins, on every node sharing the database) and any
+/// process configured otherwise refuses to resume the issue.
+async fn bind_transport(
+    store: &dyn NewsletterStore,
+    issue: Id,
+    transport: &Transport,
+) -> Result<(), DeliveryError> {
+    let this = transport.describe();
+    let started_with = store.issue_transport(issue, &this).await?;
+    if started_with != this {
+        tracing::error!(issue, %started_with, %this, "refusing to resume an issue with another transport");
+        return Err(DeliveryError::WrongTransport {
+            issue,
+            started_with,
+            this,
+        });
+    }
+    Ok(())
 }
 
 /// Records as sent what dead senders' journals for this issue show handed over.

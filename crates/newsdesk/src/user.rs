@@ -10,9 +10,10 @@ use chrono::Utc;
 use clap::Subcommand;
 use newsdesk_core::EmailAddress;
 use newsdesk_core::accounts::{
-    API_TOKEN_PREFIX, AccountStore, NewAuditEntry, NewUser, Password, Role, hash_password,
-    new_secret_token, token_hash,
+    API_TOKEN_PREFIX, AccountStore, NewAuditEntry, NewUser, Password, Role, new_secret_token,
+    token_hash,
 };
+use newsdesk_core::hasher::PasswordHasher;
 
 use crate::config::Config;
 
@@ -78,7 +79,7 @@ pub async fn run(cmd: UserCommand, config: Config) -> anyhow::Result<()> {
                 None => None,
             };
             let password = read_password()?;
-            let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await??;
+            let hash = PasswordHasher::new(1, 0).hash(password).await?;
             let name = name.unwrap_or_else(|| {
                 email
                     .as_str()
@@ -184,7 +185,7 @@ pub async fn run(cmd: UserCommand, config: Config) -> anyhow::Result<()> {
         UserCommand::Password { email } => {
             let user = find(store.as_ref(), &email).await?;
             let password = read_password()?;
-            let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await??;
+            let hash = PasswordHasher::new(1, 0).hash(password).await?;
             // A new password from the command line ends every session (e.g. after a leak).
             let ended = store.set_password_hash(user.id, &hash, None).await?;
             audit(

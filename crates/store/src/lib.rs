@@ -52,6 +52,9 @@ macro_rules! sql_modules {
         #[allow(clippy::duplicate_mod)]
         #[path = "../sql/newsletter.rs"]
         mod newsletter;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "../sql/throttle.rs"]
+        mod throttle;
     };
 }
 

@@ -412,3 +412,8 @@ pub(crate) fn user_from_parts(
         disabled,
     })
 }
+
+/// The target of an aggregated audit row: the latest attempt's, with the count (issue 10).
+pub(crate) fn grouped_target(latest: &str, n: i64) -> String {
+    format!("{latest} ({n} attempts in this window)")
+}

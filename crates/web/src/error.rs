@@ -52,6 +52,16 @@ impl From<StoreError> for AppError {
     }
 }
 
+impl From<newsdesk_core::hasher::HasherError> for AppError {
+    fn from(e: newsdesk_core::hasher::HasherError) -> Self {
+        match e {
+            // The bounded Argon2 pool is full: refuse fast, the client may retry in a second.
+            newsdesk_core::hasher::HasherError::Busy => AppError::TooManyRequests(1),
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
 impl From<InvalidInput> for AppError {
     fn from(e: InvalidInput) -> Self {
         AppError::BadRequest(e.0)

@@ -8,6 +8,7 @@ pub mod error;
 pub mod middleware;
 pub mod newsroom;
 pub mod routes;
+pub mod server;
 pub mod state;
 pub mod syndication;
 pub mod uploads;
@@ -39,18 +40,22 @@ pub fn router(state: AppState) -> Router {
     middleware::apply(app, &state)
 }
 
-/// Serves `router(state)` on `listener` until `shutdown` resolves, then finishes in-flight requests.
+/// Serves `router(state)` on `listener` until `shutdown` resolves, then finishes in-flight
+/// requests; with the default [`server::ServerLimits`].
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(state);
-    axum::serve(
-        listener,
-        // The peer address feeds per-IP login throttling.
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    serve_with(listener, state, server::ServerLimits::default(), shutdown).await
+}
+
+/// [`serve`] with explicit header, idle and connection limits.
+pub async fn serve_with(
+    listener: TcpListener,
+    state: AppState,
+    limits: server::ServerLimits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    server::serve_with_limits(listener, router(state), limits, shutdown).await
 }

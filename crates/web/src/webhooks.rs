@@ -18,6 +18,7 @@ use newsdesk_core::jobs::{Job, JobError, JobHandler, NewJob};
 use newsdesk_core::{Article, Store};
 use sha2::Sha256;
 
+use crate::error::AppError;
 use crate::state::AppState;
 
 pub const QUEUE: &str = "webhook";
@@ -191,6 +192,14 @@ impl WebhookHandler {
             _ => true,
         }
     }
+}
+
+/// Checks a URL an admin just gave (a webhook, a source) against the SSRF guard at once, so a
+/// loopback or private target is refused with a clear 422 instead of failing at delivery.
+pub async fn check_destination(state: &AppState, url: &url::Url) -> Result<(), AppError> {
+    newsdesk_core::net::check_destination(url, state.newsroom.allow_private_webhooks)
+        .await
+        .map_err(|e| AppError::Unprocessable(format!("{e}.")))
 }
 
 /// Resolves names and refuses any that has a non-public address (unless allowed), so the

@@ -310,6 +310,10 @@ pub trait NewsletterStore: Send + Sync {
     /// returned (so every node of a cluster, and every restart, signs with the same key).
     async fn newsletter_secret(&self, candidate: &[u8]) -> StoreResult<Vec<u8>>;
 
+    /// The transport issue `issue` is delivered by: `candidate` is recorded if none is yet
+    /// (the first sender wins, on every node); the recorded one is returned.
+    async fn issue_transport(&self, issue: Id, candidate: &str) -> StoreResult<String>;
+
     /// Counts one hit for `key` in the window starting at `window_start` and returns the count
     /// so far (this hit included). Windows older than `window_start` are forgotten.
     async fn rate_limit_hit(&self, key: &str, window_start: DateTime<Utc>) -> StoreResult<u32>;

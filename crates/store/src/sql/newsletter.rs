@@ -36,6 +36,23 @@ fn count(n: i64) -> u64 {
 
 #[async_trait]
 impl NewsletterStore for ThisStore {
+    async fn issue_transport(&self, issue: Id, candidate: &str) -> StoreResult<String> {
+        let name = format!("newsletter.issue.{issue}.transport");
+        sqlx::query(
+            "INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(&name)
+        .bind(candidate)
+        .execute(self.writer())
+        .await
+        .map_err(backend)?;
+        sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = $1")
+            .bind(&name)
+            .fetch_one(self.writer())
+            .await
+            .map_err(backend)
+    }
+
     async fn newsletter_secret(&self, candidate: &[u8]) -> StoreResult<Vec<u8>> {
         sqlx::query(
             "INSERT INTO newsletter_secret (id, secret) VALUES (1, $1) ON CONFLICT DO NOTHING",

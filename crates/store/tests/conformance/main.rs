@@ -18,6 +18,7 @@ mod jobs;
 mod newsletter;
 mod sqlite_only;
 mod support;
+mod throttle;
 
 /// Every area's cases, so that the macro can name each one `crate::all::NAME`.
 mod all {
@@ -26,6 +27,7 @@ mod all {
     pub use crate::ingest::*;
     pub use crate::jobs::*;
     pub use crate::newsletter::*;
+    pub use crate::throttle::*;
 }
 
 /// Instantiates every case for both backends: `sqlite::<case>` and `postgres::<case>`.
@@ -71,6 +73,8 @@ macro_rules! conformance {
 
 conformance! {
     store: [
+        parallel_reservations_never_pass_the_limit,
+        failed_login_audit_rows_are_one_per_group_and_window,
         authors_round_trip_with_photo_and_links,
         authors_are_listed_by_name,
         tags_round_trip_and_are_listed_by_name,

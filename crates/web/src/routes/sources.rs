@@ -177,6 +177,7 @@ async fn create(
                 input.url
             )))
         })?;
+    crate::webhooks::check_destination(&state, &url).await?;
     let interval_seconds = interval(input.interval.as_deref().unwrap_or(DEFAULT_INTERVAL))?;
     let created = state
         .store

@@ -8,5 +8,6 @@ mod feeds;
 mod http;
 mod newsletter;
 mod openapi;
+mod security;
 mod site;
 mod wire;

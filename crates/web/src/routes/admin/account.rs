@@ -112,12 +112,10 @@ async fn change_password(
         .credentials_by_email(&who.user.email)
         .await?
         .ok_or(AppError::NotFound)?;
-    let current = f.current.clone();
-    let matches = tokio::task::spawn_blocking(move || {
-        accounts::verify_password(&creds.password_hash, &current)
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))?;
+    let matches = state
+        .hasher
+        .verify(creds.password_hash, f.current.clone())
+        .await?;
     if !matches {
         state.store.record_login_failure(&key, now).await?;
         audit(
@@ -145,7 +143,7 @@ async fn change_password(
             return account_answer(&state, &who, unprocessable, msg).await;
         }
     };
-    let hash = hash_off_executor(password).await?;
+    let hash = hash_off_executor(&state, password).await?;
     let ended = state
         .store
         .set_password_hash(who.user.id, &hash, Some(&who.session_hash))

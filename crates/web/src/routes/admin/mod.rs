@@ -29,7 +29,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
 use newsdesk_core::Id;
-use newsdesk_core::accounts::{self, Action, Ownership, Password, User};
+use newsdesk_core::accounts::{Action, Ownership, Password, User};
 
 use crate::auth::{AdminUser, audit};
 use crate::error::AppError;
@@ -178,9 +178,10 @@ pub(super) async fn audited_change(
     Ok(see_other(to))
 }
 
-pub(super) async fn hash_off_executor(password: Password) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || accounts::hash_password(&password))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?
-        .map_err(|e| AppError::Internal(e.into()))
+/// Through the bounded Argon2 pool (see `newsdesk_core::hasher`).
+pub(super) async fn hash_off_executor(
+    state: &AppState,
+    password: Password,
+) -> Result<String, AppError> {
+    Ok(state.hasher.hash(password).await?)
 }

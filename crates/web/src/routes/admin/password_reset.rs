@@ -278,10 +278,7 @@ async fn reset(
         Ok(p) => p,
         Err(e) => return again(format!("The new password: {}.", e.0)),
     };
-    let hash = tokio::task::spawn_blocking(move || accounts::hash_password(&password))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let hash = state.hasher.hash(password).await?;
     // Every session ends: whoever had the old password is signed out.
     state
         .store

@@ -138,7 +138,7 @@ async fn create_user(
             Role::parse(&f.role).ok_or_else(|| AppError::Unprocessable("Unknown role.".into()))?;
         let password = Password::parse(&f.password).map_err(|e| AppError::Unprocessable(e.0))?;
         let author_id = author_for_slug(&state, &f.author_slug).await?;
-        let hash = hash_off_executor(password).await?;
+        let hash = hash_off_executor(&state, password).await?;
         let new = NewUser {
             email,
             name: f.name.trim().to_owned(),
@@ -204,7 +204,7 @@ async fn reset_password(
         let target = state.store.user(id).await?.ok_or(AppError::NotFound)?;
         let password = Password::parse(&f.password)
             .map_err(|e| AppError::Unprocessable(format!("The new password: {}.", e.0)))?;
-        let hash = hash_off_executor(password).await?;
+        let hash = hash_off_executor(&state, password).await?;
         // Every session of theirs ends: whoever had one must sign in with the new password.
         state.store.set_password_hash(id, &hash, None).await?;
         Ok(format!("user {}", target.email))

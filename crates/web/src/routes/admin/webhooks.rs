@@ -60,6 +60,7 @@ async fn create_webhook(
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
         .ok_or_else(|| AppError::Unprocessable("Give an http(s) URL.".into()))?;
+    crate::webhooks::check_destination(&state, &url).await?;
     let secret = accounts::new_secret_token("whsec_");
     let hook = state
         .store
