@@ -1,32 +1,2016 @@
-//! Attributing quoted spans to speakers: cue verbs next to the quote,
-//! "according to", the previous sentence, pronouns and descriptions
-//! resolved to the last named speaker, surnames to full names.
+//! Attributing quoted spans to speakers: cue verbs next to the quote
+//! ("X said", "said X, the …", "X told …", "according to X"), a speech verb
+//! elsewhere in the quote's sentence, the sentence before, pronouns and
+//! descriptions ("he added", "the statement said") resolved to the person or
+//! body named earlier, and surnames resolved to the article's full name.
+//!
+//! The text is cut into word and punctuation tokens per paragraph, with each
+//! quoted piece as one opaque token, so the patterns never look inside
+//! quotations.
 
-use crate::Quote;
+use crate::names;
 use crate::scan::Span;
 use crate::text::Doc;
+use crate::{Quote, QuoteKind};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    Word,
+    Punct(char),
+    /// A quoted piece: index into the spans.
+    Quote(usize),
+}
+
+#[derive(Clone, Debug)]
+struct Tok {
+    kind: Kind,
+    start: usize,
+    end: usize,
+    /// Lower-case text of a word, possessive and trailing dot kept.
+    lower: String,
+    cap: bool,
+}
+
+impl Tok {
+    fn is_word(&self) -> bool {
+        self.kind == Kind::Word
+    }
+    fn is(&self, w: &str) -> bool {
+        self.kind == Kind::Word && self.lower == w
+    }
+    fn punct(&self) -> Option<char> {
+        match self.kind {
+            Kind::Punct(c) => Some(c),
+            _ => None,
+        }
+    }
+    /// Ends a sentence: a full stop, `!` or `?` outside quotes.
+    fn ends_sentence(&self) -> bool {
+        matches!(self.kind, Kind::Punct('.' | '!' | '?' | ';'))
+    }
+}
+
+/// Abbreviations that keep their dot (so the dot is not a sentence end).
+const ABBREV: &[&str] = &[
+    "mr", "mrs", "ms", "dr", "sen", "rep", "gov", "gen", "lt", "col", "capt", "sgt", "adm", "st",
+    "jr", "sr", "prof", "rev", "inc", "corp", "co", "ltd", "vs", "no", "mt", "ft", "sept", "oct",
+    "nov", "dec", "jan", "feb", "aug", "apr", "gens", "sens", "reps", "pres", "supt", "cmdr",
+    "maj", "det", "atty", "messrs", "calif", "fla", "ill", "mass", "mich", "minn", "penn", "wis",
+    "va", "tenn", "ky", "ariz", "colo", "conn", "del", "ga", "ind", "kan", "md", "mo", "mont",
+    "neb", "nev", "okla", "ore", "pa", "wash", "wyo", "ala", "ark", "e.g", "i.e", "etc", "al",
+];
+
+fn tokenize(doc: &Doc, ps: usize, pe: usize, quotes: &[(usize, usize, usize)]) -> Vec<Tok> {
+    let chars = &doc.chars;
+    let mut toks = Vec::new();
+    let mut qi = 0;
+    let mut i = ps;
+    while i < pe {
+        while qi < quotes.len() && quotes[qi].1 <= i {
+            qi += 1;
+        }
+        if qi < quotes.len() && quotes[qi].0 <= i {
+            let (_, end, id) = quotes[qi];
+            toks.push(Tok {
+                kind: Kind::Quote(id),
+                start: i,
+                end: end.min(pe),
+                lower: String::new(),
+                cap: false,
+            });
+            i = end.max(i + 1);
+            qi += 1;
+            continue;
+        }
+        let c = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+            continue;
+        }
+        let stop = if qi < quotes.len() {
+            quotes[qi].0.min(pe)
+        } else {
+            pe
+        };
+        if c.is_alphanumeric() || c == '#' || c == '@' || c == '$' {
+            let mut j = i + 1;
+            while j < stop {
+                let d = chars[j];
+                let joiner = matches!(d, '\'' | '\u{2019}' | '-' | '.' | '&' | '_');
+                if d.is_alphanumeric() || (joiner && j + 1 < stop && chars[j + 1].is_alphanumeric())
+                {
+                    j += 1;
+                } else {
+                    break;
+                }
+            }
+            // Keep a trailing dot for initials and known abbreviations.
+            let word: String = chars[i..j].iter().collect();
+            let lower = word.to_lowercase();
+            let mut end = j;
+            if j < stop && chars[j] == '.' {
+                let initial = word.chars().count() == 1 && c.is_uppercase();
+                let dotted = lower.contains('.');
+                if initial || dotted || ABBREV.contains(&lower.as_str()) {
+                    end = j + 1;
+                }
+            }
+            let mut lower = lower;
+            if end > j {
+                lower.push('.');
+            }
+            toks.push(Tok {
+                kind: Kind::Word,
+                start: i,
+                end,
+                lower,
+                cap: c.is_uppercase(),
+            });
+            i = end;
+        } else {
+            toks.push(Tok {
+                kind: Kind::Punct(c),
+                start: i,
+                end: i + 1,
+                lower: String::new(),
+                cap: false,
+            });
+            i += 1;
+        }
+    }
+    toks
+}
+
+/// Speech and writing verbs that introduce or close a quotation.
+const CUE_VERBS: &[&str] = &[
+    "said",
+    "says",
+    "say",
+    "saying",
+    "told",
+    "tells",
+    "tell",
+    "added",
+    "adds",
+    "wrote",
+    "writes",
+    "posted",
+    "posts",
+    "tweeted",
+    "tweets",
+    "asked",
+    "asks",
+    "explained",
+    "explains",
+    "noted",
+    "notes",
+    "argued",
+    "argues",
+    "insisted",
+    "insists",
+    "stated",
+    "states",
+    "declared",
+    "declares",
+    "continued",
+    "continues",
+    "warned",
+    "warns",
+    "claimed",
+    "claims",
+    "replied",
+    "replies",
+    "responded",
+    "responds",
+    "recalled",
+    "recalls",
+    "announced",
+    "announces",
+    "suggested",
+    "suggests",
+    "called",
+    "calls",
+    "described",
+    "describes",
+    "urged",
+    "urges",
+    "acknowledged",
+    "acknowledges",
+    "admitted",
+    "admits",
+    "conceded",
+    "concedes",
+    "complained",
+    "complains",
+    "joked",
+    "jokes",
+    "quipped",
+    "quips",
+    "remarked",
+    "remarks",
+    "observed",
+    "observes",
+    "predicted",
+    "predicts",
+    "promised",
+    "promises",
+    "vowed",
+    "vows",
+    "pledged",
+    "pledges",
+    "demanded",
+    "demands",
+    "denied",
+    "denies",
+    "charged",
+    "charges",
+    "contended",
+    "contends",
+    "maintained",
+    "maintains",
+    "emphasized",
+    "emphasised",
+    "emphasizes",
+    "stressed",
+    "stresses",
+    "lamented",
+    "laments",
+    "boasted",
+    "boasts",
+    "shouted",
+    "shouts",
+    "yelled",
+    "yells",
+    "exclaimed",
+    "mused",
+    "muses",
+    "wondered",
+    "wonders",
+    "scoffed",
+    "snapped",
+    "retorted",
+    "countered",
+    "counters",
+    "agreed",
+    "agrees",
+    "testified",
+    "confirmed",
+    "confirms",
+    "accused",
+    "accuses",
+    "criticized",
+    "criticised",
+    "slammed",
+    "slams",
+    "blasted",
+    "blasts",
+    "praised",
+    "praises",
+    "labeled",
+    "labelled",
+    "dubbed",
+    "dismissed",
+    "dismisses",
+    "hailed",
+    "branded",
+    "proclaimed",
+    "proclaims",
+    "asserted",
+    "asserts",
+    "alleged",
+    "alleges",
+    "reiterated",
+    "reiterates",
+    "cautioned",
+    "cautions",
+    "conceded",
+    "recounted",
+    "recounts",
+    "began",
+    "concluded",
+    "concludes",
+    "acknowledged",
+    "pointed",
+    "insisting",
+    "adding",
+    "noting",
+    "writing",
+    "telling",
+    "asking",
+    "arguing",
+    "calling",
+    "describing",
+    "warning",
+    "declaring",
+    "explaining",
+    "claiming",
+    "tweeting",
+    "posting",
+    "speaking",
+    "spoke",
+    "remarking",
+    "suggesting",
+    "predicting",
+    "promising",
+    "urging",
+    "referred",
+    "refers",
+    "read",
+    "reads",
+    "cried",
+    "opined",
+    "thundered",
+    "chided",
+    "teased",
+    "bragged",
+    "lectured",
+    "raged",
+    "ranted",
+    "fumed",
+    "sniped",
+    "shot",
+    "fired",
+    "hit",
+    "echoed",
+    "echoes",
+    "messaged",
+    "texted",
+    "emailed",
+    "wrote:",
+    "chimed",
+    "interjected",
+    "offered",
+    "quoted",
+    "characterized",
+    "characterised",
+    "likened",
+    "compared",
+    "mocked",
+    "mocks",
+    "ridiculed",
+    "pleaded",
+    "begged",
+    "announced",
+    "disclosed",
+    "revealed",
+    "reveals",
+    "reported",
+    "reports",
+    "insist",
+    "argue",
+    "claim",
+    "warn",
+    "note",
+    "add",
+    "write",
+    "ask",
+    "explain",
+    "tweet",
+    "vowing",
+    "pledging",
+    "demanding",
+    "denying",
+    "charging",
+    "accusing",
+    "blasting",
+    "slamming",
+    "praising",
+    "dismissing",
+    "stating",
+    "stressing",
+    "lamenting",
+    "boasting",
+    "joking",
+    "recalling",
+    "replying",
+    "responding",
+    "conceding",
+    "admitting",
+];
+
+fn is_cue(t: &Tok) -> bool {
+    t.is_word() && CUE_VERBS.contains(&t.lower.as_str())
+}
+
+/// Words that may sit between a subject and its verb ("Trump also said").
+const ADVERBS: &[&str] = &[
+    "also",
+    "later",
+    "then",
+    "has",
+    "had",
+    "have",
+    "would",
+    "will",
+    "previously",
+    "recently",
+    "once",
+    "repeatedly",
+    "again",
+    "just",
+    "further",
+    "earlier",
+    "simply",
+    "flatly",
+    "quickly",
+    "reportedly",
+    "publicly",
+    "privately",
+    "often",
+    "has",
+    "was",
+    "is",
+    "once",
+    "famously",
+    "bluntly",
+    "frequently",
+    "subsequently",
+    "ultimately",
+    "finally",
+    "now",
+    "first",
+    "still",
+    "even",
+    "told",
+    "only",
+    "initially",
+    "long",
+    "already",
+    "allegedly",
+    "angrily",
+    "calmly",
+    "cheerfully",
+    "confidently",
+    "emphatically",
+    "firmly",
+    "jokingly",
+    "loudly",
+    "openly",
+    "proudly",
+    "quietly",
+    "sarcastically",
+    "softly",
+    "solemnly",
+    "tersely",
+    "wryly",
+    "curtly",
+    "did",
+    "does",
+    "had",
+    "could",
+    "might",
+    "may",
+    "should",
+    "not",
+    "never",
+    "always",
+    "herself",
+    "himself",
+    "themselves",
+    "itself",
+    "personally",
+    "directly",
+    "separately",
+    "similarly",
+    "likewise",
+    "too",
+    "in",
+    "turn",
+    "however",
+    "yet",
+    "immediately",
+    "sharply",
+];
+
+const PRONOUNS: &[&str] = &["he", "she", "they", "it", "i", "we", "you", "him", "her"];
+
+/// Capitalised words that start sentences or clauses but are not names.
+const NOT_NAMES: &[&str] = &[
+    "the",
+    "a",
+    "an",
+    "but",
+    "and",
+    "or",
+    "so",
+    "yet",
+    "if",
+    "when",
+    "while",
+    "as",
+    "at",
+    "in",
+    "on",
+    "of",
+    "for",
+    "to",
+    "from",
+    "with",
+    "by",
+    "after",
+    "before",
+    "since",
+    "because",
+    "although",
+    "though",
+    "this",
+    "that",
+    "these",
+    "those",
+    "there",
+    "here",
+    "it",
+    "he",
+    "she",
+    "they",
+    "we",
+    "i",
+    "you",
+    "his",
+    "her",
+    "their",
+    "our",
+    "my",
+    "your",
+    "its",
+    "what",
+    "who",
+    "why",
+    "how",
+    "where",
+    "which",
+    "then",
+    "now",
+    "still",
+    "even",
+    "also",
+    "asked",
+    "speaking",
+    "meanwhile",
+    "however",
+    "instead",
+    "indeed",
+    "later",
+    "earlier",
+    "last",
+    "next",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "yes",
+    "no",
+    "not",
+    "both",
+    "many",
+    "some",
+    "all",
+    "most",
+    "one",
+    "two",
+    "three",
+    "several",
+    "other",
+    "others",
+    "another",
+    "each",
+    "every",
+    "any",
+    "such",
+    "only",
+    "just",
+    "during",
+    "under",
+    "over",
+    "about",
+    "into",
+    "among",
+    "between",
+    "through",
+    "without",
+    "despite",
+    "according",
+    "like",
+    "unlike",
+    "like",
+    "do",
+    "does",
+    "did",
+    "is",
+    "was",
+    "are",
+    "were",
+    "be",
+    "been",
+    "has",
+    "have",
+    "had",
+    "will",
+    "would",
+    "can",
+    "could",
+    "should",
+    "might",
+    "must",
+    "shall",
+    "let",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "sen",
+    "rep",
+    "gov",
+    "gen",
+    "said",
+    "says",
+    "told",
+    "added",
+    "so-called",
+    "whether",
+    "once",
+    "until",
+    "unless",
+    "thus",
+    "therefore",
+    "furthermore",
+    "moreover",
+    "nonetheless",
+    "nevertheless",
+    "again",
+    "today",
+    "tonight",
+    "yesterday",
+    "tomorrow",
+    "well",
+    "oh",
+    "okay",
+    "ok",
+    "wow",
+    "please",
+    "thank",
+    "thanks",
+    "sure",
+    "look",
+    "listen",
+    "first",
+    "second",
+    "finally",
+    "sources",
+    "officials",
+    "critics",
+    "supporters",
+    "analysts",
+    "experts",
+    "democrats",
+    "republicans",
+    "americans",
+    "voters",
+    "people",
+    "everyone",
+    "nobody",
+    "someone",
+    "anyone",
+    "none",
+];
+
+const ORG_WORDS: &[&str] = &[
+    "kremlin",
+    "ministry",
+    "department",
+    "party",
+    "committee",
+    "campaign",
+    "agency",
+    "group",
+    "house",
+    "office",
+    "council",
+    "court",
+    "police",
+    "army",
+    "news",
+    "times",
+    "post",
+    "journal",
+    "government",
+    "administration",
+    "commission",
+    "bureau",
+    "service",
+    "fbi",
+    "cia",
+    "pentagon",
+    "congress",
+    "senate",
+    "parliament",
+    "union",
+    "association",
+    "institute",
+    "foundation",
+    "university",
+    "company",
+    "corporation",
+    "inc.",
+    "corp.",
+    "network",
+    "cnn",
+    "fox",
+    "msnbc",
+    "nbc",
+    "abc",
+    "cbs",
+    "reuters",
+    "ap",
+    "politico",
+    "breitbart",
+    "tribune",
+    "press",
+    "fund",
+    "center",
+    "centre",
+    "coalition",
+    "pac",
+    "club",
+    "board",
+    "forces",
+    "navy",
+    "fsb",
+    "embassy",
+    "organization",
+    "organisation",
+    "network",
+    "channel",
+    "television",
+    "radio",
+    "magazine",
+    "gazette",
+    "herald",
+    "daily",
+    "weekly",
+    "mail",
+    "guardian",
+    "telegraph",
+    "economist",
+    "statement",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+];
+
+/// Nouns that name a channel; as a subject ("the statement said") they
+/// stand for whoever issued it.
+const CHANNEL_NOUNS: &[&str] = &[
+    "statement",
+    "post",
+    "tweet",
+    "letter",
+    "release",
+    "message",
+    "memo",
+    "report",
+    "email",
+    "e-mail",
+    "note",
+    "ad",
+    "advertisement",
+    "video",
+    "filing",
+    "communique",
+    "communiqué",
+    "announcement",
+    "document",
+    "website",
+    "readout",
+    "op-ed",
+    "column",
+    "editorial",
+    "complaint",
+    "lawsuit",
+    "petition",
+    "sign",
+    "banner",
+    "text",
+    "caption",
+    "transcript",
+];
+
+/// Role nouns: a lower-case word before a name that is the name's role
+/// ("spokesman Dmitry Peskov"), or the head of a description.
+const ROLE_NOUNS: &[&str] = &[
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "adviser",
+    "advisor",
+    "pollster",
+    "analyst",
+    "strategist",
+    "senator",
+    "chairman",
+    "chairwoman",
+    "chair",
+    "director",
+    "founder",
+    "head",
+    "leader",
+    "official",
+    "minister",
+    "secretary",
+    "aide",
+    "manager",
+    "candidate",
+    "nominee",
+    "host",
+    "commentator",
+    "economist",
+    "professor",
+    "lawyer",
+    "attorney",
+    "president",
+    "governor",
+    "mayor",
+    "congressman",
+    "congresswoman",
+    "representative",
+    "businessman",
+    "businesswoman",
+    "billionaire",
+    "executive",
+    "ceo",
+    "chief",
+    "deputy",
+    "ambassador",
+    "general",
+    "commander",
+    "officer",
+    "operative",
+    "consultant",
+    "activist",
+    "expert",
+    "researcher",
+    "scientist",
+    "writer",
+    "author",
+    "columnist",
+    "journalist",
+    "reporter",
+    "editor",
+    "anchor",
+    "correspondent",
+    "chairperson",
+    "lawmaker",
+    "legislator",
+    "delegate",
+    "surrogate",
+    "supporter",
+    "voter",
+    "resident",
+    "organizer",
+    "organiser",
+    "veteran",
+    "historian",
+    "politician",
+    "speaker",
+    "whip",
+    "justice",
+    "judge",
+    "prosecutor",
+    "sheriff",
+    "commissioner",
+    "coordinator",
+    "fellow",
+    "partner",
+    "donor",
+    "fundraiser",
+    "pastor",
+    "bishop",
+    "pope",
+    "king",
+    "queen",
+    "prince",
+    "senior",
+    "co-founder",
+    "owner",
+    "president-elect",
+    "hopeful",
+    "contender",
+    "challenger",
+    "incumbent",
+    "rival",
+    "opponent",
+    "critic",
+    "ally",
+    "friend",
+    "wife",
+    "husband",
+    "son",
+    "daughter",
+    "mother",
+    "father",
+    "brother",
+    "sister",
+    "staffer",
+    "employee",
+    "worker",
+    "student",
+    "member",
+    "agent",
+    "diplomat",
+    "envoy",
+    "negotiator",
+    "broadcaster",
+    "blogger",
+    "pundit",
+    "comedian",
+    "actor",
+    "actress",
+    "singer",
+    "rapper",
+    "star",
+    "personality",
+    "entrepreneur",
+    "investor",
+    "banker",
+    "chancellor",
+    "premier",
+    "mogul",
+    "tycoon",
+    "magnate",
+    "secretary-general",
+];
+
+/// Where a quote's speaker reference was found.
+#[derive(Clone, Debug, PartialEq)]
+enum Subject {
+    /// A name phrase: token range in the paragraph.
+    Name {
+        lo: usize,
+        hi: usize,
+    },
+    Pronoun(String),
+    /// A description ("the statement", "the Kremlin spokesman", "a campaign aide").
+    Desc {
+        lo: usize,
+        hi: usize,
+        definite: bool,
+    },
+}
+
+/// A found cue: the subject, an optional role, and the verb's token index.
+#[derive(Clone, Debug)]
+struct Cue {
+    subject: Subject,
+    role: Option<(usize, usize)>,
+    verb: usize,
+}
+
+/// One entity (person or body) the article names.
+#[derive(Clone, Debug)]
+struct Entity {
+    name: String,
+    role: Option<String>,
+    org: bool,
+    channel_nouns: Vec<String>,
+}
+
+struct Para {
+    toks: Vec<Tok>,
+}
+
+/// The attributed speaker of one quote before output.
+#[derive(Clone, Debug, Default)]
+struct Said {
+    entity: Option<usize>,
+    channel: Option<String>,
+    /// The paragraph and verb token of the cue, to merge pieces that share it.
+    cue: Option<(usize, usize)>,
+    /// Found in the quote's own sentence (not inherited).
+    own: bool,
+}
+
+struct Ctx<'a> {
+    doc: &'a Doc,
+    paras: Vec<Para>,
+    entities: Vec<Entity>,
+    /// Full names seen in the text (two or more words, titles stripped).
+    full_names: Vec<String>,
+}
 
 pub(crate) fn attribute(doc: &Doc, spans: Vec<Span>) -> Vec<Quote> {
-    spans
-        .into_iter()
-        .filter_map(|s| {
-            let (start, _) = *s.parts.first()?;
-            let (_, end) = *s.parts.last()?;
-            let text = s
-                .parts
-                .iter()
-                .map(|&(a, b)| doc.slice(a, b))
-                .collect::<Vec<_>>()
-                .join("\n\n");
-            Some(Quote {
+    // Quote pieces per paragraph: (outer start, outer end, span id).
+    let mut per_para: Vec<Vec<(usize, usize, usize)>> = vec![Vec::new(); doc.paras.len()];
+    for (id, s) in spans.iter().enumerate() {
+        for &(a, b) in &s.outer {
+            if let Some(p) = para_of(doc, a) {
+                per_para[p].push((a, b, id));
+            }
+        }
+    }
+    let paras: Vec<Para> = doc
+        .paras
+        .iter()
+        .zip(per_para.iter_mut())
+        .map(|(&(ps, pe), qs)| {
+            qs.sort_unstable();
+            Para {
+                toks: tokenize(doc, ps, pe, qs),
+            }
+        })
+        .collect();
+    let mut ctx = Ctx {
+        doc,
+        paras,
+        entities: Vec::new(),
+        full_names: Vec::new(),
+    };
+    ctx.collect_full_names();
+
+    // Walk the paragraphs in order, keeping track of the people and bodies
+    // who spoke most recently, for pronouns and descriptions.
+    let mut said: Vec<Said> = vec![Said::default(); spans.len()];
+    let mut state = Recent::default();
+    for p in 0..ctx.paras.len() {
+        let n = ctx.paras[p].toks.len();
+        let mut sent_start = 0;
+        for i in 0..=n {
+            let end_here = i == n || ctx.paras[p].toks[i].ends_sentence();
+            if !end_here {
+                continue;
+            }
+            ctx.sentence(p, sent_start, i, &mut said, &mut state);
+            sent_start = i + 1;
+        }
+        state.paras_since_speaker += 1;
+    }
+
+    let mut quotes: Vec<(Quote, Said)> = Vec::with_capacity(spans.len());
+    for (id, s) in spans.into_iter().enumerate() {
+        let Some(&(start, _)) = s.parts.first() else {
+            continue;
+        };
+        let Some(&(_, end)) = s.parts.last() else {
+            continue;
+        };
+        let text = s
+            .parts
+            .iter()
+            .map(|&(a, b)| doc.slice(a, b))
+            .collect::<Vec<_>>()
+            .join("\n\n");
+        let sd = said[id].clone();
+        let (speaker, role) = match sd.entity {
+            Some(e) => (
+                Some(ctx.entities[e].name.clone()),
+                ctx.entities[e].role.clone(),
+            ),
+            None => (None, None),
+        };
+        quotes.push((
+            Quote {
                 text,
-                speaker: None,
-                role: None,
-                channel: None,
+                speaker,
+                role,
+                channel: sd.channel.clone(),
                 kind: s.kind,
                 start,
                 end,
-            })
-        })
-        .collect()
+            },
+            sd,
+        ));
+    }
+    merge(doc, quotes)
+}
+
+/// Pieces of one attribution become one quote: `"A," he said. "B."` and
+/// fragments of one sentence of reported speech that share its verb.
+fn merge(doc: &Doc, quotes: Vec<(Quote, Said)>) -> Vec<Quote> {
+    let mut out: Vec<(Quote, Said)> = Vec::with_capacity(quotes.len());
+    for (q, s) in quotes {
+        if let Some((prev, ps)) = out.last_mut() {
+            let same_para = para_of(doc, prev.start) == para_of(doc, q.start)
+                && para_of(doc, prev.end) == para_of(doc, q.start);
+            let shares_cue = s.cue.is_some() && s.cue == ps.cue;
+            let continues = !s.own && ps.own && ps.entity.is_some() && s.entity == ps.entity;
+            if same_para && (shares_cue || continues) && prev.end < q.start {
+                prev.text.push(' ');
+                prev.text.push_str(&q.text);
+                prev.end = q.end;
+                if q.kind == QuoteKind::Full {
+                    prev.kind = QuoteKind::Full;
+                }
+                continue;
+            }
+        }
+        out.push((q, s));
+    }
+    out.into_iter().map(|(q, _)| q).collect()
+}
+
+fn para_of(doc: &Doc, pos: usize) -> Option<usize> {
+    let i = doc.paras.partition_point(|&(_, e)| e <= pos);
+    (i < doc.paras.len() && doc.paras[i].0 <= pos).then_some(i)
+}
+
+/// Who spoke last, for pronouns and descriptions.
+#[derive(Default)]
+struct Recent {
+    person: Option<usize>,
+    org: Option<usize>,
+    /// The speaker of the last quote and its channel.
+    last_quote: Option<(usize, Option<String>)>,
+    paras_since_speaker: usize,
+    /// Speaker named with a cue in the previous sentence (and its channel).
+    prev_sentence: Option<(usize, Option<String>)>,
+}
+
+impl<'a> Ctx<'a> {
+    fn tok(&self, p: usize, i: usize) -> &Tok {
+        &self.paras[p].toks[i]
+    }
+
+    fn word_text(&self, p: usize, lo: usize, hi: usize) -> String {
+        let toks = &self.paras[p].toks;
+        if lo >= hi {
+            return String::new();
+        }
+        self.doc.slice(toks[lo].start, toks[hi - 1].end)
+    }
+
+    fn collect_full_names(&mut self) {
+        let mut names = Vec::new();
+        for p in 0..self.paras.len() {
+            let n = self.paras[p].toks.len();
+            let mut i = 0;
+            while i < n {
+                if let Some(hi) = self.name_run_from(p, i) {
+                    let raw = self.word_text(p, i, hi);
+                    let disp = names::display_name(&raw);
+                    if disp.split_whitespace().count() >= 2 {
+                        names.push(disp);
+                    }
+                    i = hi;
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        self.full_names = names;
+    }
+
+    /// Whether the token can be part of a name.
+    fn name_word(&self, p: usize, i: usize) -> bool {
+        let t = self.tok(p, i);
+        if !t.is_word() || !t.cap {
+            return false;
+        }
+        let l = t.lower.trim_end_matches(['\'', '\u{2019}']);
+        let l = l
+            .strip_suffix("'s")
+            .or_else(|| l.strip_suffix("\u{2019}s"))
+            .unwrap_or(l);
+        !NOT_NAMES.contains(&l.trim_end_matches('.'))
+            || (i > 0 && self.tok(p, i - 1).is_word() && self.tok(p, i - 1).cap && l.len() > 3)
+    }
+
+    fn possessive(&self, p: usize, i: usize) -> bool {
+        let l = &self.tok(p, i).lower;
+        l.ends_with("'s") || l.ends_with("\u{2019}s") || l.ends_with('\u{2019}')
+    }
+
+    /// A run of name words starting at `i`, joined by particles ("de", "van",
+    /// "of" inside titles); returns one past its end. Stops after a possessive.
+    fn name_run_from(&self, p: usize, i: usize) -> Option<usize> {
+        let n = self.paras[p].toks.len();
+        if i >= n || !self.name_word(p, i) {
+            return None;
+        }
+        let mut j = i;
+        while j < n {
+            if self.name_word(p, j) {
+                j += 1;
+                if self.possessive(p, j - 1) {
+                    break;
+                }
+                continue;
+            }
+            let t = self.tok(p, j);
+            let particle = t.is_word()
+                && matches!(
+                    t.lower.as_str(),
+                    "de" | "van" | "von" | "der" | "bin" | "al" | "da" | "del" | "la" | "le" | "of"
+                )
+                && j + 1 < n
+                && self.name_word(p, j + 1);
+            if particle {
+                j += 1;
+                continue;
+            }
+            break;
+        }
+        Some(j)
+    }
+
+    /// The start of a name run ending at `hi` (exclusive): walks back over
+    /// name words and particles.
+    fn name_run_back(&self, p: usize, hi: usize, lo_bound: usize) -> Option<usize> {
+        if hi == 0 || hi <= lo_bound || !self.name_word(p, hi - 1) {
+            return None;
+        }
+        let mut j = hi - 1;
+        while j > lo_bound {
+            let prev = j - 1;
+            if self.name_word(p, prev) && !self.possessive(p, prev) {
+                j = prev;
+                continue;
+            }
+            let t = self.tok(p, prev);
+            let particle = t.is_word()
+                && matches!(
+                    t.lower.as_str(),
+                    "de" | "van" | "von" | "der" | "bin" | "al" | "da" | "del" | "la" | "le" | "of"
+                )
+                && prev > lo_bound
+                && self.name_word(p, prev - 1);
+            if particle {
+                j = prev - 1;
+                continue;
+            }
+            break;
+        }
+        Some(j)
+    }
+
+    /// Handles one sentence (token range `lo..hi` of paragraph `p`): finds the
+    /// cue for every quote in it and updates who spoke last.
+    fn sentence(&mut self, p: usize, lo: usize, hi: usize, said: &mut [Said], st: &mut Recent) {
+        let quote_idx: Vec<usize> = (lo..hi)
+            .filter(|&i| matches!(self.tok(p, i).kind, Kind::Quote(_)))
+            .collect();
+        let channel = self.channel(p, lo, hi);
+        // The sentence's own cue, for sentences without quotes too: it
+        // updates who spoke last ("Prigozhin said the counteroffensive had
+        // begun." before a quote of his).
+        if quote_idx.is_empty() {
+            if let Some(cue) = self.sentence_cue(p, lo, hi, None) {
+                if let Some(e) = self.resolve(p, &cue, st, channel.as_deref()) {
+                    self.note_channel(e, channel.as_deref());
+                    st.prev_sentence = Some((e, channel.clone()));
+                    self.remember(e, st);
+                } else {
+                    st.prev_sentence = None;
+                }
+            } else {
+                // A sentence that names someone as its subject still makes
+                // them the one a following "he" means.
+                if let Some(hi2) = self.name_run_from(p, lo)
+                    && let Some(e) = self.entity_for_name(p, lo, hi2, None)
+                {
+                    self.remember(e, st);
+                }
+                st.prev_sentence = None;
+            }
+            return;
+        }
+        let mut sentence_cue: Option<Option<Cue>> = None;
+        for &qi in &quote_idx {
+            let Kind::Quote(id) = self.tok(p, qi).kind else {
+                continue;
+            };
+            // A piece that continues a quote from an earlier paragraph
+            // already has its speaker.
+            if said[id].entity.is_some() || said[id].own {
+                continue;
+            }
+            let cue = self.adjacent_cue(p, lo, hi, qi).or_else(|| {
+                sentence_cue
+                    .get_or_insert_with(|| self.sentence_cue(p, lo, hi, Some(qi)))
+                    .clone()
+            });
+            let mut s = Said::default();
+            if let Some(cue) = cue {
+                s.cue = Some((p, cue.verb));
+                s.own = true;
+                s.entity = self.resolve(p, &cue, st, channel.as_deref());
+                s.channel = channel.clone();
+                if let Some(e) = s.entity {
+                    if s.channel.is_none() && matches!(cue.subject, Subject::Pronoun(_)) {
+                        // "he added" continues the channel of the quote before.
+                        if let Some((le, ch)) = &st.last_quote
+                            && *le == e
+                        {
+                            s.channel = ch.clone();
+                        }
+                    }
+                    if let Subject::Desc { .. } = cue.subject
+                        && s.channel.is_none()
+                    {
+                        s.channel = self.desc_channel(p, &cue);
+                    }
+                    self.note_channel(e, s.channel.as_deref());
+                }
+            } else if let Some((e, ch)) = st.prev_sentence.clone() {
+                // "Prigozhin said the counteroffensive had begun. "..."."
+                s.entity = Some(e);
+                s.channel = ch;
+            } else if let Some((e, ch)) = st.last_quote.clone()
+                && st.paras_since_speaker <= 1
+                && self.stands_alone(p, lo, hi)
+            {
+                // A quoted sentence right after a quote of someone else's,
+                // with no cue: the same speaker goes on.
+                s.entity = Some(e);
+                s.channel = ch;
+            }
+            if let Some(e) = s.entity {
+                st.last_quote = Some((e, s.channel.clone()));
+                st.paras_since_speaker = 0;
+                self.remember(e, st);
+            }
+            said[id] = s;
+        }
+        st.prev_sentence = None;
+        // The sentence's last quote may be the speaker of the next one.
+        if let Some(&qi) = quote_idx.last()
+            && let Kind::Quote(id) = self.tok(p, qi).kind
+            && said[id].own
+            && let Some(e) = said[id].entity
+        {
+            st.prev_sentence = Some((e, said[id].channel.clone()));
+        }
+    }
+
+    /// The sentence is only quotes and punctuation (no frame of its own).
+    fn stands_alone(&self, p: usize, lo: usize, hi: usize) -> bool {
+        (lo..hi).all(|i| !self.tok(p, i).is_word())
+    }
+
+    fn remember(&self, e: usize, st: &mut Recent) {
+        if self.entities[e].org {
+            st.org = Some(e);
+        } else {
+            st.person = Some(e);
+        }
+    }
+
+    fn note_channel(&mut self, e: usize, channel: Option<&str>) {
+        if let Some(ch) = channel {
+            let head = ch.split_whitespace().last().unwrap_or(ch).to_lowercase();
+            if !self.entities[e].channel_nouns.contains(&head) {
+                self.entities[e].channel_nouns.push(head);
+            }
+        }
+    }
+
+    /// A cue right next to the quote: `"…," X said`, `"…," said X`,
+    /// `"…," according to X`, `X said: "…"`, `X told reporters, "…"`.
+    fn adjacent_cue(&self, p: usize, lo: usize, hi: usize, qi: usize) -> Option<Cue> {
+        // After the quote.
+        let mut j = qi + 1;
+        if j < hi
+            && matches!(
+                self.tok(p, j).punct(),
+                Some(',' | '\u{2014}' | '\u{2013}' | '-')
+            )
+        {
+            j += 1;
+        }
+        if j < hi {
+            if let Some(c) = self.cue_after(p, j, hi) {
+                return Some(c);
+            }
+        }
+        // Before the quote: the nearest cue verb between the previous quote
+        // (or the sentence start) and this one, if only a few words away.
+        let mut k = qi;
+        let mut from = lo;
+        for i in (lo..qi).rev() {
+            if matches!(self.tok(p, i).kind, Kind::Quote(_)) {
+                from = i + 1;
+                break;
+            }
+        }
+        let near = qi.saturating_sub(8).max(from);
+        while k > near {
+            k -= 1;
+            if is_cue(self.tok(p, k)) {
+                return self.cue_at(p, from, hi, k);
+            }
+            if self.tok(p, k).is("according") {
+                return self.subject_after(p, k + 1, qi).map(|(subject, role)| Cue {
+                    subject,
+                    role,
+                    verb: k,
+                });
+            }
+        }
+        None
+    }
+
+    /// `X said`, `X, the role, said`, `said X`, `according to X` starting at `j`.
+    fn cue_after(&self, p: usize, j: usize, hi: usize) -> Option<Cue> {
+        let t = self.tok(p, j);
+        if t.is("according") && j + 1 < hi && self.tok(p, j + 1).is("to") {
+            return self.subject_after(p, j + 1, hi).map(|(subject, role)| Cue {
+                subject,
+                role,
+                verb: j,
+            });
+        }
+        if is_cue(t) {
+            // Inverted: "said X" (a subject right after the verb), or a
+            // subject before the quote ("X said, "…" ... "): handled by the
+            // caller's before-branch.
+            if let Some((subject, role)) = self.subject_after(p, j, hi) {
+                return Some(Cue {
+                    subject,
+                    role,
+                    verb: j,
+                });
+            }
+            return None;
+        }
+        // Subject first: find the verb within a few tokens, past an appositive.
+        let limit = (j + 25).min(hi);
+        let mut k = j;
+        let mut commas = 0;
+        while k < limit {
+            let tk = self.tok(p, k);
+            if matches!(tk.kind, Kind::Quote(_)) {
+                return None;
+            }
+            if tk.punct() == Some(',') {
+                commas += 1;
+            }
+            if is_cue(tk) && k > j {
+                let c = self.cue_at(p, j, hi, k)?;
+                // The subject must start where the frame starts.
+                let starts = match c.subject {
+                    Subject::Name { lo, .. } | Subject::Desc { lo, .. } => {
+                        lo <= j + 1 || commas > 0
+                    }
+                    Subject::Pronoun(_) => k <= j + 3,
+                };
+                return starts.then_some(c);
+            }
+            if commas == 0 && k > j + 12 {
+                return None;
+            }
+            k += 1;
+        }
+        None
+    }
+
+    /// A speech verb anywhere in the sentence, for partial quotes inside
+    /// reported speech ("Podolyak denied involvement and suggested that "…"").
+    fn sentence_cue(&self, p: usize, lo: usize, hi: usize, q: Option<usize>) -> Option<Cue> {
+        let q = q.unwrap_or(hi);
+        // Prefer the verb before the quote (the reported-speech frame), the
+        // nearest first; then after.
+        for k in (lo..q).rev() {
+            let t = self.tok(p, k);
+            if t.is("according") && k + 1 < hi && self.tok(p, k + 1).is("to") {
+                if let Some((subject, role)) = self.subject_after(p, k + 1, hi) {
+                    return Some(Cue {
+                        subject,
+                        role,
+                        verb: k,
+                    });
+                }
+            }
+            if is_cue(t) {
+                if let Some(c) = self.cue_at(p, lo, hi, k) {
+                    return Some(c);
+                }
+            }
+        }
+        for k in q..hi {
+            let t = self.tok(p, k);
+            if t.is("according") && k + 1 < hi && self.tok(p, k + 1).is("to") {
+                if let Some((subject, role)) = self.subject_after(p, k + 1, hi) {
+                    return Some(Cue {
+                        subject,
+                        role,
+                        verb: k,
+                    });
+                }
+            }
+            if is_cue(t) {
+                if let Some(c) = self.cue_at(p, lo, hi, k) {
+                    return Some(c);
+                }
+            }
+        }
+        None
+    }
+
+    /// The subject of the cue verb at `v`: before it (skipping adverbs and an
+    /// appositive), else after it (inversion), else the sentence's subject.
+    fn cue_at(&self, p: usize, lo: usize, hi: usize, v: usize) -> Option<Cue> {
+        if let Some((subject, role)) = self.subject_before(p, lo, v) {
+            return Some(Cue {
+                subject,
+                role,
+                verb: v,
+            });
+        }
+        if let Some((subject, role)) = self.subject_after(p, v, hi) {
+            return Some(Cue {
+                subject,
+                role,
+                verb: v,
+            });
+        }
+        // "Podolyak, an adviser to …, denied involvement and suggested …":
+        // the clause's subject at the sentence start.
+        let mut s = lo;
+        // Skip a leading prepositional phrase ("On Wednesday, ").
+        if s < v
+            && matches!(
+                self.tok(p, s).lower.as_str(),
+                "on" | "in" | "at" | "after" | "later" | "earlier" | "meanwhile" | "separately"
+            )
+        {
+            while s < v && self.tok(p, s).punct() != Some(',') {
+                s += 1;
+            }
+            s += 1;
+        }
+        if s < v {
+            if let Some(end) = self.name_run_from(p, s) {
+                if end <= v && !self.possessive(p, end - 1) {
+                    let role = self.appositive(p, end, v);
+                    return Some(Cue {
+                        subject: Subject::Name { lo: s, hi: end },
+                        role,
+                        verb: v,
+                    });
+                }
+            }
+            let t = self.tok(p, s);
+            if PRONOUNS.contains(&t.lower.as_str()) && t.is_word() {
+                return Some(Cue {
+                    subject: Subject::Pronoun(t.lower.clone()),
+                    role: None,
+                    verb: v,
+                });
+            }
+        }
+        None
+    }
+
+    /// `, the role,` right after a name: the role's token range.
+    fn appositive(&self, p: usize, from: usize, limit: usize) -> Option<(usize, usize)> {
+        if from >= limit || self.tok(p, from).punct() != Some(',') {
+            return None;
+        }
+        let mut k = from + 1;
+        while k < limit && k < from + 16 {
+            let t = self.tok(p, k);
+            if t.punct() == Some(',') {
+                break;
+            }
+            if !t.is_word() && !matches!(t.punct(), Some('-' | '\'' | '\u{2019}' | '&')) {
+                return None;
+            }
+            if is_cue(t) || t.is("who") || t.is("which") {
+                return None;
+            }
+            k += 1;
+        }
+        (k > from + 1 && k < limit).then_some((from + 1, k))
+    }
+
+    /// The phrase ending just before `v` (after optional adverbs), with an
+    /// appositive between commas resolved: `NAME, the role,` or `role, NAME,`.
+    fn subject_before(
+        &self,
+        p: usize,
+        lo: usize,
+        v: usize,
+    ) -> Option<(Subject, Option<(usize, usize)>)> {
+        let mut j = v;
+        while j > lo && {
+            let t = self.tok(p, j - 1);
+            t.is_word()
+                && ADVERBS.contains(&t.lower.as_str())
+                && !PRONOUNS.contains(&t.lower.as_str())
+        } {
+            j -= 1;
+        }
+        if j <= lo {
+            return None;
+        }
+        if self.tok(p, j - 1).punct() == Some(',') {
+            // An appositive between commas.
+            let close = j - 1;
+            let mut k = close;
+            while k > lo && k + 16 > close {
+                k -= 1;
+                let t = self.tok(p, k);
+                if t.punct() == Some(',') {
+                    break;
+                }
+                if !t.is_word()
+                    && !matches!(t.punct(), Some('-' | '\'' | '\u{2019}' | '&' | '(' | ')'))
+                {
+                    return None;
+                }
+            }
+            if k <= lo && self.tok(p, k).punct() != Some(',') {
+                return None;
+            }
+            let open = k;
+            let inner = (open + 1, close);
+            if inner.0 >= inner.1 {
+                return None;
+            }
+            // "role, NAME, said"
+            if let Some(s) = self.name_run_back(p, close, open + 1)
+                && s == open + 1
+            {
+                let role = self.phrase_before(p, lo, open).map(|(a, b)| (a, b));
+                return Some((Subject::Name { lo: s, hi: close }, role));
+            }
+            // "NAME, the role, said"
+            let before = self.phrase_ending(p, lo, open)?;
+            return Some((before, Some(inner)));
+        }
+        let subj = self.phrase_ending(p, lo, j)?;
+        let role = match subj {
+            Subject::Name { lo: a, .. } => self.role_before_name(p, lo, a),
+            _ => None,
+        };
+        Some((subj, role))
+    }
+
+    /// A description phrase ending at `end` (exclusive), for roles.
+    fn phrase_before(&self, p: usize, lo: usize, end: usize) -> Option<(usize, usize)> {
+        match self.phrase_ending(p, lo, end)? {
+            Subject::Desc { lo, hi, .. } => Some((lo, hi)),
+            _ => None,
+        }
+    }
+
+    /// Lower-case role words right before a name: "Kremlin spokesman Dmitry
+    /// Peskov" → "Kremlin spokesman".
+    fn role_before_name(&self, p: usize, lo: usize, name_lo: usize) -> Option<(usize, usize)> {
+        if name_lo <= lo {
+            return None;
+        }
+        let t = self.tok(p, name_lo - 1);
+        if !(t.is_word() && !t.cap && ROLE_NOUNS.contains(&t.lower.as_str())) {
+            return None;
+        }
+        let mut k = name_lo - 1;
+        while k > lo && name_lo - k < 5 {
+            let prev = self.tok(p, k - 1);
+            let stop = !prev.is_word()
+                || matches!(
+                    prev.lower.as_str(),
+                    "the" | "a" | "an" | "and" | "said" | "by" | "to" | "of" | "from" | "with"
+                )
+                || is_cue(prev);
+            if stop {
+                break;
+            }
+            k -= 1;
+        }
+        Some((k, name_lo))
+    }
+
+    /// The noun phrase ending at `end` (exclusive): a name, a pronoun, or a
+    /// description back to its determiner.
+    fn phrase_ending(&self, p: usize, lo: usize, end: usize) -> Option<Subject> {
+        if end <= lo {
+            return None;
+        }
+        let last = self.tok(p, end - 1);
+        if !last.is_word() {
+            return None;
+        }
+        if PRONOUNS.contains(&last.lower.as_str()) {
+            return Some(Subject::Pronoun(last.lower.clone()));
+        }
+        if let Some(s) = self.name_run_back(p, end, lo) {
+            // "the Kremlin", "the White House": a body, still a name.
+            return Some(Subject::Name { lo: s, hi: end });
+        }
+        // A description: back to a determiner within a few words.
+        let mut k = end - 1;
+        while k > lo && end - k < 7 {
+            let t = self.tok(p, k - 1);
+            if !t.is_word() || is_cue(t) {
+                return None;
+            }
+            let l = t.lower.as_str();
+            if matches!(
+                l,
+                "the"
+                    | "a"
+                    | "an"
+                    | "this"
+                    | "that"
+                    | "his"
+                    | "her"
+                    | "their"
+                    | "its"
+                    | "one"
+                    | "another"
+                    | "our"
+            ) || self.possessive(p, k - 1)
+            {
+                let definite = !matches!(l, "a" | "an" | "one" | "another");
+                return Some(Subject::Desc {
+                    lo: k - 1,
+                    hi: end,
+                    definite,
+                });
+            }
+            k -= 1;
+        }
+        None
+    }
+
+    /// The subject right after a verb or "according to": a name (with an
+    /// appositive role), a pronoun, or a description.
+    fn subject_after(
+        &self,
+        p: usize,
+        v: usize,
+        hi: usize,
+    ) -> Option<(Subject, Option<(usize, usize)>)> {
+        let mut j = v + 1;
+        if j >= hi {
+            return None;
+        }
+        let t = self.tok(p, j);
+        if PRONOUNS.contains(&t.lower.as_str()) && t.is_word() {
+            return Some((Subject::Pronoun(t.lower.clone()), None));
+        }
+        // Role words before the name ("said Kremlin spokesman Dmitry Peskov").
+        let det = matches!(t.lower.as_str(), "the" | "a" | "an") && t.is_word();
+        if det {
+            j += 1;
+        }
+        let role_start = j;
+        while j < hi && j < role_start + 5 && self.tok(p, j).is_word() && !self.name_word(p, j) {
+            j += 1;
+        }
+        if let Some(end) = self.name_run_from(p, j) {
+            let role = if j > role_start {
+                Some((role_start, j))
+            } else {
+                None
+            };
+            let role = role.or_else(|| {
+                self.appositive(p, end, hi)
+                    .or_else(|| self.appositive_to_end(p, end, hi))
+            });
+            return Some((Subject::Name { lo: j, hi: end }, role));
+        }
+        if det {
+            // "said the statement", "said a spokesman for X"
+            let mut k = role_start;
+            while k < hi
+                && k < role_start + 5
+                && self.tok(p, k).is_word()
+                && !self.tok(p, k).is("for")
+                && !is_cue(self.tok(p, k))
+            {
+                k += 1;
+            }
+            if k > role_start {
+                let definite = !matches!(t.lower.as_str(), "a" | "an");
+                return Some((
+                    Subject::Desc {
+                        lo: v + 1,
+                        hi: k,
+                        definite,
+                    },
+                    None,
+                ));
+            }
+        }
+        None
+    }
+
+    /// `, a role` up to the sentence end (no closing comma).
+    fn appositive_to_end(&self, p: usize, from: usize, hi: usize) -> Option<(usize, usize)> {
+        if from >= hi || self.tok(p, from).punct() != Some(',') {
+            return None;
+        }
+        let mut k = from + 1;
+        while k < hi && k < from + 16 && self.tok(p, k).is_word() {
+            k += 1;
+        }
+        (k == hi && k > from + 1).then_some((from + 1, k))
+    }
+
+    /// Resolves a cue's subject to an entity.
+    fn resolve(
+        &mut self,
+        p: usize,
+        cue: &Cue,
+        st: &Recent,
+        channel: Option<&str>,
+    ) -> Option<usize> {
+        let role = cue.role.map(|(a, b)| clean_role(&self.word_text(p, a, b)));
+        match &cue.subject {
+            Subject::Name { lo, hi } => self.entity_for_name(p, *lo, *hi, role),
+            Subject::Pronoun(w) => match w.as_str() {
+                "it" => st.org.or(st
+                    .last_quote
+                    .as_ref()
+                    .map(|x| x.0)
+                    .filter(|&e| self.entities[e].org)),
+                "he" | "she" => st.person,
+                "they" => st.org.filter(|_| st.person.is_none()),
+                _ => None,
+            },
+            Subject::Desc { lo, hi, definite } => {
+                if !definite {
+                    return None;
+                }
+                let head = self.tok(p, hi - 1).lower.clone();
+                if CHANNEL_NOUNS.contains(&head.as_str()) {
+                    // "the statement said": whoever issued the statement.
+                    let by_channel = self
+                        .entities
+                        .iter()
+                        .rposition(|e| e.channel_nouns.iter().any(|c| *c == head));
+                    let _ = channel;
+                    return by_channel.or(st.last_quote.as_ref().map(|x| x.0));
+                }
+                // "the Republican nominee", "the spokesman": the most recent
+                // entity whose role names the same thing.
+                let desc = self.word_text(p, *lo, *hi).to_lowercase();
+                let _ = desc;
+                self.entities.iter().rposition(|e| {
+                    e.role
+                        .as_ref()
+                        .is_some_and(|r| r.to_lowercase().split_whitespace().any(|w| w == head))
+                })
+            }
+        }
+    }
+
+    /// The entity for a name phrase, creating it; surnames resolve to the
+    /// article's full name.
+    fn entity_for_name(
+        &mut self,
+        p: usize,
+        lo: usize,
+        hi: usize,
+        role: Option<String>,
+    ) -> Option<usize> {
+        let raw = self.word_text(p, lo, hi);
+        let (title, disp) = names::split_title(&raw);
+        let disp = names::display_name(&disp);
+        if disp.is_empty() {
+            return None;
+        }
+        let lower_first = self.tok(p, lo).lower.clone();
+        let mut name = disp.clone();
+        if disp.split_whitespace().count() == 1 {
+            // A surname: the latest full name that ends with it.
+            if let Some(full) = self
+                .full_names
+                .iter()
+                .rev()
+                .find(|f| names::same_person(f, &disp) && f.split_whitespace().count() >= 2)
+            {
+                name = full.clone();
+            }
+        }
+        let org = lower_first == "the"
+            || name
+                .split_whitespace()
+                .any(|w| ORG_WORDS.contains(&w.to_lowercase().as_str()));
+        let role = role.or(title.filter(|t| t.split_whitespace().count() > 1 || !is_honorific(t)));
+        if let Some(i) = self.entities.iter().position(|e| {
+            names::same_person(&e.name, &name)
+                && (e.name.split_whitespace().count() == 1
+                    || name.split_whitespace().count() == 1
+                    || names::person_key(&e.name) == names::person_key(&name))
+        }) {
+            let e = &mut self.entities[i];
+            if name.split_whitespace().count() > e.name.split_whitespace().count() {
+                e.name = name;
+            }
+            if e.role.is_none() {
+                e.role = role;
+            }
+            return Some(i);
+        }
+        self.entities.push(Entity {
+            name,
+            role,
+            org,
+            channel_nouns: Vec::new(),
+        });
+        Some(self.entities.len() - 1)
+    }
+
+    /// The channel a sentence names: "in a statement", "on Telegram", "in a
+    /// tweet", "told NBC News", "in an interview with X", "at a press conference".
+    fn channel(&self, p: usize, lo: usize, hi: usize) -> Option<String> {
+        let toks = &self.paras[p].toks;
+        let w = |i: usize| -> &str {
+            if i < hi && toks[i].is_word() {
+                toks[i].lower.as_str()
+            } else {
+                ""
+            }
+        };
+        for i in lo..hi {
+            match w(i) {
+                "tweet" | "tweeted" | "tweets" | "twitter" => return Some("post on X".into()),
+                "telegram" => return Some("Telegram post".into()),
+                "facebook" => return Some("Facebook post".into()),
+                "instagram" => return Some("Instagram post".into()),
+                "statement" | "statements" => return Some("statement".into()),
+                "interview" => {
+                    // "an interview with CNN"
+                    if w(i + 1) == "with" || w(i + 1) == "on" {
+                        if let Some(end) = self.name_run_from(p, i + 2) {
+                            return Some(format!(
+                                "interview with {}",
+                                self.word_text(p, i + 2, end)
+                            ));
+                        }
+                    }
+                    return Some("interview".into());
+                }
+                "conference" if matches!(w(i.wrapping_sub(1)), "press" | "news") => {
+                    return Some("press conference".into());
+                }
+                "speech" => return Some("speech".into()),
+                "rally" => return Some("rally".into()),
+                "letter" => return Some("letter".into()),
+                "briefing" => return Some("briefing".into()),
+                "x" if i > lo && matches!(w(i - 1), "on") && toks[i].cap => {
+                    return Some("post on X".into());
+                }
+                "told" => {
+                    if let Some(end) = self.name_run_from(p, i + 1) {
+                        let outlet = self.word_text(p, i + 1, end);
+                        if outlet
+                            .split_whitespace()
+                            .any(|x| ORG_WORDS.contains(&x.to_lowercase().as_str()))
+                        {
+                            return Some(format!("interview with {outlet}"));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    fn desc_channel(&self, p: usize, cue: &Cue) -> Option<String> {
+        if let Subject::Desc { hi, .. } = cue.subject {
+            let head = self.tok(p, hi - 1).lower.as_str();
+            if CHANNEL_NOUNS.contains(&head) {
+                return Some(head.to_string());
+            }
+        }
+        None
+    }
+}
+
+fn is_honorific(t: &str) -> bool {
+    matches!(
+        t.trim_end_matches('.').to_lowercase().as_str(),
+        "mr" | "mrs" | "ms" | "miss" | "mx" | "dr" | "sir" | "dame" | "the"
+    )
+}
+
+/// A role as shown: no leading article, no trailing punctuation.
+fn clean_role(s: &str) -> String {
+    let s = s
+        .trim()
+        .trim_matches(|c: char| c == ',' || c.is_whitespace());
+    for art in ["the ", "a ", "an ", "The ", "A ", "An "] {
+        if let Some(rest) = s.strip_prefix(art) {
+            return rest.to_string();
+        }
+    }
+    s.to_string()
 }

@@ -9,6 +9,9 @@ pub(crate) struct Span {
     /// One `(start, end)` character range per paragraph the quote covers,
     /// marks excluded.
     pub parts: Vec<(usize, usize)>,
+    /// The same pieces with their marks: `(opening mark, one past the
+    /// closing mark or the paragraph end)`.
+    pub outer: Vec<(usize, usize)>,
     pub kind: QuoteKind,
 }
 
@@ -149,6 +152,19 @@ fn find_close(chars: &[char], from: usize, pe: usize, low: bool) -> Option<usize
 
 fn finish(doc: &Doc, mut parts: Vec<(usize, usize)>) -> Span {
     let chars = &doc.chars;
+    let outer = parts
+        .iter()
+        .map(|&(a, b)| {
+            (
+                a.saturating_sub(1),
+                if b < chars.len() && is_mark_char(chars[b]) {
+                    b + 1
+                } else {
+                    b
+                },
+            )
+        })
+        .collect();
     for p in parts.iter_mut() {
         while p.0 < p.1 && chars[p.0].is_whitespace() {
             p.0 += 1;
@@ -160,7 +176,7 @@ fn finish(doc: &Doc, mut parts: Vec<(usize, usize)>) -> Span {
     let (start, _) = parts[0];
     let (_, end) = parts[parts.len() - 1];
     let kind = kind_of(doc, start, end, parts.len() > 1);
-    Span { parts, kind }
+    Span { parts, outer, kind }
 }
 
 /// A quote is a whole sentence when it starts with a capital (or digit) and

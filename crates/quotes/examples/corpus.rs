@@ -1,0 +1,55 @@
+//! Runs the extractor over a folder of `.txt` articles for `bench/quotes`:
+//! writes one `{"id", "quotes"}` line per article to OUT and prints the
+//! speed (extraction only; files are read first) as JSON on stdout.
+//!
+//! usage: corpus DIR OUT.jsonl [ROUNDS]
+
+use std::time::Instant;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let (Some(dir), Some(out)) = (args.get(1), args.get(2)) else {
+        return Err("usage: corpus DIR OUT.jsonl [ROUNDS]".into());
+    };
+    let rounds: usize = args.get(3).map(|r| r.parse()).transpose()?.unwrap_or(5);
+    let mut docs = Vec::new();
+    let mut names: Vec<_> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    names.sort();
+    for p in names {
+        let id = p
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        docs.push((id, std::fs::read_to_string(&p)?));
+    }
+    let mut results = Vec::new();
+    let t0 = Instant::now();
+    for round in 0..rounds.max(1) {
+        for (id, text) in &docs {
+            let q = newsdesk_quotes::extract(text);
+            if round == 0 {
+                results.push((id.clone(), q));
+            } else {
+                std::hint::black_box(q);
+            }
+        }
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    let mut w = std::io::BufWriter::new(std::fs::File::create(out)?);
+    for (id, quotes) in &results {
+        use std::io::Write;
+        serde_json::to_writer(&mut w, &serde_json::json!({"id": id, "quotes": quotes}))?;
+        w.write_all(b"\n")?;
+    }
+    let n = docs.len() * rounds.max(1);
+    println!(
+        "{}",
+        serde_json::json!({"articles": docs.len(), "rounds": rounds, "seconds": secs,
+            "articles_per_s": (n as f64 / secs).round()})
+    );
+    Ok(())
+}
