@@ -8,6 +8,9 @@
 //! quoted piece as one opaque token, so the patterns never look inside
 //! quotations.
 
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
 use crate::names;
 use crate::scan::Span;
 use crate::text::Doc;
@@ -29,6 +32,10 @@ struct Tok {
     /// Lower-case text of a word, possessive and trailing dot kept.
     lower: String,
     cap: bool,
+    /// A speech verb (see [`CUE_VERBS`]).
+    cue: bool,
+    /// Can be part of a name (capitalised, not a common sentence starter).
+    name: bool,
 }
 
 impl Tok {
@@ -77,6 +84,8 @@ fn tokenize(doc: &Doc, ps: usize, pe: usize, quotes: &[(usize, usize, usize)]) -
                 end: end.min(pe),
                 lower: String::new(),
                 cap: false,
+                cue: false,
+                name: false,
             });
             i = end.max(i + 1);
             qi += 1;
@@ -123,22 +132,266 @@ fn tokenize(doc: &Doc, ps: usize, pe: usize, quotes: &[(usize, usize, usize)]) -
                 kind: Kind::Word,
                 start: i,
                 end,
+                // A capitalised "States" or "Post" is a name, not a verb.
+                cue: !c.is_uppercase() && lex().cue.contains(lower.as_str()),
                 lower,
                 cap: c.is_uppercase(),
+                name: false,
             });
             i = end;
         } else {
+            // A dot before a closing bracket, comma or lower-case word
+            // ("(D-Calif.), who") ends an abbreviation, not a sentence.
+            if c == '.' {
+                let next = chars[i + 1..pe].iter().find(|d| !d.is_whitespace());
+                if next
+                    .is_some_and(|d| matches!(d, ')' | ']' | ',' | ';' | ':') || d.is_lowercase())
+                {
+                    i += 1;
+                    continue;
+                }
+            }
             toks.push(Tok {
                 kind: Kind::Punct(c),
                 start: i,
                 end: i + 1,
                 lower: String::new(),
                 cap: false,
+                cue: false,
+                name: false,
             });
             i += 1;
         }
     }
+    for i in 0..toks.len() {
+        toks[i].name = is_name_word(&toks, i);
+    }
     toks
+}
+
+/// Whether the token can be part of a name: capitalised, not a common word
+/// that starts sentences (unless it follows another capitalised word, as
+/// "Will" in "Mary Will"), not an adjective like "Indiana-born".
+fn is_name_word(toks: &[Tok], i: usize) -> bool {
+    let t = &toks[i];
+    if !t.is_word() || !t.cap {
+        return false;
+    }
+    // An initial: "Michael A. Horowitz".
+    if t.lower.len() == 2 && t.lower.ends_with('.') {
+        return true;
+    }
+    let l = t.lower.trim_end_matches(['\'', '\u{2019}']);
+    let l = l
+        .strip_suffix("'s")
+        .or_else(|| l.strip_suffix("\u{2019}s"))
+        .unwrap_or(l);
+    if let Some((_, tail)) = l.rsplit_once('-') {
+        // "Indiana-born", "Obama-era": the capital is only on the first part.
+        if lex().hyphen_tails.contains(tail) {
+            return false;
+        }
+    }
+    !lex().not_names.contains(l.trim_end_matches('.'))
+        || (i > 0 && toks[i - 1].is_word() && toks[i - 1].cap && l.len() > 3)
+}
+
+struct Lex {
+    cue: HashSet<&'static str>,
+    not_names: HashSet<&'static str>,
+    adverbs: HashSet<&'static str>,
+    orgs: HashSet<&'static str>,
+    roles: HashSet<&'static str>,
+    channels: HashSet<&'static str>,
+    hyphen_tails: HashSet<&'static str>,
+    np_stops: HashSet<&'static str>,
+}
+
+fn lex() -> &'static Lex {
+    static LEX: OnceLock<Lex> = OnceLock::new();
+    LEX.get_or_init(|| Lex {
+        cue: CUE_VERBS.iter().copied().collect(),
+        not_names: NOT_NAMES.iter().copied().collect(),
+        adverbs: ADVERBS.iter().copied().collect(),
+        orgs: ORG_WORDS.iter().copied().collect(),
+        roles: ROLE_NOUNS.iter().copied().collect(),
+        channels: CHANNEL_NOUNS.iter().copied().collect(),
+        np_stops: [
+            "that",
+            "who",
+            "which",
+            "in",
+            "at",
+            "on",
+            "to",
+            "for",
+            "of",
+            "and",
+            "but",
+            "or",
+            "with",
+            "from",
+            "by",
+            "as",
+            "when",
+            "while",
+            "after",
+            "before",
+            "during",
+            "about",
+            "is",
+            "was",
+            "are",
+            "were",
+            "be",
+            "been",
+            "has",
+            "had",
+            "have",
+            "will",
+            "would",
+            "can",
+            "could",
+            "should",
+            "may",
+            "might",
+            "must",
+            "did",
+            "does",
+            "do",
+            "not",
+            "if",
+            "than",
+            "then",
+            "because",
+            "since",
+            "though",
+            "although",
+            "whose",
+            "where",
+            "how",
+            "why",
+            "what",
+            "there",
+            "here",
+            "it",
+            "he",
+            "she",
+            "they",
+            "we",
+            "i",
+            "you",
+            "him",
+            "her",
+            "them",
+            "us",
+            "me",
+            "into",
+            "onto",
+            "over",
+            "under",
+            "against",
+            "without",
+            "between",
+            "among",
+            "through",
+            "so",
+            "yet",
+            "nor",
+            "just",
+            "only",
+            "also",
+            "very",
+            "too",
+            "all",
+            "both",
+            "each",
+            "every",
+            "no",
+            "more",
+            "most",
+            "less",
+            "least",
+            "such",
+            "like",
+            "unlike",
+            "near",
+            "per",
+            "via",
+            "whether",
+            "either",
+            "neither",
+            "up",
+            "down",
+            "out",
+            "off",
+            "away",
+            "back",
+            "again",
+            "today",
+            "yesterday",
+            "tomorrow",
+            "tonight",
+            "now",
+            "later",
+            "earlier",
+            "soon",
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+        ]
+        .into_iter()
+        .collect(),
+        hyphen_tails: [
+            "born",
+            "based",
+            "era",
+            "style",
+            "led",
+            "backed",
+            "run",
+            "owned",
+            "made",
+            "like",
+            "american",
+            "americans",
+            "friendly",
+            "type",
+            "related",
+            "funded",
+            "sponsored",
+            "inspired",
+            "themed",
+            "specific",
+            "wide",
+            "area",
+            "minded",
+            "leaning",
+            "aligned",
+            "controlled",
+            "dominated",
+            "linked",
+            "allied",
+            "affiliated",
+            "supporting",
+            "bashing",
+            "loving",
+            "hating",
+            "centric",
+            "ish",
+            "esque",
+            "only",
+            "first",
+            "day",
+            "year",
+        ]
+        .into_iter()
+        .collect(),
+    })
 }
 
 /// Speech and writing verbs that introduce or close a quotation.
@@ -389,7 +642,7 @@ const CUE_VERBS: &[&str] = &[
 ];
 
 fn is_cue(t: &Tok) -> bool {
-    t.is_word() && CUE_VERBS.contains(&t.lower.as_str())
+    t.cue
 }
 
 /// Words that may sit between a subject and its verb ("Trump also said").
@@ -946,6 +1199,16 @@ const ROLE_NOUNS: &[&str] = &[
     "personality",
     "entrepreneur",
     "investor",
+    "front-runner",
+    "frontrunner",
+    "contestant",
+    "physician",
+    "doctor",
+    "teacher",
+    "scholar",
+    "insider",
+    "loyalist",
+    "backer",
     "banker",
     "chancellor",
     "premier",
@@ -1049,11 +1312,21 @@ pub(crate) fn attribute(doc: &Doc, spans: Vec<Span>) -> Vec<Quote> {
         let n = ctx.paras[p].toks.len();
         let mut sent_start = 0;
         for i in 0..=n {
-            let end_here = i == n || ctx.paras[p].toks[i].ends_sentence();
+            let (end_here, hi) = if i == n {
+                (true, n)
+            } else if ctx.paras[p].toks[i].ends_sentence() {
+                (true, i)
+            } else if ctx.quote_ends_sentence(p, i) {
+                (true, i + 1)
+            } else {
+                (false, i)
+            };
             if !end_here {
                 continue;
             }
-            ctx.sentence(p, sent_start, i, &mut said, &mut state);
+            if hi > sent_start {
+                ctx.sentence(p, sent_start, hi, &mut said, &mut state);
+            }
             sent_start = i + 1;
         }
         state.paras_since_speaker += 1;
@@ -1106,7 +1379,14 @@ fn merge(doc: &Doc, quotes: Vec<(Quote, Said)>) -> Vec<Quote> {
             let same_para = para_of(doc, prev.start) == para_of(doc, q.start)
                 && para_of(doc, prev.end) == para_of(doc, q.start);
             let shares_cue = s.cue.is_some() && s.cue == ps.cue;
-            let continues = !s.own && ps.own && ps.entity.is_some() && s.entity == ps.entity;
+            // `"A," he said. "B."`: only after a whole quoted sentence cut
+            // by its cue (a comma, ? or ! before the closing mark).
+            let cut = prev
+                .text
+                .chars()
+                .last()
+                .is_some_and(|c| matches!(c, ',' | '?' | '!' | '\u{2014}' | '-' | ':'));
+            let continues = cut && !s.own && ps.own && ps.entity.is_some() && s.entity == ps.entity;
             if same_para && (shares_cue || continues) && prev.end < q.start {
                 prev.text.push(' ');
                 prev.text.push_str(&q.text);
@@ -1144,6 +1424,29 @@ impl<'a> Ctx<'a> {
         &self.paras[p].toks[i]
     }
 
+    /// A quote whose words end with a full stop ends its sentence when a
+    /// capitalised word or another quote follows: `"We won." Smith left.`
+    /// (A cue after a quote takes a comma, `"We won," Smith said.`)
+    fn quote_ends_sentence(&self, p: usize, i: usize) -> bool {
+        let toks = &self.paras[p].toks;
+        let t = &toks[i];
+        if !matches!(t.kind, Kind::Quote(_)) {
+            return false;
+        }
+        let chars = &self.doc.chars;
+        let mut k = t.end;
+        while k > t.start && !chars[k - 1].is_alphanumeric() {
+            if chars[k - 1] == '.' {
+                return match toks.get(i + 1) {
+                    None => false,
+                    Some(n) => matches!(n.kind, Kind::Quote(_)) || (n.is_word() && n.cap),
+                };
+            }
+            k -= 1;
+        }
+        false
+    }
+
     fn word_text(&self, p: usize, lo: usize, hi: usize) -> String {
         let toks = &self.paras[p].toks;
         if lo >= hi {
@@ -1173,19 +1476,18 @@ impl<'a> Ctx<'a> {
         self.full_names = names;
     }
 
-    /// Whether the token can be part of a name.
     fn name_word(&self, p: usize, i: usize) -> bool {
+        self.tok(p, i).name
+    }
+
+    /// A relative clause or participle starts here ("who backs Trump",
+    /// "urging voters"): not a role.
+    fn relative(&self, p: usize, i: usize) -> bool {
         let t = self.tok(p, i);
-        if !t.is_word() || !t.cap {
-            return false;
-        }
-        let l = t.lower.trim_end_matches(['\'', '\u{2019}']);
-        let l = l
-            .strip_suffix("'s")
-            .or_else(|| l.strip_suffix("\u{2019}s"))
-            .unwrap_or(l);
-        !NOT_NAMES.contains(&l.trim_end_matches('.'))
-            || (i > 0 && self.tok(p, i - 1).is_word() && self.tok(p, i - 1).cap && l.len() > 3)
+        matches!(
+            t.lower.as_str(),
+            "who" | "whose" | "which" | "that" | "where" | "when"
+        ) || (t.cue && t.lower.ends_with("ing"))
     }
 
     fn possessive(&self, p: usize, i: usize) -> bool {
@@ -1324,6 +1626,20 @@ impl<'a> Ctx<'a> {
                     }
                     self.note_channel(e, s.channel.as_deref());
                 }
+            } else if !self.stands_alone(p, lo, hi)
+                && let Some(c) = self.clause_subject(p, lo, qi)
+                && matches!(c.0, Subject::Name { .. })
+            {
+                // "Clinton has increasingly decried "systemic racism"": the
+                // sentence's subject is who the fragment reports.
+                let cue = Cue {
+                    subject: c.0,
+                    role: c.1,
+                    verb: qi,
+                };
+                s.entity = self.resolve(p, &cue, st, channel.as_deref());
+                s.channel = channel.clone();
+                s.own = s.entity.is_some();
             } else if let Some((e, ch)) = st.prev_sentence.clone() {
                 // "Prigozhin said the counteroffensive had begun. "..."."
                 s.entity = Some(e);
@@ -1446,6 +1762,13 @@ impl<'a> Ctx<'a> {
             return None;
         }
         // Subject first: find the verb within a few tokens, past an appositive.
+        // The frame must start with a noun phrase: `"…" and said it was`
+        // is another clause, not an attribution.
+        if !PRONOUNS.contains(&t.lower.as_str())
+            && (!t.is_word() || lex().np_stops.contains(t.lower.as_str()))
+        {
+            return None;
+        }
         let limit = (j + 25).min(hi);
         let mut k = j;
         let mut commas = 0;
@@ -1480,6 +1803,19 @@ impl<'a> Ctx<'a> {
     /// reported speech ("Podolyak denied involvement and suggested that "…"").
     fn sentence_cue(&self, p: usize, lo: usize, hi: usize, q: Option<usize>) -> Option<Cue> {
         let q = q.unwrap_or(hi);
+        // "According to ProPublica, Clinton praised …": the source named by
+        // "according to" is who the sentence reports.
+        for k in lo..hi {
+            if self.tok(p, k).is("according") && k + 1 < hi && self.tok(p, k + 1).is("to") {
+                if let Some((subject, role)) = self.subject_after(p, k + 1, hi) {
+                    return Some(Cue {
+                        subject,
+                        role,
+                        verb: k,
+                    });
+                }
+            }
+        }
         // Prefer the verb before the quote (the reported-speech frame), the
         // nearest first; then after.
         for k in (lo..q).rev() {
@@ -1520,56 +1856,290 @@ impl<'a> Ctx<'a> {
     }
 
     /// The subject of the cue verb at `v`: before it (skipping adverbs and an
-    /// appositive), else after it (inversion), else the sentence's subject.
+    /// appositive), else after it (inversion), else the clause's subject at
+    /// the sentence start. A participle ("…, saying") takes the clause's
+    /// subject first, and a passive ("called "…" by X") its agent.
     fn cue_at(&self, p: usize, lo: usize, hi: usize, v: usize) -> Option<Cue> {
-        if let Some((subject, role)) = self.subject_before(p, lo, v) {
-            return Some(Cue {
-                subject,
-                role,
-                verb: v,
-            });
+        let cue = |(subject, role): (Subject, Option<(usize, usize)>)| Cue {
+            subject,
+            role,
+            verb: v,
+        };
+        let verb = &self.tok(p, v).lower;
+        if verb.ends_with("ing") {
+            if let Some(c) = self.clause_subject(p, lo, v) {
+                return Some(cue(c));
+            }
         }
-        if let Some((subject, role)) = self.subject_after(p, v, hi) {
-            return Some(Cue {
-                subject,
-                role,
-                verb: v,
-            });
+        if verb.ends_with("ed") || verb == "told" {
+            // A passive: "… was called "…" by Joshua Hendrick".
+            let aux = v > lo
+                && matches!(
+                    self.tok(p, v - 1).lower.as_str(),
+                    "been" | "was" | "were" | "is" | "be" | "being"
+                );
+            if aux {
+                for k in v + 1..hi.min(v + 12) {
+                    if self.tok(p, k).is("by") {
+                        if let Some(c) = self.np_forward(p, k + 1, hi) {
+                            return Some(cue(c));
+                        }
+                    }
+                }
+            }
         }
-        // "Podolyak, an adviser to …, denied involvement and suggested …":
-        // the clause's subject at the sentence start.
+        if let Some(c) = self.subject_before(p, lo, v) {
+            return Some(cue(c));
+        }
+        if let Some(c) = self.subject_after(p, v, hi) {
+            return Some(cue(c));
+        }
+        self.clause_subject(p, lo, v).map(cue)
+    }
+
+    /// The subject at the start of a clause: "Podolyak, an adviser to …,
+    /// denied involvement and suggested …", "In early October, Trump's state
+    /// director, Mike Rubino, reached out …".
+    fn clause_subject(
+        &self,
+        p: usize,
+        lo: usize,
+        v: usize,
+    ) -> Option<(Subject, Option<(usize, usize)>)> {
         let mut s = lo;
-        // Skip a leading prepositional phrase ("On Wednesday, ").
+        while s < v
+            && (matches!(
+                self.tok(p, s).lower.as_str(),
+                "but"
+                    | "and"
+                    | "so"
+                    | "yet"
+                    | "still"
+                    | "meanwhile"
+                    | "however"
+                    | "instead"
+                    | "now"
+                    | "then"
+                    | "also"
+                    | "indeed"
+                    | "separately"
+                    | "later"
+                    | "earlier"
+            ) || self.tok(p, s).punct() == Some(','))
+        {
+            s += 1;
+        }
+        // A leading adverbial phrase up to its comma ("On Wednesday, ").
         if s < v
             && matches!(
                 self.tok(p, s).lower.as_str(),
-                "on" | "in" | "at" | "after" | "later" | "earlier" | "meanwhile" | "separately"
+                "on" | "in"
+                    | "at"
+                    | "after"
+                    | "before"
+                    | "during"
+                    | "last"
+                    | "this"
+                    | "following"
+                    | "asked"
+                    | "speaking"
+                    | "when"
+                    | "while"
+                    | "since"
+                    | "as"
+                    | "for"
+                    | "with"
+                    | "despite"
+                    | "like"
+                    | "unlike"
+                    | "over"
+                    | "under"
+                    | "from"
+                    | "throughout"
+                    | "early"
+                    | "late"
+                    | "by"
+                    | "to"
+                    | "if"
+                    | "although"
+                    | "though"
+                    | "because"
+                    | "without"
+                    | "amid"
+                    | "among"
+                    | "within"
+                    | "until"
+                    | "once"
+                    | "addressing"
+                    | "writing"
+                    | "responding"
+                    | "appearing"
+                    | "according"
+                    | "earlier"
+                    | "later"
             )
         {
-            while s < v && self.tok(p, s).punct() != Some(',') {
-                s += 1;
-            }
-            s += 1;
+            let comma = (s..v.min(s + 14)).find(|&k| self.tok(p, k).punct() == Some(','))?;
+            s = comma + 1;
         }
-        if s < v {
-            if let Some(end) = self.name_run_from(p, s) {
-                if end <= v && !self.possessive(p, end - 1) {
-                    let role = self.appositive(p, end, v);
-                    return Some(Cue {
-                        subject: Subject::Name { lo: s, hi: end },
-                        role,
-                        verb: v,
-                    });
+        if s >= v {
+            return None;
+        }
+        let t = self.tok(p, s);
+        if t.is_word() && PRONOUNS.contains(&t.lower.as_str()) {
+            return Some((Subject::Pronoun(t.lower.clone()), None));
+        }
+        let (subject, role) = self.np_forward(p, s, v)?;
+        let end = match subject {
+            Subject::Name { hi, .. } | Subject::Desc { hi, .. } => hi,
+            Subject::Pronoun(_) => s + 1,
+        };
+        // "Trump's state director, Mike Rubino, reached out": the name in
+        // commas after a description is the subject.
+        if end < v && self.tok(p, end).punct() == Some(',') {
+            if let Some(name_end) = self.name_run_from(p, end + 1)
+                && name_end < v
+                && matches!(self.tok(p, name_end).punct(), Some(','))
+                && !matches!(subject, Subject::Name { .. })
+            {
+                let role = match subject {
+                    Subject::Desc { lo, hi, .. } => Some((lo, hi)),
+                    _ => None,
+                };
+                return Some((
+                    Subject::Name {
+                        lo: end + 1,
+                        hi: name_end,
+                    },
+                    role,
+                ));
+            }
+        }
+        let role = role.or_else(|| self.appositive(p, end, v));
+        Some((subject, role))
+    }
+
+    /// A noun phrase read forwards from `j`: a determiner, modifiers and a
+    /// head. A name at the head is the subject and the words before it its
+    /// role ("Clinton ally James Carville", "Monmouth University political
+    /// scientist Patrick Murray"); a common noun at the head is a
+    /// description ("the statement", "a Republican committee member").
+    fn np_forward(
+        &self,
+        p: usize,
+        j: usize,
+        hi: usize,
+    ) -> Option<(Subject, Option<(usize, usize)>)> {
+        if j >= hi {
+            return None;
+        }
+        let first = self.tok(p, j);
+        if !first.is_word() {
+            return None;
+        }
+        if PRONOUNS.contains(&first.lower.as_str()) {
+            return Some((Subject::Pronoun(first.lower.clone()), None));
+        }
+        let det = matches!(
+            first.lower.as_str(),
+            "the"
+                | "a"
+                | "an"
+                | "this"
+                | "that"
+                | "his"
+                | "her"
+                | "their"
+                | "its"
+                | "one"
+                | "another"
+                | "our"
+        );
+        let definite = !matches!(first.lower.as_str(), "a" | "an" | "one" | "another");
+        let body = if det { j + 1 } else { j };
+        let mut k = body;
+        let mut last_name: Option<(usize, usize)> = None;
+        while k < hi && k < body + 10 {
+            let t = self.tok(p, k);
+            if !t.is_word() || t.cue {
+                break;
+            }
+            if t.name {
+                let end = self.name_run_from(p, k).unwrap_or(k + 1);
+                let end = end.min(hi);
+                if !self.possessive(p, end - 1) {
+                    last_name = Some((k, end));
                 }
+                k = end;
+                // After a name the phrase goes on only towards a role noun
+                // ("Clinton ally James Carville", "Republican presidential
+                // front-runner Donald Trump"); any other word is the verb.
+                let mut r = k;
+                while r < hi && r < k + 3 {
+                    let t = self.tok(p, r);
+                    let verbish =
+                        t.lower.ends_with("ed") && !lex().roles.contains(t.lower.as_str());
+                    if !t.is_word()
+                        || t.name
+                        || t.cue
+                        || verbish
+                        || lex().np_stops.contains(t.lower.as_str())
+                        || matches!(
+                            t.lower.as_str(),
+                            "his"
+                                | "her"
+                                | "their"
+                                | "its"
+                                | "my"
+                                | "our"
+                                | "your"
+                                | "the"
+                                | "a"
+                                | "an"
+                        )
+                    {
+                        break;
+                    }
+                    if lex().roles.contains(t.lower.as_str()) {
+                        break;
+                    }
+                    r += 1;
+                }
+                let towards_role = r < hi && r < k + 3 && {
+                    let t = self.tok(p, r);
+                    t.is_word() && !t.cap && lex().roles.contains(t.lower.as_str())
+                };
+                if !towards_role && !(k < hi && self.tok(p, k).name) {
+                    break;
+                }
+                continue;
             }
-            let t = self.tok(p, s);
-            if PRONOUNS.contains(&t.lower.as_str()) && t.is_word() {
-                return Some(Cue {
-                    subject: Subject::Pronoun(t.lower.clone()),
-                    role: None,
-                    verb: v,
-                });
+            if lex().np_stops.contains(t.lower.as_str()) || lex().adverbs.contains(t.lower.as_str())
+            {
+                break;
             }
+            last_name = None;
+            k += 1;
+        }
+        if let Some((a, b)) = last_name
+            && b == k
+        {
+            let role = (a > body).then_some((body, a));
+            let role = role.or_else(|| {
+                self.appositive(p, b, hi)
+                    .or_else(|| self.appositive_to_end(p, b, hi))
+            });
+            return Some((Subject::Name { lo: a, hi: b }, role));
+        }
+        if k > body {
+            return Some((
+                Subject::Desc {
+                    lo: j,
+                    hi: k,
+                    definite,
+                },
+                None,
+            ));
         }
         None
     }
@@ -1577,6 +2147,9 @@ impl<'a> Ctx<'a> {
     /// `, the role,` right after a name: the role's token range.
     fn appositive(&self, p: usize, from: usize, limit: usize) -> Option<(usize, usize)> {
         if from >= limit || self.tok(p, from).punct() != Some(',') {
+            return None;
+        }
+        if from + 1 < limit && self.relative(p, from + 1) {
             return None;
         }
         let mut k = from + 1;
@@ -1588,8 +2161,16 @@ impl<'a> Ctx<'a> {
             if !t.is_word() && !matches!(t.punct(), Some('-' | '\'' | '\u{2019}' | '&')) {
                 return None;
             }
-            if is_cue(t) || t.is("who") || t.is("which") {
+            if is_cue(t) {
                 return None;
+            }
+            // "founder of the group whose forces …": the role ends where a
+            // relative clause begins.
+            if matches!(
+                t.lower.as_str(),
+                "who" | "whose" | "which" | "that" | "where"
+            ) {
+                return (k > from + 1).then_some((from + 1, k));
             }
             k += 1;
         }
@@ -1608,10 +2189,22 @@ impl<'a> Ctx<'a> {
         while j > lo && {
             let t = self.tok(p, j - 1);
             t.is_word()
-                && ADVERBS.contains(&t.lower.as_str())
+                && lex().adverbs.contains(t.lower.as_str())
                 && !PRONOUNS.contains(&t.lower.as_str())
         } {
             j -= 1;
+        }
+        if j <= lo {
+            return None;
+        }
+        if self.tok(p, j - 1).punct() == Some(')') {
+            if let Some(open) = (lo..j - 1)
+                .rev()
+                .take(8)
+                .find(|&k| self.tok(p, k).punct() == Some('('))
+            {
+                j = open;
+            }
         }
         if j <= lo {
             return None;
@@ -1674,7 +2267,7 @@ impl<'a> Ctx<'a> {
             return None;
         }
         let t = self.tok(p, name_lo - 1);
-        if !(t.is_word() && !t.cap && ROLE_NOUNS.contains(&t.lower.as_str())) {
+        if !(t.is_word() && !t.cap && lex().roles.contains(t.lower.as_str())) {
             return None;
         }
         let mut k = name_lo - 1;
@@ -1747,72 +2340,28 @@ impl<'a> Ctx<'a> {
         None
     }
 
-    /// The subject right after a verb or "according to": a name (with an
-    /// appositive role), a pronoun, or a description.
+    /// The subject right after a verb or "according to": a name (with its
+    /// role), a pronoun, or a description.
     fn subject_after(
         &self,
         p: usize,
         v: usize,
         hi: usize,
     ) -> Option<(Subject, Option<(usize, usize)>)> {
-        let mut j = v + 1;
-        if j >= hi {
+        // "said it was": a pronoun after the verb starts the reported
+        // clause; inversion ("said he") is all but gone from news English.
+        if v + 1 < hi && PRONOUNS.contains(&self.tok(p, v + 1).lower.as_str()) {
             return None;
         }
-        let t = self.tok(p, j);
-        if PRONOUNS.contains(&t.lower.as_str()) && t.is_word() {
-            return Some((Subject::Pronoun(t.lower.clone()), None));
-        }
-        // Role words before the name ("said Kremlin spokesman Dmitry Peskov").
-        let det = matches!(t.lower.as_str(), "the" | "a" | "an") && t.is_word();
-        if det {
-            j += 1;
-        }
-        let role_start = j;
-        while j < hi && j < role_start + 5 && self.tok(p, j).is_word() && !self.name_word(p, j) {
-            j += 1;
-        }
-        if let Some(end) = self.name_run_from(p, j) {
-            let role = if j > role_start {
-                Some((role_start, j))
-            } else {
-                None
-            };
-            let role = role.or_else(|| {
-                self.appositive(p, end, hi)
-                    .or_else(|| self.appositive_to_end(p, end, hi))
-            });
-            return Some((Subject::Name { lo: j, hi: end }, role));
-        }
-        if det {
-            // "said the statement", "said a spokesman for X"
-            let mut k = role_start;
-            while k < hi
-                && k < role_start + 5
-                && self.tok(p, k).is_word()
-                && !self.tok(p, k).is("for")
-                && !is_cue(self.tok(p, k))
-            {
-                k += 1;
-            }
-            if k > role_start {
-                let definite = !matches!(t.lower.as_str(), "a" | "an");
-                return Some((
-                    Subject::Desc {
-                        lo: v + 1,
-                        hi: k,
-                        definite,
-                    },
-                    None,
-                ));
-            }
-        }
-        None
+        self.np_forward(p, v + 1, hi)
     }
 
     /// `, a role` up to the sentence end (no closing comma).
     fn appositive_to_end(&self, p: usize, from: usize, hi: usize) -> Option<(usize, usize)> {
         if from >= hi || self.tok(p, from).punct() != Some(',') {
+            return None;
+        }
+        if from + 1 < hi && self.relative(p, from + 1) {
             return None;
         }
         let mut k = from + 1;
@@ -1848,7 +2397,7 @@ impl<'a> Ctx<'a> {
                     return None;
                 }
                 let head = self.tok(p, hi - 1).lower.clone();
-                if CHANNEL_NOUNS.contains(&head.as_str()) {
+                if lex().channels.contains(head.as_str()) {
                     // "the statement said": whoever issued the statement.
                     let by_channel = self
                         .entities
@@ -1901,7 +2450,7 @@ impl<'a> Ctx<'a> {
         let org = lower_first == "the"
             || name
                 .split_whitespace()
-                .any(|w| ORG_WORDS.contains(&w.to_lowercase().as_str()));
+                .any(|w| lex().orgs.contains(w.to_lowercase().as_str()));
         let role = role.or(title.filter(|t| t.split_whitespace().count() > 1 || !is_honorific(t)));
         if let Some(i) = self.entities.iter().position(|e| {
             names::same_person(&e.name, &name)
@@ -1972,7 +2521,7 @@ impl<'a> Ctx<'a> {
                         let outlet = self.word_text(p, i + 1, end);
                         if outlet
                             .split_whitespace()
-                            .any(|x| ORG_WORDS.contains(&x.to_lowercase().as_str()))
+                            .any(|x| lex().orgs.contains(x.to_lowercase().as_str()))
                         {
                             return Some(format!("interview with {outlet}"));
                         }
@@ -1987,7 +2536,7 @@ impl<'a> Ctx<'a> {
     fn desc_channel(&self, p: usize, cue: &Cue) -> Option<String> {
         if let Subject::Desc { hi, .. } = cue.subject {
             let head = self.tok(p, hi - 1).lower.as_str();
-            if CHANNEL_NOUNS.contains(&head) {
+            if lex().channels.contains(head) {
                 return Some(head.to_string());
             }
         }
@@ -2004,9 +2553,8 @@ fn is_honorific(t: &str) -> bool {
 
 /// A role as shown: no leading article, no trailing punctuation.
 fn clean_role(s: &str) -> String {
-    let s = s
-        .trim()
-        .trim_matches(|c: char| c == ',' || c.is_whitespace());
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let s = s.trim_matches(|c: char| c == ',' || c.is_whitespace());
     for art in ["the ", "a ", "an ", "The ", "A ", "An "] {
         if let Some(rest) = s.strip_prefix(art) {
             return rest.to_string();
