@@ -944,6 +944,24 @@ const NOT_NAMES: &[&str] = &[
 
 const ORG_WORDS: &[&str] = &[
     "kremlin",
+    "authority",
+    "authorities",
+    "firm",
+    "regulator",
+    "watchdog",
+    "trust",
+    "charity",
+    "airline",
+    "bank",
+    "club",
+    "school",
+    "hospital",
+    "city",
+    "town",
+    "county",
+    "state",
+    "nation",
+    "ministry",
     "ministry",
     "department",
     "party",
@@ -1273,6 +1291,8 @@ struct Ctx<'a> {
     entities: Vec<Entity>,
     /// Full names seen in the text (two or more words, titles stripped).
     full_names: Vec<String>,
+    /// Lower-case words the text capitalises somewhere mid-sentence.
+    mid_caps: HashSet<String>,
 }
 
 pub(crate) fn attribute(doc: &Doc, spans: Vec<Span>) -> Vec<Quote> {
@@ -1301,6 +1321,7 @@ pub(crate) fn attribute(doc: &Doc, spans: Vec<Span>) -> Vec<Quote> {
         paras,
         entities: Vec::new(),
         full_names: Vec::new(),
+        mid_caps: HashSet::new(),
     };
     ctx.collect_full_names();
 
@@ -1458,6 +1479,14 @@ impl<'a> Ctx<'a> {
     fn collect_full_names(&mut self) {
         let mut names = Vec::new();
         for p in 0..self.paras.len() {
+            let toks = &self.paras[p].toks;
+            for i in 1..toks.len() {
+                let prev = &toks[i - 1];
+                if toks[i].cap && !prev.ends_sentence() && !matches!(prev.kind, Kind::Quote(_)) {
+                    self.mid_caps
+                        .insert(strip_possessive(&toks[i].lower).to_string());
+                }
+            }
             let n = self.paras[p].toks.len();
             let mut i = 0;
             while i < n {
@@ -1580,10 +1609,12 @@ impl<'a> Ctx<'a> {
             } else {
                 // A sentence that names someone as its subject still makes
                 // them the one a following "he" means.
-                if let Some(hi2) = self.name_run_from(p, lo)
-                    && let Some(e) = self.entity_for_name(p, lo, hi2, None)
+                if let Some((Subject::Name { lo: a, hi: b }, role)) = self.clause_subject(p, lo, hi)
                 {
-                    self.remember(e, st);
+                    let role = role.map(|(x, y)| clean_role(&self.word_text(p, x, y)));
+                    if let Some(e) = self.entity_for_name(p, a, b, role) {
+                        self.remember(e, st);
+                    }
                 }
                 st.prev_sentence = None;
             }
@@ -1605,6 +1636,21 @@ impl<'a> Ctx<'a> {
                     .clone()
             });
             let mut s = Said::default();
+            // "Russia's FSB arrested seven people it said were …": a pronoun
+            // inside the sentence means the sentence's own subject.
+            let cue = cue.map(|c| match c.subject {
+                Subject::Pronoun(_) if c.verb > lo + 1 => {
+                    match self.clause_subject(p, lo, c.verb) {
+                        Some((subject @ Subject::Name { .. }, role)) => Cue {
+                            subject,
+                            role,
+                            verb: c.verb,
+                        },
+                        _ => c,
+                    }
+                }
+                _ => c,
+            });
             if let Some(cue) = cue {
                 s.cue = Some((p, cue.verb));
                 s.own = true;
@@ -2240,9 +2286,12 @@ impl<'a> Ctx<'a> {
                 let role = self.phrase_before(p, lo, open).map(|(a, b)| (a, b));
                 return Some((Subject::Name { lo: s, hi: close }, role));
             }
-            // "NAME, the role, said"
+            // "NAME, the role, said"; the role stops at a relative clause.
             let before = self.phrase_ending(p, lo, open)?;
-            return Some((before, Some(inner)));
+            let cut = (inner.0..inner.1)
+                .find(|&k| k > inner.0 && self.relative(p, k))
+                .unwrap_or(inner.1);
+            return Some((before, Some((inner.0, cut))));
         }
         let subj = self.phrase_ending(p, lo, j)?;
         let role = match subj {
@@ -2299,6 +2348,9 @@ impl<'a> Ctx<'a> {
         }
         if PRONOUNS.contains(&last.lower.as_str()) {
             return Some(Subject::Pronoun(last.lower.clone()));
+        }
+        if lex().np_stops.contains(last.lower.as_str()) {
+            return None;
         }
         if let Some(s) = self.name_run_back(p, end, lo) {
             // "the Kremlin", "the White House": a body, still a name.
@@ -2408,13 +2460,40 @@ impl<'a> Ctx<'a> {
                 }
                 // "the Republican nominee", "the spokesman": the most recent
                 // entity whose role names the same thing.
-                let desc = self.word_text(p, *lo, *hi).to_lowercase();
-                let _ = desc;
-                self.entities.iter().rposition(|e| {
+                let by_role = self.entities.iter().rposition(|e| {
                     e.role
                         .as_ref()
                         .is_some_and(|r| r.to_lowercase().split_whitespace().any(|w| w == head))
-                })
+                });
+                if by_role.is_some() {
+                    return by_role;
+                }
+                // "the port authority said": a body named by a common noun is
+                // itself the speaker.
+                if lex().orgs.contains(head.as_str()) && !lex().roles.contains(head.as_str()) {
+                    let words: Vec<String> = (*lo + 1..*hi)
+                        .map(|k| self.word_text(p, k, k + 1))
+                        .collect();
+                    if words.is_empty() || self.possessive(p, *lo) {
+                        return None;
+                    }
+                    let name = words.join(" ");
+                    if let Some(i) = self
+                        .entities
+                        .iter()
+                        .position(|e| e.name.eq_ignore_ascii_case(&name))
+                    {
+                        return Some(i);
+                    }
+                    self.entities.push(Entity {
+                        name,
+                        role: None,
+                        org: true,
+                        channel_nouns: Vec::new(),
+                    });
+                    return Some(self.entities.len() - 1);
+                }
+                None
             }
         }
     }
@@ -2435,6 +2514,15 @@ impl<'a> Ctx<'a> {
             return None;
         }
         let lower_first = self.tok(p, lo).lower.clone();
+        // A lone capitalised word at a sentence start ("Witnesses described
+        // …") is a name only if the article also capitalises it mid-sentence.
+        let initial = lo == 0 || {
+            let prev = self.tok(p, lo - 1);
+            prev.ends_sentence() || matches!(prev.kind, Kind::Quote(_))
+        };
+        if initial && hi == lo + 1 && !self.mid_caps.contains(strip_possessive(&lower_first)) {
+            return None;
+        }
         let mut name = disp.clone();
         if disp.split_whitespace().count() == 1 {
             // A surname: the latest full name that ends with it.
@@ -2513,6 +2601,26 @@ impl<'a> Ctx<'a> {
                 "rally" => return Some("rally".into()),
                 "letter" => return Some("letter".into()),
                 "briefing" => return Some("briefing".into()),
+                // "at a world press freedom event": the event, as the text names it.
+                "event" | "summit" | "forum" | "hearing" | "debate" | "ceremony" | "fundraiser"
+                | "meeting" | "gala" | "dinner" | "luncheon" | "breakfast" | "convention"
+                | "town" => {
+                    let head = if w(i) == "town" && w(i + 1) == "hall" {
+                        i + 1
+                    } else {
+                        i
+                    };
+                    let start = (lo..i)
+                        .rev()
+                        .take(5)
+                        .find(|&k| matches!(w(k), "a" | "an" | "the"));
+                    if let Some(a) = start
+                        && a > lo
+                        && matches!(w(a - 1), "at" | "during")
+                    {
+                        return Some(clean_role(&self.word_text(p, a, head + 1)));
+                    }
+                }
                 "x" if i > lo && matches!(w(i - 1), "on") && toks[i].cap => {
                     return Some("post on X".into());
                 }
@@ -2542,6 +2650,13 @@ impl<'a> Ctx<'a> {
         }
         None
     }
+}
+
+fn strip_possessive(w: &str) -> &str {
+    w.strip_suffix("'s")
+        .or_else(|| w.strip_suffix("\u{2019}s"))
+        .or_else(|| w.strip_suffix('\u{2019}'))
+        .unwrap_or(w)
 }
 
 fn is_honorific(t: &str) -> bool {

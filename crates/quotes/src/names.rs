@@ -108,7 +108,17 @@ const TITLE_WORDS: &[&str] = &[
     "rabbi",
     "imam",
     "coach",
-    "gen.",
+    "captain",
+    "sergeant",
+    "colonel",
+    "major",
+    "lieutenant",
+    "commander",
+    "inspector",
+    "detective",
+    "officer",
+    "chancellor",
+    "premier",
 ];
 
 /// Words after a name that are not part of how people are told apart.
@@ -125,18 +135,71 @@ fn is_title_word(w: &str) -> bool {
 /// name, not an empty one. A trailing possessive (`"Blinken's"`) is dropped.
 pub fn split_title(name: &str) -> (Option<String>, String) {
     let words: Vec<&str> = name.split_whitespace().collect();
+    let n = words.len();
     let mut cut = 0;
-    while cut + 1 < words.len() && is_title_word(words[cut]) {
-        cut += 1;
+    loop {
+        while cut + 1 < n
+            && is_title_word(words[cut])
+            && !matches!(words[cut].to_lowercase().as_str(), "of" | "the")
+        {
+            cut += 1;
+        }
+        // "Minister of Fisheries Rosa Lindqvist": a title's "of" takes one
+        // more word when a name of two words still follows.
+        if cut > 0
+            && cut + 3 < n
+            && words[cut].eq_ignore_ascii_case("of")
+            && is_title_word(words[cut - 1])
+        {
+            cut += 2;
+            continue;
+        }
+        break;
     }
-    // "of"/"the" never end a title: "Secretary of" + "State Antony" is wrong
-    // only when the split would leave a connector last, so back off.
+    // "of"/"the" never end a title.
     while cut > 0 && matches!(words[cut - 1].to_lowercase().as_str(), "of" | "the") {
         cut -= 1;
+    }
+    // "New York City Mayor Rudy Giuliani": a title word inside the run, with
+    // a name of two or more words after it.
+    if let Some(last) = (cut..n.saturating_sub(2))
+        .rev()
+        .find(|&i| is_strong_title(words[i]))
+    {
+        cut = cut.max(last + 1);
     }
     let role = (cut > 0).then(|| words[..cut].join(" "));
     let rest = words[cut..].join(" ");
     (role, strip_possessive(&rest).to_string())
+}
+
+/// Title words that mark the end of a title even after other words.
+fn is_strong_title(w: &str) -> bool {
+    let w = w.trim_end_matches('.').to_lowercase();
+    is_title_word(&w)
+        && !matches!(
+            w.as_str(),
+            "of" | "the"
+                | "state"
+                | "us"
+                | "u.s"
+                | "house"
+                | "senate"
+                | "democratic"
+                | "republican"
+                | "gop"
+                | "former"
+                | "foreign"
+                | "defense"
+                | "defence"
+                | "vice"
+                | "prime"
+                | "deputy"
+                | "chief"
+                | "majority"
+                | "minority"
+                | "elect"
+        )
 }
 
 fn strip_possessive(s: &str) -> &str {
