@@ -2,7 +2,7 @@
 //! writes one `{"id", "quotes"}` line per article to OUT and prints the
 //! speed (extraction only; files are read first) as JSON on stdout.
 //!
-//! usage: corpus DIR OUT.jsonl [ROUNDS]
+//! usage: corpus DIR OUT.jsonl [ROUNDS]   (DIR may also be one .txt file)
 
 use std::time::Instant;
 
@@ -13,11 +13,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let rounds: usize = args.get(3).map(|r| r.parse()).transpose()?.unwrap_or(5);
     let mut docs = Vec::new();
-    let mut names: Vec<_> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
-        .collect();
+    let dir = std::path::Path::new(dir);
+    let mut names: Vec<_> = if dir.is_file() {
+        vec![dir.to_path_buf()]
+    } else {
+        std::fs::read_dir(dir)?
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+            .collect()
+    };
     names.sort();
     for p in names {
         let id = p
