@@ -1290,7 +1290,8 @@ struct Ctx<'a> {
     paras: Vec<Para>,
     entities: Vec<Entity>,
     /// Full names seen in the text (two or more words, titles stripped).
-    full_names: Vec<String>,
+    /// With the character offset where each is named, in text order.
+    full_names: Vec<(usize, String)>,
     /// Lower-case words the text capitalises somewhere mid-sentence.
     mid_caps: HashSet<String>,
 }
@@ -1494,7 +1495,7 @@ impl<'a> Ctx<'a> {
                     let raw = self.word_text(p, i, hi);
                     let disp = names::display_name(&raw);
                     if disp.split_whitespace().count() >= 2 {
-                        names.push(disp);
+                        names.push((self.tok(p, i).start, disp));
                     }
                     i = hi;
                 } else {
@@ -1659,10 +1660,11 @@ impl<'a> Ctx<'a> {
                 if let Some(e) = s.entity {
                     if s.channel.is_none() && matches!(cue.subject, Subject::Pronoun(_)) {
                         // "he added" continues the channel of the quote before.
-                        if let Some((le, ch)) = &st.last_quote
-                            && *le == e
-                        {
-                            s.channel = ch.clone();
+                        // "… posted on Instagram that …. "…," she wrote."
+                        for (le, ch) in [&st.prev_sentence, &st.last_quote].into_iter().flatten() {
+                            if *le == e && s.channel.is_none() {
+                                s.channel = ch.clone();
+                            }
                         }
                     }
                     if let Subject::Desc { .. } = cue.subject
@@ -2289,8 +2291,17 @@ impl<'a> Ctx<'a> {
             // "NAME, the role, said"; the role stops at a relative clause.
             let before = self.phrase_ending(p, lo, open)?;
             let cut = (inner.0..inner.1)
-                .find(|&k| k > inner.0 && self.relative(p, k))
+                .find(|&k| self.relative(p, k))
                 .unwrap_or(inner.1);
+            if cut == inner.0 {
+                // "Ines Faro, who chairs the committee, said": no role there,
+                // maybe one before the name ("Deputy mayor Ines Faro").
+                let role = match before {
+                    Subject::Name { lo: a, .. } => self.role_before_name(p, lo, a),
+                    _ => None,
+                };
+                return Some((before, role));
+            }
             return Some((before, Some((inner.0, cut))));
         }
         let subj = self.phrase_ending(p, lo, j)?;
@@ -2525,13 +2536,18 @@ impl<'a> Ctx<'a> {
         }
         let mut name = disp.clone();
         if disp.split_whitespace().count() == 1 {
-            // A surname: the latest full name that ends with it.
-            if let Some(full) = self
+            // A surname: the latest full name with it named before this
+            // point, else the first one after ("Farrow" after "Gus Farrow"
+            // and before "Nell Farrow" is Gus).
+            let here = self.tok(p, lo).start;
+            let fits = |f: &&(usize, String)| names::same_person(&f.1, &disp);
+            let before = self
                 .full_names
                 .iter()
                 .rev()
-                .find(|f| names::same_person(f, &disp) && f.split_whitespace().count() >= 2)
-            {
+                .filter(|f| f.0 < here)
+                .find(fits);
+            if let Some((_, full)) = before.or_else(|| self.full_names.iter().find(fits)) {
                 name = full.clone();
             }
         }

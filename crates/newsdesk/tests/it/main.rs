@@ -3,3 +3,4 @@
 #![allow(clippy::unwrap_used)]
 
 mod ingest_durability;
+mod quotes_cli;
