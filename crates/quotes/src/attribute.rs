@@ -205,6 +205,7 @@ struct Lex {
     channels: HashSet<&'static str>,
     hyphen_tails: HashSet<&'static str>,
     np_stops: HashSet<&'static str>,
+    say: HashSet<&'static str>,
 }
 
 fn lex() -> &'static Lex {
@@ -216,6 +217,71 @@ fn lex() -> &'static Lex {
         orgs: ORG_WORDS.iter().copied().collect(),
         roles: ROLE_NOUNS.iter().copied().collect(),
         channels: CHANNEL_NOUNS.iter().copied().collect(),
+        say: [
+            "said",
+            "says",
+            "added",
+            "adds",
+            "wrote",
+            "writes",
+            "asked",
+            "asks",
+            "replied",
+            "continued",
+            "explained",
+            "noted",
+            "tweeted",
+            "posted",
+            "declared",
+            "argued",
+            "insisted",
+            "recalled",
+            "warned",
+            "stated",
+            "remarked",
+            "observed",
+            "quipped",
+            "responded",
+            "countered",
+            "concluded",
+            "cautioned",
+            "joked",
+            "explained",
+            "offered",
+            "predicted",
+            "promised",
+            "suggested",
+            "conceded",
+            "acknowledged",
+            "admitted",
+            "complained",
+            "exclaimed",
+            "mused",
+            "wondered",
+            "retorted",
+            "reads",
+            "read",
+            "according",
+            "boasted",
+            "claimed",
+            "lamented",
+            "shouted",
+            "yelled",
+            "cried",
+            "agreed",
+            "announced",
+            "confirmed",
+            "reported",
+            "reiterated",
+            "stressed",
+            "emphasized",
+            "emphasised",
+            "testified",
+            "chimed",
+            "interjected",
+        ]
+        .into_iter()
+        .collect(),
         np_stops: [
             "that",
             "who",
@@ -1294,6 +1360,8 @@ struct Ctx<'a> {
     full_names: Vec<(usize, String)>,
     /// Lower-case words the text capitalises somewhere mid-sentence.
     mid_caps: HashSet<String>,
+    /// How often each capitalised word occurs (lower case).
+    cap_count: std::collections::HashMap<String, usize>,
 }
 
 pub(crate) fn attribute(doc: &Doc, spans: Vec<Span>) -> Vec<Quote> {
@@ -1323,6 +1391,7 @@ pub(crate) fn attribute(doc: &Doc, spans: Vec<Span>) -> Vec<Quote> {
         entities: Vec::new(),
         full_names: Vec::new(),
         mid_caps: HashSet::new(),
+        cap_count: std::collections::HashMap::new(),
     };
     ctx.collect_full_names();
 
@@ -1481,6 +1550,12 @@ impl<'a> Ctx<'a> {
         let mut names = Vec::new();
         for p in 0..self.paras.len() {
             let toks = &self.paras[p].toks;
+            for t in toks.iter().filter(|t| t.cap) {
+                *self
+                    .cap_count
+                    .entry(strip_possessive(&t.lower).to_string())
+                    .or_insert(0) += 1;
+            }
             for i in 1..toks.len() {
                 let prev = &toks[i - 1];
                 if toks[i].cap && !prev.ends_sentence() && !matches!(prev.kind, Kind::Quote(_)) {
@@ -1518,6 +1593,16 @@ impl<'a> Ctx<'a> {
             t.lower.as_str(),
             "who" | "whose" | "which" | "that" | "where" | "when"
         ) || (t.cue && t.lower.ends_with("ing"))
+    }
+
+    /// A possessive name within a few words before a quote: its token range.
+    fn possessive_before(&self, p: usize, lo: usize, q: usize) -> Option<(usize, usize)> {
+        let from = q.saturating_sub(5).max(lo);
+        let k = (from..q)
+            .rev()
+            .find(|&k| self.tok(p, k).name && self.possessive(p, k))?;
+        let start = self.name_run_back(p, k + 1, lo)?;
+        Some((start, k + 1))
     }
 
     fn possessive(&self, p: usize, i: usize) -> bool {
@@ -1688,6 +1773,14 @@ impl<'a> Ctx<'a> {
                 s.entity = self.resolve(p, &cue, st, channel.as_deref());
                 s.channel = channel.clone();
                 s.own = s.entity.is_some();
+            } else if let Some((a, b)) = self.possessive_before(p, lo, qi)
+                && let Some(e) = self.entity_for_name(p, a, b, None)
+            {
+                // "Sanders's call for a "revolution"", "Romney's "47 percent"
+                // comment": the possessor is who said it.
+                s.entity = Some(e);
+                s.channel = channel.clone();
+                s.own = true;
             } else if let Some((e, ch)) = st.prev_sentence.clone() {
                 // "Prigozhin said the counteroffensive had begun. "..."."
                 s.entity = Some(e);
@@ -1977,58 +2070,27 @@ impl<'a> Ctx<'a> {
         {
             s += 1;
         }
-        // A leading adverbial phrase up to its comma ("On Wednesday, ").
-        if s < v
-            && matches!(
-                self.tok(p, s).lower.as_str(),
-                "on" | "in"
-                    | "at"
-                    | "after"
-                    | "before"
-                    | "during"
-                    | "last"
-                    | "this"
-                    | "following"
-                    | "asked"
-                    | "speaking"
-                    | "when"
-                    | "while"
-                    | "since"
-                    | "as"
-                    | "for"
-                    | "with"
-                    | "despite"
-                    | "like"
-                    | "unlike"
-                    | "over"
-                    | "under"
-                    | "from"
-                    | "throughout"
-                    | "early"
-                    | "late"
-                    | "by"
-                    | "to"
-                    | "if"
-                    | "although"
-                    | "though"
-                    | "because"
-                    | "without"
-                    | "amid"
-                    | "among"
-                    | "within"
-                    | "until"
-                    | "once"
-                    | "addressing"
-                    | "writing"
-                    | "responding"
-                    | "appearing"
-                    | "according"
-                    | "earlier"
-                    | "later"
-            )
-        {
-            let comma = (s..v.min(s + 14)).find(|&k| self.tok(p, k).punct() == Some(','))?;
-            s = comma + 1;
+        // Leading adverbial phrases up to their comma ("On Wednesday, ",
+        // "Moreover, as part of the exchange, "): anything that does not
+        // start like a subject, when a comma follows soon.
+        for _ in 0..3 {
+            if s >= v {
+                break;
+            }
+            let t = self.tok(p, s);
+            let subject_like = t.name
+                || (t.is_word() && PRONOUNS.contains(&t.lower.as_str()))
+                || matches!(
+                    t.lower.as_str(),
+                    "the" | "a" | "an" | "his" | "her" | "their" | "its"
+                );
+            if subject_like {
+                break;
+            }
+            match (s..v.min(s + 14)).find(|&k| self.tok(p, k).punct() == Some(',')) {
+                Some(comma) => s = comma + 1,
+                None => break,
+            }
         }
         if s >= v {
             return None;
@@ -2416,6 +2478,12 @@ impl<'a> Ctx<'a> {
         if v + 1 < hi && PRONOUNS.contains(&self.tok(p, v + 1).lower.as_str()) {
             return None;
         }
+        // "called the system "rotten"", "told his supporters": what follows
+        // most verbs is their object; only say-like verbs invert.
+        let verb = self.tok(p, v).lower.as_str();
+        if self.tok(p, v).cue && !lex().say.contains(verb) {
+            return None;
+        }
         self.np_forward(p, v + 1, hi)
     }
 
@@ -2531,7 +2599,16 @@ impl<'a> Ctx<'a> {
             let prev = self.tok(p, lo - 1);
             prev.ends_sentence() || matches!(prev.kind, Kind::Quote(_))
         };
-        if initial && hi == lo + 1 && !self.mid_caps.contains(strip_possessive(&lower_first)) {
+        if initial
+            && hi == lo + 1
+            && !self.mid_caps.contains(strip_possessive(&lower_first))
+            && self
+                .cap_count
+                .get(strip_possessive(&lower_first))
+                .copied()
+                .unwrap_or(0)
+                < 2
+        {
             return None;
         }
         let mut name = disp.clone();

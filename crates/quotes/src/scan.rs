@@ -146,6 +146,11 @@ fn find_close(chars: &[char], from: usize, pe: usize, low: bool) -> Option<usize
         // A straight mark inside a quote closes it unless it plainly opens
         // a nested quote (space before, letter after).
         Some(Mark::Either) => !(chars[j - 1].is_whitespace() && looks_opening(chars, j, from)),
+        // A misused opening mark after a word and before a space or the end
+        // ("…from South Carolina,“ said …") closes.
+        Some(Mark::Open) => {
+            !chars[j - 1].is_whitespace() && chars.get(j + 1).is_none_or(|c| c.is_whitespace())
+        }
         _ => false,
     })
 }
