@@ -177,6 +177,12 @@ fn is_name_word(toks: &[Tok], i: usize) -> bool {
     if !t.is_word() || !t.cap {
         return false;
     }
+    // A party and state tag: "R-Pa.", "D-Calif".
+    if let Some((party, _)) = t.lower.split_once('-')
+        && matches!(party, "r" | "d" | "i")
+    {
+        return false;
+    }
     // An initial: "Michael A. Horowitz".
     if t.lower.len() == 2 && t.lower.ends_with('.') {
         return true;
@@ -1633,7 +1639,9 @@ impl<'a> Ctx<'a> {
                     "de" | "van" | "von" | "der" | "bin" | "al" | "da" | "del" | "la" | "le" | "of"
                 )
                 && j + 1 < n
-                && self.name_word(p, j + 1);
+                && self.name_word(p, j + 1)
+                // "Secretary of State", not "Tom Udall of New Mexico".
+                && (t.lower != "of" || names::is_title_word(&self.tok(p, j - 1).lower));
             if particle {
                 j += 1;
                 continue;
@@ -1663,7 +1671,8 @@ impl<'a> Ctx<'a> {
                     "de" | "van" | "von" | "der" | "bin" | "al" | "da" | "del" | "la" | "le" | "of"
                 )
                 && prev > lo_bound
-                && self.name_word(p, prev - 1);
+                && self.name_word(p, prev - 1)
+                && (t.lower != "of" || names::is_title_word(&self.tok(p, prev - 1).lower));
             if particle {
                 j = prev - 1;
                 continue;
@@ -1913,6 +1922,7 @@ impl<'a> Ctx<'a> {
         let limit = (j + 25).min(hi);
         let mut k = j;
         let mut commas = 0;
+        let mut seen_name = false;
         while k < limit {
             let tk = self.tok(p, k);
             if matches!(tk.kind, Kind::Quote(_)) {
@@ -1920,6 +1930,19 @@ impl<'a> Ctx<'a> {
             }
             if tk.punct() == Some(',') {
                 commas += 1;
+            }
+            // Outside an appositive, a common word after the subject's name
+            // is another verb: `"…" Clinton has the qualifications …`.
+            if tk.name {
+                seen_name = true;
+            } else if seen_name
+                && commas % 2 == 0
+                && tk.is_word()
+                && !tk.cue
+                && !lex().adverbs.contains(tk.lower.as_str())
+                && !lex().roles.contains(tk.lower.as_str())
+            {
+                return None;
             }
             if is_cue(tk) && k > j {
                 let c = self.cue_at(p, j, hi, k)?;
@@ -2008,7 +2031,14 @@ impl<'a> Ctx<'a> {
         };
         let verb = &self.tok(p, v).lower;
         if verb.ends_with("ing") {
-            if let Some(c) = self.clause_subject(p, lo, v) {
+            // "with Trump reportedly yelling": a name right before the
+            // participle is its subject; ", saying" takes the clause's.
+            let mut b = v;
+            while b > lo && lex().adverbs.contains(self.tok(p, b - 1).lower.as_str()) {
+                b -= 1;
+            }
+            let named_before = b > lo && self.tok(p, b - 1).name && !self.possessive(p, b - 1);
+            if !named_before && let Some(c) = self.clause_subject(p, lo, v) {
                 return Some(cue(c));
             }
         }

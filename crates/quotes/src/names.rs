@@ -124,7 +124,8 @@ const TITLE_WORDS: &[&str] = &[
 /// Words after a name that are not part of how people are told apart.
 const SUFFIX_WORDS: &[&str] = &["jr", "sr", "ii", "iii", "iv", "phd", "md", "esq"];
 
-fn is_title_word(w: &str) -> bool {
+/// Whether a word may be part of a title before a name ("Sen.", "Secretary").
+pub(crate) fn is_title_word(w: &str) -> bool {
     let w = w.trim_end_matches('.').to_lowercase();
     TITLE_WORDS.contains(&w.as_str())
 }
