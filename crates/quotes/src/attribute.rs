@@ -1464,7 +1464,36 @@ pub(crate) fn attribute(doc: &Doc, spans: Vec<Span>) -> Vec<Quote> {
             sd,
         ));
     }
-    merge(doc, quotes)
+    let mut out = merge(doc, quotes);
+    // Titles of shows, books and films in quotation marks ("The Walking
+    // Dead") are names, not quotations, when nobody is said to have said them.
+    out.retain(|q| {
+        !(q.speaker.is_none() && q.kind == QuoteKind::Partial && looks_like_title(&q.text))
+    });
+    out
+}
+
+/// A few words, all capitalised but short function words: "Meet the Press".
+fn looks_like_title(text: &str) -> bool {
+    let words: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || c == '-')
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.is_empty() || words.len() > 5 {
+        return false;
+    }
+    let capital = |w: &&str| {
+        w.chars()
+            .next()
+            .is_some_and(|c| c.is_uppercase() || c.is_numeric())
+    };
+    let all_caps = words.iter().all(|w| w.chars().all(|c| !c.is_lowercase()));
+    capital(&words[0])
+        && !all_caps
+        && words
+            .iter()
+            .all(|w| capital(w) || (w.chars().count() <= 3 && w.chars().all(|c| c.is_lowercase())))
 }
 
 /// Pieces of one attribution become one quote: `"A," he said. "B."` and
@@ -1476,13 +1505,13 @@ fn merge(doc: &Doc, quotes: Vec<(Quote, Said)>) -> Vec<Quote> {
             let same_para = para_of(doc, prev.start) == para_of(doc, q.start)
                 && para_of(doc, prev.end) == para_of(doc, q.start);
             let shares_cue = s.cue.is_some() && s.cue == ps.cue;
-            // `"A," he said. "B."`: only after a whole quoted sentence cut
-            // by its cue (a comma, ? or ! before the closing mark).
-            let cut = prev
-                .text
-                .chars()
-                .last()
-                .is_some_and(|c| matches!(c, ',' | '?' | '!' | '\u{2014}' | '-' | ':'));
+            // `"A," he said. "B."`: after a whole quoted sentence cut by
+            // its cue (a comma, ? or ! before the closing mark, or no mark
+            // at all: `"A" he said. "B."`), not after a fragment's full stop.
+            let cut = prev.text.chars().last().is_some_and(|c| {
+                matches!(c, ',' | '?' | '!' | '\u{2014}' | '-' | ':')
+                    || (c.is_alphanumeric() && prev.kind == QuoteKind::Full)
+            });
             let continues = cut && !s.own && ps.own && ps.entity.is_some() && s.entity == ps.entity;
             if same_para && (shares_cue || continues) && prev.end < q.start {
                 prev.text.push(' ');
