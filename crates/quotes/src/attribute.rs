@@ -165,6 +165,28 @@ fn tokenize(doc: &Doc, ps: usize, pe: usize, quotes: &[(usize, usize, usize)]) -
     }
     for i in 0..toks.len() {
         toks[i].name = is_name_word(&toks, i);
+        // "his remarks", "the claims": after a determiner a cue word is a noun.
+        if i > 0
+            && toks[i].cue
+            && matches!(
+                toks[i - 1].lower.as_str(),
+                "the"
+                    | "a"
+                    | "an"
+                    | "his"
+                    | "her"
+                    | "their"
+                    | "its"
+                    | "my"
+                    | "our"
+                    | "your"
+                    | "these"
+                    | "those"
+                    | "whose"
+            )
+        {
+            toks[i].cue = false;
+        }
     }
     toks
 }
@@ -1464,13 +1486,13 @@ pub(crate) fn attribute(doc: &Doc, spans: Vec<Span>) -> Vec<Quote> {
             sd,
         ));
     }
-    let mut out = merge(doc, quotes);
     // Titles of shows, books and films in quotation marks ("The Walking
-    // Dead") are names, not quotations, when nobody is said to have said them.
-    out.retain(|q| {
-        !(q.speaker.is_none() && q.kind == QuoteKind::Partial && looks_like_title(&q.text))
-    });
-    out
+    // Dead") are names, not quotations, when no speech verb introduces them.
+    let quotes = quotes
+        .into_iter()
+        .filter(|(q, s)| !(s.cue.is_none() && looks_like_title(&q.text)))
+        .collect();
+    merge(doc, quotes)
 }
 
 /// A few words, all capitalised but short function words: "Meet the Press".
@@ -1638,6 +1660,15 @@ impl<'a> Ctx<'a> {
             .find(|&k| self.tok(p, k).name && self.possessive(p, k))?;
         let start = self.name_run_back(p, k + 1, lo)?;
         Some((start, k + 1))
+    }
+
+    /// A conjunction, preposition or verb: what follows is a clause, not a
+    /// role (", but her character …").
+    fn clause_start(&self, p: usize, i: usize) -> bool {
+        let t = self.tok(p, i);
+        t.cue
+            || (lex().np_stops.contains(t.lower.as_str())
+                && !matches!(t.lower.as_str(), "the" | "a" | "an"))
     }
 
     fn possessive(&self, p: usize, i: usize) -> bool {
@@ -2010,42 +2041,22 @@ impl<'a> Ctx<'a> {
             }
         }
         // Prefer the verb before the quote (the reported-speech frame), the
-        // nearest first; then after.
-        for k in (lo..q).rev() {
-            let t = self.tok(p, k);
-            if t.is("according") && k + 1 < hi && self.tok(p, k + 1).is("to") {
-                if let Some((subject, role)) = self.subject_after(p, k + 1, hi) {
-                    return Some(Cue {
-                        subject,
-                        role,
-                        verb: k,
-                    });
-                }
+        // nearest first; then after. A verb whose subject is a description
+        // ("his scathing remarks") gives way to one with a name or pronoun.
+        let mut fallback = None;
+        for k in (lo..q).rev().chain(q..hi) {
+            if !is_cue(self.tok(p, k)) {
+                continue;
             }
-            if is_cue(t) {
-                if let Some(c) = self.cue_at(p, lo, hi, k) {
+            if let Some(c) = self.cue_at(p, lo, hi, k) {
+                if matches!(c.subject, Subject::Desc { .. }) {
+                    fallback.get_or_insert(c);
+                } else {
                     return Some(c);
                 }
             }
         }
-        for k in q..hi {
-            let t = self.tok(p, k);
-            if t.is("according") && k + 1 < hi && self.tok(p, k + 1).is("to") {
-                if let Some((subject, role)) = self.subject_after(p, k + 1, hi) {
-                    return Some(Cue {
-                        subject,
-                        role,
-                        verb: k,
-                    });
-                }
-            }
-            if is_cue(t) {
-                if let Some(c) = self.cue_at(p, lo, hi, k) {
-                    return Some(c);
-                }
-            }
-        }
-        None
+        fallback
     }
 
     /// The subject of the cue verb at `v`: before it (skipping adverbs and an
@@ -2318,7 +2329,7 @@ impl<'a> Ctx<'a> {
         if from >= limit || self.tok(p, from).punct() != Some(',') {
             return None;
         }
-        if from + 1 < limit && self.relative(p, from + 1) {
+        if from + 1 < limit && (self.relative(p, from + 1) || self.clause_start(p, from + 1)) {
             return None;
         }
         let mut k = from + 1;
@@ -2551,7 +2562,7 @@ impl<'a> Ctx<'a> {
         if from >= hi || self.tok(p, from).punct() != Some(',') {
             return None;
         }
-        if from + 1 < hi && self.relative(p, from + 1) {
+        if from + 1 < hi && (self.relative(p, from + 1) || self.clause_start(p, from + 1)) {
             return None;
         }
         let mut k = from + 1;
@@ -2683,7 +2694,16 @@ impl<'a> Ctx<'a> {
                 .rev()
                 .filter(|f| f.0 < here)
                 .find(fits);
-            if let Some((_, full)) = before.or_else(|| self.full_names.iter().find(fits)) {
+            // Someone already quoted under a full name comes first: "Howard"
+            // after "Actor Clint Howard said" is Clint, whoever else is named.
+            let speaker = self
+                .entities
+                .iter()
+                .rev()
+                .find(|e| !e.org && e.name.contains(' ') && names::same_person(&e.name, &disp));
+            if let Some(e) = speaker {
+                name = e.name.clone();
+            } else if let Some((_, full)) = before.or_else(|| self.full_names.iter().find(fits)) {
                 name = full.clone();
             }
         }

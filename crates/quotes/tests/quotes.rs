@@ -303,3 +303,21 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn titles_in_quotation_marks_are_not_quotes() {
+    let text = "The mayor watched \u{201c}The Harbour Lights\u{201d} at the Regal on Friday.\n\n\
+                \u{201c}It made me cry,\u{201d} said Ola Berg.";
+    let q = extract(text);
+    assert_eq!(q.len(), 1, "{q:#?}");
+    assert_eq!(q[0].speaker.as_deref(), Some("Ola Berg"));
+}
+
+#[test]
+fn surname_prefers_the_person_already_quoted() {
+    let text = "\u{201c}We sail on Monday,\u{201d} said skipper Dara Quinn.\n\n\
+                Quinn, whose cousin Eamon Quinn runs the boatyard, has fished for thirty years.\n\n\
+                \u{201c}The sea has been kind to us,\u{201d} Quinn said.";
+    let q = extract(text);
+    assert_eq!(speaker(&q, "kind to us"), Some("Dara Quinn".into()));
+}
