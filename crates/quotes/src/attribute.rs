@@ -1565,6 +1565,9 @@ struct Recent {
     paras_since_speaker: usize,
     /// Speaker named with a cue in the previous sentence (and its channel).
     prev_sentence: Option<(usize, Option<String>)>,
+    /// A quote standing alone with no speaker, which a signature line
+    /// right after it ("— Ana Lopes, Lisbon.") may still name.
+    unsigned: Option<usize>,
 }
 
 impl<'a> Ctx<'a> {
@@ -1752,7 +1755,22 @@ impl<'a> Ctx<'a> {
         // The sentence's own cue, for sentences without quotes too: it
         // updates who spoke last ("Prigozhin said the counteroffensive had
         // begun." before a quote of his).
+        let unsigned = st.unsigned.take();
         if quote_idx.is_empty() {
+            // A signature line: "- Clinton." or "— Ana Lopes, Lisbon."
+            if let Some(id) = unsigned
+                && lo + 1 < hi
+                && matches!(self.tok(p, lo).punct(), Some('-' | '\u{2014}' | '\u{2013}'))
+                && let Some(end) = self.name_run_from(p, lo + 1)
+                && (end == hi || matches!(self.tok(p, end).punct(), Some(',' | '.')))
+                && let Some(e) = self.entity_for_name(p, lo + 1, end, None)
+            {
+                said[id].entity = Some(e);
+                said[id].own = true;
+                st.last_quote = Some((e, None));
+                self.remember(e, st);
+                return;
+            }
             if let Some(cue) = self.sentence_cue(p, lo, hi, None) {
                 if let Some(e) = self.resolve(p, &cue, st, channel.as_deref()) {
                     self.note_channel(e, channel.as_deref());
@@ -1764,14 +1782,19 @@ impl<'a> Ctx<'a> {
             } else {
                 // A sentence that names someone as its subject still makes
                 // them the one a following "he" means.
+                st.prev_sentence = None;
                 if let Some((Subject::Name { lo: a, hi: b }, role)) = self.clause_subject(p, lo, hi)
                 {
                     let role = role.map(|(x, y)| clean_role(&self.word_text(p, x, y)));
                     if let Some(e) = self.entity_for_name(p, a, b, role) {
                         self.remember(e, st);
+                        // "Trump issued the following statement:" introduces
+                        // the quote that follows.
+                        if self.tok(p, hi - 1).punct() == Some(':') {
+                            st.prev_sentence = Some((e, channel.clone()));
+                        }
                     }
                 }
-                st.prev_sentence = None;
             }
             return;
         }
@@ -1867,6 +1890,9 @@ impl<'a> Ctx<'a> {
                 st.last_quote = Some((e, s.channel.clone()));
                 st.paras_since_speaker = 0;
                 self.remember(e, st);
+            }
+            if s.entity.is_none() && self.stands_alone(p, lo, hi) {
+                st.unsigned = Some(id);
             }
             said[id] = s;
         }

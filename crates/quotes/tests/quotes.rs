@@ -321,3 +321,18 @@ fn surname_prefers_the_person_already_quoted() {
     let q = extract(text);
     assert_eq!(speaker(&q, "kind to us"), Some("Dara Quinn".into()));
 }
+
+#[test]
+fn signature_line_after_a_quote_names_its_speaker() {
+    let text = "\u{201c}The bridge will be finished by May.\u{201d}\n\n\u{2014} Ana Lopes, Lisbon.";
+    let q = extract(text);
+    assert_eq!(q[0].speaker.as_deref(), Some("Ana Lopes"));
+}
+
+#[test]
+fn colon_sentence_introduces_the_quote_after_it() {
+    let text = "Mayor Tove Lind issued the following statement:\n\n\u{201c}Our thoughts are with the crew.\u{201d}";
+    let q = extract(text);
+    assert_eq!(q[0].speaker.as_deref(), Some("Tove Lind"));
+    assert_eq!(q[0].channel.as_deref(), Some("statement"));
+}
