@@ -733,6 +733,17 @@ const CUE_VERBS: &[&str] = &[
     "responding",
     "conceding",
     "admitting",
+    "assured",
+    "reassured",
+    "groused",
+    "decried",
+    "informed",
+    "advised",
+    "wrote",
+    "pressed",
+    "elaborated",
+    "explains",
+    "stressed",
 ];
 
 fn is_cue(t: &Tok) -> bool {
@@ -1321,6 +1332,12 @@ const ROLE_NOUNS: &[&str] = &[
     "insider",
     "loyalist",
     "backer",
+    "boss",
+    "co-host",
+    "chief",
+    "constituent",
+    "delegate",
+    "surrogate",
     "banker",
     "chancellor",
     "premier",
@@ -2419,7 +2436,7 @@ impl<'a> Ctx<'a> {
             // An appositive between commas.
             let close = j - 1;
             let mut k = close;
-            while k > lo && k + 16 > close {
+            while k > lo && k + 24 > close {
                 k -= 1;
                 let t = self.tok(p, k);
                 if t.punct() == Some(',') {
@@ -2522,6 +2539,20 @@ impl<'a> Ctx<'a> {
             return None;
         }
         if let Some(s) = self.name_run_back(p, end, lo) {
+            // "George Zornick of The Nation wrote", "Jonah Goldberg of the
+            // anti-Trump National Review": the person, not the publication.
+            let of = (s.saturating_sub(3).max(lo)..s)
+                .rev()
+                .find(|&k| self.tok(p, k).is("of"));
+            if let Some(of) = of
+                && (of + 1..s).all(|k| self.tok(p, k).is_word() && !self.tok(p, k).cue)
+                && of > lo
+                && self.tok(p, of - 1).name
+                && !self.possessive(p, of - 1)
+                && let Some(s2) = self.name_run_back(p, of, lo)
+            {
+                return Some(Subject::Name { lo: s2, hi: of });
+            }
             // "the Kremlin", "the White House": a body, still a name.
             return Some(Subject::Name { lo: s, hi: end });
         }
