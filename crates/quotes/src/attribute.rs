@@ -1959,10 +1959,10 @@ impl<'a> Ctx<'a> {
         {
             j += 1;
         }
-        if j < hi {
-            if let Some(c) = self.cue_after(p, j, hi) {
-                return Some(c);
-            }
+        if j < hi
+            && let Some(c) = self.cue_after(p, j, hi)
+        {
+            return Some(c);
         }
         // Before the quote: the nearest cue verb between the previous quote
         // (or the sentence start) and this one, if only a few words away.
@@ -2073,14 +2073,16 @@ impl<'a> Ctx<'a> {
         // "According to ProPublica, Clinton praised …": the source named by
         // "according to" is who the sentence reports.
         for k in lo..hi {
-            if self.tok(p, k).is("according") && k + 1 < hi && self.tok(p, k + 1).is("to") {
-                if let Some((subject, role)) = self.subject_after(p, k + 1, hi) {
-                    return Some(Cue {
-                        subject,
-                        role,
-                        verb: k,
-                    });
-                }
+            if self.tok(p, k).is("according")
+                && k + 1 < hi
+                && self.tok(p, k + 1).is("to")
+                && let Some((subject, role)) = self.subject_after(p, k + 1, hi)
+            {
+                return Some(Cue {
+                    subject,
+                    role,
+                    verb: k,
+                });
             }
         }
         // Prefer the verb before the quote (the reported-speech frame), the
@@ -2134,10 +2136,10 @@ impl<'a> Ctx<'a> {
                 );
             if aux {
                 for k in v + 1..hi.min(v + 12) {
-                    if self.tok(p, k).is("by") {
-                        if let Some(c) = self.np_forward(p, k + 1, hi) {
-                            return Some(cue(c));
-                        }
+                    if self.tok(p, k).is("by")
+                        && let Some(c) = self.np_forward(p, k + 1, hi)
+                    {
+                        return Some(cue(c));
                     }
                 }
             }
@@ -2219,24 +2221,24 @@ impl<'a> Ctx<'a> {
         };
         // "Trump's state director, Mike Rubino, reached out": the name in
         // commas after a description is the subject.
-        if end < v && self.tok(p, end).punct() == Some(',') {
-            if let Some(name_end) = self.name_run_from(p, end + 1)
-                && name_end < v
-                && matches!(self.tok(p, name_end).punct(), Some(','))
-                && !matches!(subject, Subject::Name { .. })
-            {
-                let role = match subject {
-                    Subject::Desc { lo, hi, .. } => Some((lo, hi)),
-                    _ => None,
-                };
-                return Some((
-                    Subject::Name {
-                        lo: end + 1,
-                        hi: name_end,
-                    },
-                    role,
-                ));
-            }
+        if end < v
+            && self.tok(p, end).punct() == Some(',')
+            && let Some(name_end) = self.name_run_from(p, end + 1)
+            && name_end < v
+            && matches!(self.tok(p, name_end).punct(), Some(','))
+            && !matches!(subject, Subject::Name { .. })
+        {
+            let role = match subject {
+                Subject::Desc { lo, hi, .. } => Some((lo, hi)),
+                _ => None,
+            };
+            return Some((
+                Subject::Name {
+                    lo: end + 1,
+                    hi: name_end,
+                },
+                role,
+            ));
         }
         let role = role.or_else(|| self.appositive(p, end, v));
         Some((subject, role))
@@ -2332,7 +2334,7 @@ impl<'a> Ctx<'a> {
                     let t = self.tok(p, r);
                     t.is_word() && !t.cap && lex().roles.contains(t.lower.as_str())
                 };
-                if !towards_role && !(k < hi && self.tok(p, k).name) {
+                if !(towards_role || k < hi && self.tok(p, k).name) {
                     break;
                 }
                 continue;
@@ -2420,14 +2422,13 @@ impl<'a> Ctx<'a> {
         if j <= lo {
             return None;
         }
-        if self.tok(p, j - 1).punct() == Some(')') {
-            if let Some(open) = (lo..j - 1)
+        if self.tok(p, j - 1).punct() == Some(')')
+            && let Some(open) = (lo..j - 1)
                 .rev()
                 .take(8)
                 .find(|&k| self.tok(p, k).punct() == Some('('))
-            {
-                j = open;
-            }
+        {
+            j = open;
         }
         if j <= lo {
             return None;
@@ -2460,7 +2461,7 @@ impl<'a> Ctx<'a> {
             if let Some(s) = self.name_run_back(p, close, open + 1)
                 && s == open + 1
             {
-                let role = self.phrase_before(p, lo, open).map(|(a, b)| (a, b));
+                let role = self.phrase_before(p, lo, open);
                 return Some((Subject::Name { lo: s, hi: close }, role));
             }
             // "NAME, the role, said"; the role stops at a relative clause.
@@ -2660,7 +2661,7 @@ impl<'a> Ctx<'a> {
                     let by_channel = self
                         .entities
                         .iter()
-                        .rposition(|e| e.channel_nouns.iter().any(|c| *c == head));
+                        .rposition(|e| e.channel_nouns.contains(&head));
                     let _ = channel;
                     return by_channel.or(st.last_quote.as_ref().map(|x| x.0));
                 }
@@ -2795,6 +2796,8 @@ impl<'a> Ctx<'a> {
 
     /// The channel a sentence names: "in a statement", "on Telegram", "in a
     /// tweet", "told NBC News", "in an interview with X", "at a press conference".
+    // The patterns look at neighbours (i - 1, i + 1, i + 2) by index.
+    #[allow(clippy::needless_range_loop)]
     fn channel(&self, p: usize, lo: usize, hi: usize) -> Option<String> {
         let toks = &self.paras[p].toks;
         let w = |i: usize| -> &str {
@@ -2813,13 +2816,10 @@ impl<'a> Ctx<'a> {
                 "statement" | "statements" => return Some("statement".into()),
                 "interview" => {
                     // "an interview with CNN"
-                    if w(i + 1) == "with" || w(i + 1) == "on" {
-                        if let Some(end) = self.name_run_from(p, i + 2) {
-                            return Some(format!(
-                                "interview with {}",
-                                self.word_text(p, i + 2, end)
-                            ));
-                        }
+                    if (w(i + 1) == "with" || w(i + 1) == "on")
+                        && let Some(end) = self.name_run_from(p, i + 2)
+                    {
+                        return Some(format!("interview with {}", self.word_text(p, i + 2, end)));
                     }
                     return Some("interview".into());
                 }
