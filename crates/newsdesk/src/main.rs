@@ -4,6 +4,7 @@ mod config;
 mod extract_cmd;
 mod ingest;
 mod newsletter;
+mod quotes_cmd;
 mod serve;
 mod sources;
 mod user;
@@ -43,6 +44,8 @@ enum Command {
     },
     /// Extract articles from saved web pages (files, .gz, or - for stdin) as JSON Lines.
     Extract(extract_cmd::ExtractArgs),
+    /// Who said what: the quotations in articles (.txt, HTML, or - for stdin) as JSON Lines.
+    Quotes(quotes_cmd::QuotesArgs),
     /// The wire desk's sources: add, list, edit, pause, resume, remove.
     #[command(subcommand)]
     Sources(sources::SourcesCommand),
@@ -104,6 +107,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             runtime()?.block_on(serve::serve(config))
         }
         Command::Extract(args) => extract_cmd::run(args),
+        Command::Quotes(args) => quotes_cmd::run(args),
         Command::Sources(cmd) => {
             let config = config::load(cli.config.as_deref(), &overrides)?;
             runtime()?.block_on(sources::run(cmd, config))

@@ -4,3 +4,4 @@
 
 mod ingest_durability;
 mod sources_cli;
+mod quotes_cli;
