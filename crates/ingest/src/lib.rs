@@ -12,10 +12,12 @@
 pub mod canon;
 pub mod feeds;
 pub mod fetch;
-pub mod fingerprint;
 pub mod pipeline;
 pub mod robots;
 pub mod schedule;
+
+/// MinHash near-duplicates live with the event clustering in `newsdesk-cluster`.
+pub use newsdesk_cluster::fingerprint;
 
 pub use fetch::{FetchError, FetchOptions, Fetcher};
 pub use pipeline::{IngestOptions, PassSummary, Pipeline};
