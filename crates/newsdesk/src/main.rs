@@ -1,5 +1,6 @@
 //! The newsdesk binary: the command line and the wiring between the library crates.
 
+mod cluster_cmd;
 mod config;
 mod extract_cmd;
 mod ingest;
@@ -43,6 +44,8 @@ enum Command {
     },
     /// Extract articles from saved web pages (files, .gz, or - for stdin) as JSON Lines.
     Extract(extract_cmd::ExtractArgs),
+    /// Place stories (JSON Lines, - for stdin) into story clusters as ingest would; prints {"id","cluster"} lines.
+    Cluster(cluster_cmd::ClusterArgs),
     /// The wire desk's sources: add, list, edit, pause, resume, remove.
     #[command(subcommand)]
     Sources(sources::SourcesCommand),
@@ -104,6 +107,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             runtime()?.block_on(serve::serve(config))
         }
         Command::Extract(args) => extract_cmd::run(args),
+        Command::Cluster(args) => cluster_cmd::run(args),
         Command::Sources(cmd) => {
             let config = config::load(cli.config.as_deref(), &overrides)?;
             runtime()?.block_on(sources::run(cmd, config))

@@ -2,4 +2,5 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod cluster_cli;
 mod ingest_durability;
