@@ -155,6 +155,8 @@ pub trait EventIndex: DocFreqs {
     fn candidates(&self, query: &CandidateQuery<'_>) -> Vec<Cow<'_, ClusterSummary>>;
     /// A new, empty cluster's id.
     fn new_cluster_id(&mut self) -> ClusterId;
+    /// A cluster's summary, when the index has it.
+    fn summary(&self, id: ClusterId) -> Option<ClusterSummary>;
     /// Stores a cluster's summary after a member (dated `at`) joined, and indexes its keys.
     fn save(
         &mut self,
@@ -275,6 +277,10 @@ impl EventIndex for MemoryIndex {
         self.next_id
     }
 
+    fn summary(&self, id: ClusterId) -> Option<ClusterSummary> {
+        self.clusters.get(&id).cloned()
+    }
+
     fn save(
         &mut self,
         summary: ClusterSummary,
@@ -289,6 +295,8 @@ impl EventIndex for MemoryIndex {
         for b in band_keys {
             push_posting(self.bands.entry(*b).or_default(), id, at);
         }
+        // Ids given from outside (the store's) must never be handed out again here.
+        self.next_id = self.next_id.max(id);
         self.clusters.insert(id, summary);
     }
 }

@@ -16,4 +16,4 @@ pub mod text;
 
 pub use features::{DocFreqs, StoryText};
 pub use index::{ClusterId, ClusterSummary, EventIndex, MemoryIndex};
-pub use placement::{Clusterer, Decision, Placement, Settings};
+pub use placement::{Clusterer, Decision, Placement, Proposal, Settings};

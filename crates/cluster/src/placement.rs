@@ -122,8 +122,26 @@ impl<I: EventIndex> Clusterer<I> {
         self.featurizer.weigh(counts, story.published, &self.index)
     }
 
-    /// Places a story: the decision and the candidate that came closest.
+    /// Places a story: the decision and the candidate that came closest. A new cluster takes the
+    /// index's next id; [`Clusterer::propose`] and [`Clusterer::commit`] are the same two steps
+    /// for a caller (the ingest pipeline) whose cluster ids come from elsewhere.
     pub fn place(&mut self, story: &StoryText<'_>) -> Placement {
+        let (features, proposal) = self.propose(story);
+        let cluster = match proposal.join {
+            Some(c) => c,
+            None => self.index.new_cluster_id(),
+        };
+        self.commit(cluster, &features);
+        Placement {
+            cluster,
+            decision: proposal.decision,
+            best: proposal.best,
+        }
+    }
+
+    /// Where a story would go: counts it in the document frequencies and decides, but leaves
+    /// the clusters as they are until [`Clusterer::commit`].
+    pub fn propose(&mut self, story: &StoryText<'_>) -> (Features, Proposal) {
         let features = self.features(story);
         let candidates = self.index.candidates(&CandidateQuery {
             keys: &features.index_keys,
@@ -133,26 +151,41 @@ impl<I: EventIndex> Clusterer<I> {
             limit: self.settings.candidates,
         });
         let (decision, best, target) = decide(&features, &candidates, &self.settings);
-        let target = target.map(|i| candidates[i].clone().into_owned());
+        let join = target.map(|i| candidates[i].id);
         drop(candidates);
-        let mut summary = match target {
-            Some(c) => c,
-            None => ClusterSummary::new(self.index.new_cluster_id()),
-        };
-        summary.add(&features);
-        let cluster = summary.id;
+        (
+            features,
+            Proposal {
+                decision,
+                best,
+                join,
+            },
+        )
+    }
+
+    /// Adds a placed story to cluster `cluster` (created when the index does not know it).
+    pub fn commit(&mut self, cluster: ClusterId, features: &Features) {
+        let mut summary = self
+            .index
+            .summary(cluster)
+            .unwrap_or_else(|| ClusterSummary::new(cluster));
+        summary.add(features);
         self.index.save(
             summary,
             features.published,
             &features.index_keys,
             &features.fingerprint.band_keys,
         );
-        Placement {
-            cluster,
-            decision,
-            best,
-        }
     }
+}
+
+/// What [`Clusterer::propose`] decided.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Proposal {
+    pub decision: Decision,
+    pub best: Option<Similarity>,
+    /// The cluster to join; `None` for a new one.
+    pub join: Option<ClusterId>,
 }
 
 /// Scores a story against one cluster.

@@ -18,21 +18,24 @@ pub struct ClusterArgs {
     /// Add, per story, the decision and the closest candidate cluster's similarity parts.
     #[arg(long)]
     pub explain: bool,
-    /// A story joins only clusters with a member within this many hours of it.
-    #[arg(long, value_name = "HOURS", default_value_t = Settings::default().window_hours)]
-    pub window_hours: i64,
+    /// A story joins only clusters with a member within this many hours of it (default: the
+    /// configuration's `ingest.cluster_window_hours`, as ingest uses).
+    #[arg(long, value_name = "HOURS")]
+    pub window_hours: Option<i64>,
 }
 
-pub fn run(args: ClusterArgs) -> anyhow::Result<()> {
+/// `settings`: the configuration's clustering settings, the ones the ingest pipeline uses.
+pub fn run(args: ClusterArgs, settings: Settings) -> anyhow::Result<()> {
     if args.files.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
         bail!("`-` (stdin) can be given only once");
     }
-    if args.window_hours <= 0 {
-        bail!("--window-hours must be positive");
-    }
-    let settings = Settings {
-        window_hours: args.window_hours,
-        ..Settings::default()
+    let settings = match args.window_hours {
+        Some(h) if h <= 0 => bail!("--window-hours must be positive"),
+        Some(h) => Settings {
+            window_hours: h,
+            ..settings
+        },
+        None => settings,
     };
     let mut placer = OfflineRun::new(settings, args.explain);
     let stdout = std::io::stdout();

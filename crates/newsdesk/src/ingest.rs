@@ -58,6 +58,8 @@ pub struct IngestConfig {
     /// Clusters carried by this many sources make their article important.
     pub important_at_sources: u32,
     pub respect_robots: bool,
+    /// A story joins only story clusters with a member within this many hours of it.
+    pub cluster_window_hours: i64,
 }
 
 impl Default for IngestConfig {
@@ -72,7 +74,16 @@ impl Default for IngestConfig {
             lease_seconds: d.lease.as_secs(),
             important_at_sources: d.important_at_sources,
             respect_robots: d.respect_robots,
+            cluster_window_hours: d.clustering.window_hours,
         }
+    }
+}
+
+/// The story clustering settings of the configuration: ingest and `newsdesk cluster` share them.
+pub fn clustering(config: &Config) -> newsdesk_cluster::Settings {
+    newsdesk_cluster::Settings {
+        window_hours: config.ingest.cluster_window_hours.max(1),
+        ..newsdesk_cluster::Settings::default()
     }
 }
 
@@ -104,6 +115,7 @@ pub fn pipeline(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Pipeli
             lease: Duration::from_secs(i.lease_seconds.max(1)),
             important_at_sources: i.important_at_sources.max(1),
             respect_robots: i.respect_robots,
+            clustering: clustering(config),
             ..IngestOptions::default()
         },
     ))

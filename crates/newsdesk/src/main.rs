@@ -107,7 +107,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             runtime()?.block_on(serve::serve(config))
         }
         Command::Extract(args) => extract_cmd::run(args),
-        Command::Cluster(args) => cluster_cmd::run(args),
+        Command::Cluster(args) => {
+            // Read only: the configuration's clustering settings; no data directory is created.
+            let config = config::load(cli.config.as_deref(), &overrides)?;
+            cluster_cmd::run(args, ingest::clustering(&config))
+        }
         Command::Sources(cmd) => {
             let config = config::load(cli.config.as_deref(), &overrides)?;
             runtime()?.block_on(sources::run(cmd, config))
