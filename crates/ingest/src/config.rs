@@ -55,6 +55,8 @@ pub struct IngestConfig {
     /// Clusters carried by this many sources make their article important.
     pub important_at_sources: u32,
     pub respect_robots: bool,
+    /// A story joins only story clusters with a member within this many hours of it.
+    pub cluster_window_hours: i64,
 }
 
 impl Default for IngestConfig {
@@ -69,6 +71,7 @@ impl Default for IngestConfig {
             lease_seconds: d.lease.as_secs(),
             important_at_sources: d.important_at_sources,
             respect_robots: d.respect_robots,
+            cluster_window_hours: d.clustering.window_hours,
         }
     }
 }
@@ -92,6 +95,14 @@ impl FetchConfig {
 }
 
 impl IngestConfig {
+    /// The story clustering settings: ingest and `newsdesk cluster` share them.
+    pub fn clustering(&self) -> newsdesk_cluster::Settings {
+        newsdesk_cluster::Settings {
+            window_hours: self.cluster_window_hours.max(1),
+            ..newsdesk_cluster::Settings::default()
+        }
+    }
+
     /// The pipeline's options (the loop's own settings, `enabled` and `tick_seconds`, stay with
     /// whoever runs the loop).
     pub fn options(&self) -> IngestOptions {
@@ -101,6 +112,7 @@ impl IngestConfig {
             lease: Duration::from_secs(self.lease_seconds.max(1)),
             important_at_sources: self.important_at_sources.max(1),
             respect_robots: self.respect_robots,
+            clustering: self.clustering(),
             ..IngestOptions::default()
         }
     }

@@ -14,12 +14,14 @@ pub mod canon;
 pub mod config;
 pub mod feeds;
 pub mod fetch;
-pub mod fingerprint;
 pub mod pipeline;
 pub mod robots;
 pub mod schedule;
 // The special-purpose address registry lives in core, which the webhook sender shares.
 pub use newsdesk_core::net as ssrf;
+
+/// MinHash near-duplicates live with the event clustering in `newsdesk-cluster`.
+pub use newsdesk_cluster::fingerprint;
 
 pub use fetch::{FetchError, FetchOptions, Fetcher};
 pub use pipeline::{IngestOptions, PassSummary, Pipeline};

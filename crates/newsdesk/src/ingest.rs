@@ -10,6 +10,11 @@ use newsdesk_ingest::{FetchOptions, Fetcher, Pipeline};
 
 use crate::config::Config;
 
+/// The story clustering settings of the configuration: ingest and `newsdesk cluster` share them.
+pub fn clustering(config: &Config) -> newsdesk_cluster::Settings {
+    config.ingest.clustering()
+}
+
 pub fn fetch_options(config: &Config) -> FetchOptions {
     config.fetch.options(&config.site.base_url)
 }

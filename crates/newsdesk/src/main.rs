@@ -1,5 +1,6 @@
 //! The newsdesk binary: the command line and the wiring between the library crates.
 
+mod cluster_cmd;
 mod config;
 mod extract_cmd;
 mod ingest;
@@ -46,6 +47,8 @@ enum Command {
     Extract(extract_cmd::ExtractArgs),
     /// Who said what: the quotations in articles (.txt, HTML, or - for stdin) as JSON Lines.
     Quotes(quotes_cmd::QuotesArgs),
+    /// Place stories (JSON Lines, - for stdin) into story clusters as ingest would; prints {"id","cluster"} lines.
+    Cluster(cluster_cmd::ClusterArgs),
     /// The wire desk's sources: add, list, edit, pause, resume, remove.
     #[command(subcommand)]
     Sources(sources::SourcesCommand),
@@ -108,6 +111,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Extract(args) => extract_cmd::run(args),
         Command::Quotes(args) => quotes_cmd::run(args),
+        Command::Cluster(args) => {
+            // Read only: the configuration's clustering settings; no data directory is created.
+            let config = config::load(cli.config.as_deref(), &overrides)?;
+            cluster_cmd::run(args, ingest::clustering(&config))
+        }
         Command::Sources(cmd) => {
             let config = config::load(cli.config.as_deref(), &overrides)?;
             runtime()?.block_on(sources::run(cmd, config))

@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod cluster_cli;
 mod ingest_durability;
 mod sources_cli;
 mod quotes_cli;
