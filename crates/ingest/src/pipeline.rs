@@ -26,7 +26,6 @@ use crate::fetch::{FetchOutcome, Fetcher, Validators};
 use crate::fingerprint::{self, SAME_STORY_THRESHOLD};
 use crate::robots::Robots;
 use crate::schedule;
-use newsdesk_cluster::{Clusterer, MemoryIndex, Settings, StoryText};
 
 /// How long a host's robots.txt is trusted before it is fetched again.
 const ROBOTS_TTL: Duration = Duration::from_secs(3600);
@@ -48,8 +47,6 @@ pub struct IngestOptions {
     pub respect_robots: bool,
     /// User-agent token matched against robots.txt groups.
     pub robots_agent: String,
-    /// Event clustering (window, threshold, weights): the same settings `newsdesk cluster` uses.
-    pub clustering: Settings,
 }
 
 impl Default for IngestOptions {
@@ -62,7 +59,6 @@ impl Default for IngestOptions {
             important_at_sources: 3,
             respect_robots: true,
             robots_agent: "newsdesk".into(),
-            clustering: Settings::default(),
         }
     }
 }
@@ -119,12 +115,7 @@ pub struct Pipeline {
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
     /// robots.txt per host, with when it was fetched.
     robots: Mutex<HashMap<String, (std::time::Instant, Arc<Robots>)>>,
-    /// Placement is serialised in-process (two versions of one story fetched at the same moment
-    /// still meet), and holds the event clustering of independently written reports: its index
-    /// of recent clusters' rare keys and centroids lives in this process (keyed by the store's
-    /// cluster ids), so a restarted or second node starts without the other's recent clusters
-    /// and falls back to the store's MinHash copies for them.
-    placing: tokio::sync::Mutex<Clusterer<MemoryIndex>>,
+    placing: tokio::sync::Mutex<()>,
     /// Called after a pass that stored stories (e.g. to drop cached public pages).
     on_publish: Option<Arc<dyn Fn() + Send + Sync>>,
 }
@@ -148,14 +139,13 @@ fn host_key(url: &Url) -> String {
 
 impl Pipeline {
     pub fn new(store: Arc<dyn Store>, fetcher: Fetcher, options: IngestOptions) -> Self {
-        let clustering = options.clustering.clone();
         Pipeline {
             store,
             fetcher,
             options,
             hosts: Mutex::new(HashMap::new()),
             robots: Mutex::new(HashMap::new()),
-            placing: tokio::sync::Mutex::new(Clusterer::new(MemoryIndex::new(), clustering)),
+            placing: tokio::sync::Mutex::new(()),
             on_publish: None,
         }
     }
@@ -672,18 +662,9 @@ impl Pipeline {
             body_html,
             raw,
         };
-        let mut events = self.placing.lock().await;
+        let _placing = self.placing.lock().await;
         let candidates = self.store.cluster_candidates(&fp.band_keys, 200).await?;
-        // Copies first (the store's MinHash bands reach every stored story), then the event
-        // similarity of independently written reports (recent clusters of this process).
-        let (features, proposal) = events.propose(&StoryText {
-            title: &story.headline,
-            text: &story.body_text,
-            published: Some(published_at.timestamp()),
-            language: article.language.as_deref(),
-        });
-        let join_cluster = best_match(&fp.signature, &candidates)
-            .or_else(|| proposal.join.and_then(|c| i64::try_from(c).ok()));
+        let join_cluster = best_match(&fp.signature, &candidates);
         let done = CompletedItem {
             item_id: item.id,
             attempt: item.attempt,
@@ -695,14 +676,9 @@ impl Pipeline {
             important_at_sources: self.options.important_at_sources,
         };
         match self.store.complete_item(&done).await {
-            Ok(outcome) => {
-                if let Ok(c) = u64::try_from(outcome.cluster_id) {
-                    events.commit(c, &features);
-                }
-                Ok(ItemResult::Stored {
-                    created_article: outcome.created_article,
-                })
-            }
+            Ok(outcome) => Ok(ItemResult::Stored {
+                created_article: outcome.created_article,
+            }),
             Err(StoreError::NotFound) => Ok(ItemResult::Stale),
             Err(e) => Err(e),
         }

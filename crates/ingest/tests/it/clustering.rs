@@ -51,12 +51,14 @@ fn fixtures() -> Vec<Fixture> {
     out
 }
 
-/// Serves every fixture as a page in its agency's feed and adds the feeds as sources.
-async fn serve_fixtures(fx: &[Fixture]) -> (TestServer, TestStore) {
+#[tokio::test]
+async fn fixture_stories_cluster_with_high_precision_and_recall() {
     let server = TestServer::start().await;
     let ts = TestStore::new().await;
+    let fx = fixtures();
+    assert!(fx.len() >= 15);
     let mut by_agency: BTreeMap<String, Vec<&Fixture>> = BTreeMap::new();
-    for f in fx {
+    for f in &fx {
         by_agency.entry(f.agency.clone()).or_default().push(f);
         let paras: Vec<&str> = f.paragraphs.iter().map(String::as_str).collect();
         server.route(
@@ -94,14 +96,6 @@ async fn serve_fixtures(fx: &[Fixture]) -> (TestServer, TestStore) {
             .await
             .unwrap();
     }
-    (server, ts)
-}
-
-#[tokio::test]
-async fn fixture_stories_cluster_with_high_precision_and_recall() {
-    let fx = fixtures();
-    assert!(fx.len() >= 15);
-    let (server, ts) = serve_fixtures(&fx).await;
     let summary = pipeline(&ts).run_pass().await.unwrap();
     assert_eq!(summary.stories_stored as usize, fx.len(), "{summary}");
 
@@ -184,83 +178,4 @@ async fn fixture_stories_cluster_with_high_precision_and_recall() {
         .find(|a| a.headline.to_lowercase().contains("rates") && !a.headline.contains("Eastern"))
         .unwrap();
     assert!(!rates.important);
-}
-
-/// `newsdesk cluster`'s core, given the stories ingest stored (the same extraction of the same
-/// pages, in the order ingest placed them), draws the same clusters as ingest did.
-#[tokio::test]
-async fn offline_clustering_of_the_same_stories_draws_the_clusters_ingest_drew() {
-    let fx = fixtures();
-    let (_server, ts) = serve_fixtures(&fx).await;
-    // One fetch at a time: stories are placed in queue order, which the offline run replays.
-    let pipeline = newsdesk_ingest::Pipeline::new(
-        ts.store.clone(),
-        newsdesk_ingest::Fetcher::new(fetch_options()).unwrap(),
-        newsdesk_ingest::IngestOptions {
-            concurrency: 1,
-            per_host_concurrency: 1,
-            ..newsdesk_ingest::IngestOptions::default()
-        },
-    );
-    let summary = pipeline.run_pass().await.unwrap();
-    assert_eq!(summary.stories_stored as usize, fx.len(), "{summary}");
-    let mut items = ts.store.list_items(None, 1000).await.unwrap();
-    items.sort_by_key(|i| i.id);
-    // The feeds' pubDate, which the pipeline took as the stories' time.
-    let published = chrono::DateTime::parse_from_rfc2822("Fri, 20 Nov 2026 08:00:00 GMT")
-        .unwrap()
-        .timestamp();
-    let mut offline = newsdesk_cluster::Clusterer::new(
-        newsdesk_cluster::MemoryIndex::new(),
-        newsdesk_ingest::IngestOptions::default().clustering,
-    );
-    let mut ingest_of_offline: HashMap<u64, i64> = HashMap::new();
-    let mut offline_of_ingest: HashMap<i64, u64> = HashMap::new();
-    for item in &items {
-        let raw = ts
-            .store
-            .raw_page(item.id)
-            .await
-            .unwrap()
-            .expect("raw page kept");
-        let article = newsdesk_extract::extract(
-            &raw.body,
-            Some(&raw.final_url),
-            Some(raw.content_type.as_str()).filter(|c| !c.is_empty()),
-        )
-        .unwrap();
-        let headline = article
-            .title
-            .clone()
-            .filter(|t| !t.trim().is_empty())
-            .unwrap_or_else(|| item.title.clone());
-        let placed = offline.place(&newsdesk_cluster::StoryText {
-            title: &headline,
-            text: &article.text,
-            published: Some(published),
-            language: article.language.as_deref(),
-        });
-        let ingest_cluster = item.cluster_id.unwrap();
-        // The same partition: each offline cluster is exactly one ingest cluster and back.
-        assert_eq!(
-            *ingest_of_offline
-                .entry(placed.cluster)
-                .or_insert(ingest_cluster),
-            ingest_cluster,
-            "{}: offline put it with another ingest cluster",
-            item.guid
-        );
-        assert_eq!(
-            *offline_of_ingest
-                .entry(ingest_cluster)
-                .or_insert(placed.cluster),
-            placed.cluster,
-            "{}: ingest put it with another offline cluster",
-            item.guid
-        );
-    }
-    let clusters: std::collections::HashSet<i64> =
-        items.iter().filter_map(|i| i.cluster_id).collect();
-    assert!(clusters.len() < items.len(), "some stories were merged");
-    assert!(clusters.len() > 1);
 }
