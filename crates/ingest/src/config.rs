@@ -71,7 +71,7 @@ impl Default for IngestConfig {
             lease_seconds: d.lease.as_secs(),
             important_at_sources: d.important_at_sources,
             respect_robots: d.respect_robots,
-            cluster_window_hours: d.clustering.window_hours,
+            cluster_window_hours: newsdesk_cluster::Settings::default().window_hours,
         }
     }
 }
@@ -112,7 +112,6 @@ impl IngestConfig {
             lease: Duration::from_secs(self.lease_seconds.max(1)),
             important_at_sources: self.important_at_sources.max(1),
             respect_robots: self.respect_robots,
-            clustering: self.clustering(),
             ..IngestOptions::default()
         }
     }

@@ -4,5 +4,5 @@
 
 mod cluster_cli;
 mod ingest_durability;
-mod sources_cli;
 mod quotes_cli;
+mod sources_cli;
