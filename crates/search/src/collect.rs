@@ -4,11 +4,12 @@
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
-use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::{BitSet, DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
 use crate::Sort;
 
@@ -47,6 +48,103 @@ pub(crate) struct PageSpec {
     pub from_micros: Option<i64>,
     pub to_micros: Option<i64>,
     pub deadline: Instant,
+    /// Documents never to return, per segment (excluded words, and the exact tier's matches when
+    /// collecting the relaxed tier). Kept out of the query itself: tantivy 0.27 mis-seeks phrase
+    /// scorers under an exclusion.
+    pub exclude: Option<Arc<Matches>>,
+}
+
+/// The documents a query matches, one bit set per segment.
+#[derive(Debug, Default)]
+pub(crate) struct Matches {
+    pub segments: Vec<Option<BitSet>>,
+}
+
+impl Matches {
+    fn contains(&self, segment: SegmentOrdinal, doc: DocId) -> bool {
+        self.segments
+            .get(segment as usize)
+            .and_then(|s| s.as_ref())
+            .is_some_and(|b| b.contains(doc))
+    }
+
+    pub fn union(a: &Matches, b: &Matches) -> Matches {
+        let n = a.segments.len().max(b.segments.len());
+        let segments = (0..n)
+            .map(|i| {
+                let (x, y) = (
+                    a.segments.get(i).and_then(|s| s.as_ref()),
+                    b.segments.get(i).and_then(|s| s.as_ref()),
+                );
+                match (x, y) {
+                    (Some(x), Some(y)) => {
+                        let mut out = x.clone();
+                        for d in 0..y.max_value() {
+                            if y.contains(d) {
+                                out.insert(d);
+                            }
+                        }
+                        Some(out)
+                    }
+                    (Some(x), None) | (None, Some(x)) => Some(x.clone()),
+                    (None, None) => None,
+                }
+            })
+            .collect();
+        Matches { segments }
+    }
+}
+
+/// Collects [`Matches`] without scoring.
+pub(crate) struct MatchCollector;
+
+pub(crate) struct MatchSegment {
+    segment: SegmentOrdinal,
+    bits: BitSet,
+}
+
+impl Collector for MatchCollector {
+    type Fruit = Matches;
+    type Child = MatchSegment;
+
+    fn for_segment(
+        &self,
+        segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<MatchSegment> {
+        Ok(MatchSegment {
+            segment,
+            bits: BitSet::with_max_value(reader.max_doc()),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<(SegmentOrdinal, BitSet)>) -> tantivy::Result<Matches> {
+        let mut m = Matches::default();
+        for (seg, bits) in fruits {
+            let i = seg as usize;
+            if m.segments.len() <= i {
+                m.segments.resize_with(i + 1, || None);
+            }
+            m.segments[i] = Some(bits);
+        }
+        Ok(m)
+    }
+}
+
+impl SegmentCollector for MatchSegment {
+    type Fruit = (SegmentOrdinal, BitSet);
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        self.bits.insert(doc);
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        (self.segment, self.bits)
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -145,6 +243,13 @@ impl SegmentCollector for PageSegment {
 
     fn collect(&mut self, doc: DocId, score: Score) {
         let spec = &self.spec;
+        if spec
+            .exclude
+            .as_ref()
+            .is_some_and(|m| m.contains(self.segment, doc))
+        {
+            return;
+        }
         let published = self.published.first(doc).map(|d| d.into_timestamp_micros());
         if let Some(at) = spec.visible_at_micros {
             let draft = self.status.first(doc).unwrap_or(0) == 0;

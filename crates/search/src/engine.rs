@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -18,7 +18,7 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
 
-use crate::collect::{Found, PageCollector, PageSpec, Position};
+use crate::collect::{Found, MatchCollector, Matches, PageCollector, PageSpec, Position};
 use crate::query::{self, Clause, ClauseKind};
 use crate::schema::{self, Fields, KEY_SEP, LANGS, Lang};
 use crate::snippet;
@@ -154,15 +154,22 @@ impl Plan {
         let mut subs: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         subs.extend(self.positives.iter().map(|q| (Occur::Must, q.box_clone())));
         subs.extend(filters.iter().map(|q| (Occur::Must, q.box_clone())));
-        subs.extend(
-            self.negatives
-                .iter()
-                .map(|q| (Occur::MustNot, q.box_clone())),
-        );
         BooleanQuery::new(subs)
     }
 
-    /// Some of the words but not all of them (those are the exact tier).
+    /// Any excluded word or phrase.
+    fn excluded(&self) -> Option<BooleanQuery> {
+        (!self.negatives.is_empty()).then(|| {
+            BooleanQuery::new(
+                self.negatives
+                    .iter()
+                    .map(|q| (Occur::Should, q.box_clone()))
+                    .collect(),
+            )
+        })
+    }
+
+    /// Any of the words (the exact tier's matches are excluded when collecting).
     fn relaxed(&self, filters: &[Box<dyn Query>]) -> Option<BooleanQuery> {
         if self.positives.len() < 2 {
             return None;
@@ -173,20 +180,8 @@ impl Plan {
                 .map(|q| (Occur::Should, q.box_clone()))
                 .collect(),
         );
-        let all = BooleanQuery::new(
-            self.positives
-                .iter()
-                .map(|q| (Occur::Must, q.box_clone()))
-                .collect(),
-        );
         let mut subs: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(any))];
         subs.extend(filters.iter().map(|q| (Occur::Must, q.box_clone())));
-        subs.extend(
-            self.negatives
-                .iter()
-                .map(|q| (Occur::MustNot, q.box_clone())),
-        );
-        subs.push((Occur::MustNot, Box::new(all)));
         Some(BooleanQuery::new(subs))
     }
 
@@ -579,16 +574,20 @@ impl TantivySearch {
             negatives: Vec::new(),
         };
         for c in clauses {
+            let text = match c.kind {
+                ClauseKind::Word => query::searchable_word(&c.text),
+                ClauseKind::Phrase => c.text.as_str(),
+            };
             let q = match (c.negated, corrections.get(&c.text)) {
                 (false, Some(fixed)) => {
-                    let both: Vec<(Occur, Box<dyn Query>)> = [c.text.as_str(), fixed.as_str()]
+                    let both: Vec<(Occur, Box<dyn Query>)> = [text, fixed.as_str()]
                         .into_iter()
                         .filter_map(|t| self.clause_query(t, &langs, &analyzers))
                         .map(|q| (Occur::Should, q))
                         .collect();
                     (!both.is_empty()).then(|| Box::new(BooleanQuery::new(both)) as Box<dyn Query>)
                 }
-                _ => self.clause_query(&c.text, &langs, &analyzers),
+                _ => self.clause_query(text, &langs, &analyzers),
             };
             if let Some(q) = q {
                 if c.negated {
@@ -629,6 +628,15 @@ impl TantivySearch {
             out.push(const_zero(any_of(f.author, authors.iter().cloned())));
         }
         out
+    }
+
+    fn matches(
+        &self,
+        searcher: &Searcher,
+        query: Option<BooleanQuery>,
+    ) -> Result<Option<Arc<Matches>>, SearchError> {
+        let Some(query) = query else { return Ok(None) };
+        guarded(|| Ok(Some(Arc::new(searcher.search(&query, &MatchCollector)?))))
     }
 
     fn run(
@@ -791,6 +799,7 @@ impl TantivySearch {
             from_micros: None,
             to_micros: None,
             deadline: Instant::now() + self.budget,
+            exclude: None,
         }
     }
 }
@@ -874,6 +883,7 @@ impl Search for TantivySearch {
             }
             s
         };
+        spec.exclude = self.matches(&searcher, plan.excluded())?;
         let mut exact = self.run(&searcher, &plan.exact(&filters), exact_spec(&spec))?;
         if cursor.is_none() && exact.total < FEW {
             let fixes = self.corrections(&searcher, &clauses)?;
@@ -899,6 +909,11 @@ impl Search for TantivySearch {
         {
             let mut s = spec.clone();
             s.limit = limit + 1 - found.len();
+            let exact_matches = self.matches(&searcher, Some(plan.exact(&filters)))?;
+            s.exclude = match (exact_matches, &spec.exclude) {
+                (Some(a), Some(b)) => Some(Arc::new(Matches::union(&a, b))),
+                (a, b) => a.or_else(|| b.clone()),
+            };
             if in_relaxed {
                 s.after = cursor.map(|c| c.pos);
             }

@@ -5,10 +5,11 @@
 //!
 //! The index holds articles only, as [`SearchDoc`]s the caller builds from the store; the caller
 //! also decides what is visible through [`Scope`]. Nothing here touches the network or the
-//! database, so the crate is tested and benchmarked on its own.
+//! database except [`feed`], which reads articles through the core `Store` port.
 
 mod collect;
 mod engine;
+pub mod feed;
 mod query;
 mod schema;
 mod snippet;

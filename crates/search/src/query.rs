@@ -122,6 +122,19 @@ pub(crate) fn parse(q: &str) -> Result<Vec<Clause>, QueryError> {
     Ok(clauses)
 }
 
+/// A typed word as it is looked up: a possessive ending dropped ("Obama's" finds "Obama"; the
+/// tokenizer would otherwise make it the phrase "obama s").
+pub(crate) fn searchable_word(word: &str) -> &str {
+    for ending in ["'s", "’s", "'S", "’S", "'", "’"] {
+        if let Some(stem) = word.strip_suffix(ending)
+            && stem.chars().any(char::is_alphanumeric)
+        {
+            return stem;
+        }
+    }
+    word
+}
+
 /// The query written back, with `replace` applied to plain words (for "did you mean").
 pub(crate) fn render(clauses: &[Clause], replace: &dyn Fn(&str) -> Option<String>) -> String {
     let mut out = Vec::with_capacity(clauses.len());
@@ -214,6 +227,14 @@ mod tests {
             })
         );
         assert!(parse(&"ab ".repeat(MAX_QUERY_TERMS)).is_ok());
+    }
+
+    #[test]
+    fn possessives_are_searched_as_the_name() {
+        assert_eq!(searchable_word("Obama's"), "Obama");
+        assert_eq!(searchable_word("parents’"), "parents");
+        assert_eq!(searchable_word("'s"), "'s");
+        assert_eq!(searchable_word("rock'n'roll"), "rock'n'roll");
     }
 
     #[test]
