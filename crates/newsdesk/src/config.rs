@@ -83,6 +83,11 @@ impl Config {
         self.data_dir.join("uploads")
     }
 
+    /// The search index (rebuilt from the store whenever it is missing or unreadable).
+    pub fn search_dir(&self) -> PathBuf {
+        self.data_dir.join("search")
+    }
+
     /// Where e-mails go when no SMTP server is configured.
     pub fn outbox_dir(&self) -> PathBuf {
         if self.mail.outbox_dir.as_os_str().is_empty() {

@@ -6,6 +6,7 @@ mod extract_cmd;
 mod ingest;
 mod newsletter;
 mod quotes_cmd;
+mod reindex;
 mod serve;
 mod sources;
 mod user;
@@ -60,6 +61,8 @@ enum Command {
     /// Newsroom accounts: add users, API tokens, list, disable.
     #[command(subcommand)]
     User(user::UserCommand),
+    /// Rebuild the search index from the store (with a progress bar).
+    Reindex(reindex::ReindexArgs),
     /// Fill the data directory with N generated articles (for benchmarks).
     BenchFixture {
         /// How many articles to generate.
@@ -140,6 +143,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("database is up to date ({})", store.backend());
                 Ok(())
             })
+        }
+        Command::Reindex(args) => {
+            overrides.database_url = args.database_url;
+            let config = config::load(cli.config.as_deref(), &overrides)?;
+            runtime()?.block_on(reindex::run(config))
         }
         Command::BenchFixture {
             articles,
