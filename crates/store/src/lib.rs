@@ -7,11 +7,12 @@
 //! The SQL is written once, in `src/sql/` (one file per area), where the dialects agree: `$N`
 //! placeholders, the [`types`] that store times and JSON in each backend's own format, and the
 //! `FromRow` structs of [`rows`]. Each file there is compiled twice, once inside `sqlite` and
-//! once inside `postgres` (`#[path]` modules, as vaultwarden's `db_run!` expands one body per
-//! backend), and names its backend only through `super::`: `Db`, `Conn`, `ThisStore`, the
-//! `reader()`/`writer()` pools, `begin_write()`, the list binders `id_list`/`text_list` and the
-//! dialect macros `in_list!`, `list_rows!`, `ilike!` and `for_update!`. What really differs
-//! (claims with `SKIP LOCKED`, `VACUUM INTO`, connection set-up) stays in the backend folders.
+//! once inside `postgres` (`#[path]` modules declared by `sql_modules!`, as vaultwarden's
+//! `db_run!` expands one body per backend), and names its backend only through `super::`: `Db`,
+//! `Conn`, `ThisStore`, the `reader()`/`writer()` pools, `begin_write()`, the list binders
+//! `id_list`/`text_list`, the claims' SQL in `claims` and the dialect macros `in_list!`,
+//! `list_rows!`, `ilike!`, `for_update!` and `skip_locked!`. What really differs (the claims'
+//! SQL, `VACUUM INTO`, connection set-up) stays in the backend folders.
 //!
 //! Choices both backends share:
 //! - times are kept to the microsecond (SQLite: INTEGER microseconds since the epoch; PostgreSQL:

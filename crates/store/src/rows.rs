@@ -42,7 +42,12 @@ pub(crate) fn write_error(err: sqlx::Error, conflict_field: &str, reference: &st
 }
 
 pub(crate) fn backend(err: sqlx::Error) -> StoreError {
-    StoreError::Backend(Box::new(err))
+    match err {
+        // A value that does not fit its column's type (a time no calendar holds, say) is a
+        // broken row, not a broken database.
+        sqlx::Error::ColumnDecode { .. } => StoreError::Corrupt(err.to_string()),
+        _ => StoreError::Backend(Box::new(err)),
+    }
 }
 
 /// Checks what SQL cannot: the section must be one of the tags. Also drops repeated ids, keeping

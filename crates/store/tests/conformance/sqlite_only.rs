@@ -50,12 +50,11 @@ async fn connections_use_wal_foreign_keys_normal_sync_and_a_busy_timeout() {
     store.close().await;
 }
 
-#[tokio::test]
-async fn unknown_status_in_a_row_is_corrupt_not_a_panic() {
+/// A store with one published article, and the time just after it was published.
+async fn one_article() -> (SqliteDb, chrono::DateTime<chrono::Utc>) {
     let db = SqliteDb::new().await;
-    let store = db.store();
     let now = chrono::Utc::now();
-    store
+    db.store()
         .create_article(&newsdesk_core::NewArticle {
             slug: newsdesk_core::Slug::parse("odd").unwrap(),
             headline: "Odd".into(),
@@ -74,14 +73,38 @@ async fn unknown_status_in_a_row_is_corrupt_not_a_panic() {
         })
         .await
         .unwrap();
+    (db, now)
+}
+
+#[tokio::test]
+async fn unknown_status_in_a_row_is_corrupt_not_a_panic() {
+    let (db, now) = one_article().await;
     db.raw("PRAGMA ignore_check_constraints = ON; UPDATE articles SET status = 'retracted'".into())
         .await;
-    let err = store
+    let err = db
+        .store()
         .list_articles(&ArticleQuery::visible_at(now))
         .await
         .unwrap_err();
     assert!(
         matches!(err, StoreError::Corrupt(ref m) if m.contains("retracted")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_time_no_calendar_holds_is_corrupt_not_a_panic() {
+    let (db, now) = one_article().await;
+    // Microseconds past the year 262,143: an INTEGER SQLite keeps, a time chrono cannot hold.
+    db.raw(format!("UPDATE articles SET updated_at = {}", i64::MAX))
+        .await;
+    let err = db
+        .store()
+        .list_articles(&ArticleQuery::visible_at(now))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Corrupt(ref m) if m.contains("updated_at")),
         "{err:?}"
     );
 }
