@@ -32,7 +32,12 @@ pub struct ClusterSummary {
     pub centroid: [SparseVec; SIGNALS],
     /// MinHash signatures of the first members.
     pub signatures: Vec<Vec<u32>>,
+    /// Hashes of the members' sources (the first [`SOURCES_KEPT`]).
+    pub sources: Vec<u64>,
 }
+
+/// Distinct sources remembered per cluster.
+const SOURCES_KEPT: usize = 64;
 
 impl ClusterSummary {
     pub fn new(id: ClusterId) -> ClusterSummary {
@@ -43,12 +48,19 @@ impl ClusterSummary {
             last: None,
             centroid: Default::default(),
             signatures: Vec::new(),
+            sources: Vec::new(),
         }
     }
 
     /// Adds a member's vectors to the centroid.
     pub fn add(&mut self, features: &crate::features::Features) {
         self.members += 1;
+        if let Some(s) = features.source
+            && !self.sources.contains(&s)
+            && self.sources.len() < SOURCES_KEPT
+        {
+            self.sources.push(s);
+        }
         if let Some(t) = features.published {
             self.first = Some(self.first.map_or(t, |f| f.min(t)));
             self.last = Some(self.last.map_or(t, |l| l.max(t)));
@@ -64,6 +76,11 @@ impl ClusterSummary {
         if self.signatures.len() < SIGNATURES_KEPT && !features.fingerprint.signature.is_empty() {
             self.signatures.push(features.fingerprint.signature.clone());
         }
+    }
+
+    /// Does the cluster hold a story of this source?
+    pub fn has_source(&self, source: Option<u64>) -> bool {
+        source.is_some_and(|s| self.sources.contains(&s))
     }
 
     /// Is a story at `at` within `window` seconds of this cluster's time span?
@@ -110,6 +127,10 @@ impl ClusterSummary {
                 out.extend_from_slice(&w.to_le_bytes());
             }
         }
+        out.extend_from_slice(&(self.sources.len() as u32).to_le_bytes());
+        for s in &self.sources {
+            out.extend_from_slice(&s.to_le_bytes());
+        }
         out.extend_from_slice(&(self.signatures.len() as u32).to_le_bytes());
         for s in &self.signatures {
             out.extend_from_slice(&(s.len() as u32).to_le_bytes());
@@ -140,6 +161,11 @@ impl ClusterSummary {
                 v.push((k, w));
             }
         }
+        let n = r.len(8)?;
+        let mut sources = Vec::with_capacity(n);
+        for _ in 0..n {
+            sources.push(r.u64()?);
+        }
         let n = r.len(4)?;
         let mut signatures = Vec::with_capacity(n);
         for _ in 0..n {
@@ -160,6 +186,7 @@ impl ClusterSummary {
             last,
             centroid,
             signatures,
+            sources,
         })
     }
 }
@@ -488,6 +515,7 @@ mod tests {
         s.centroid[0] = vec![(1, 0.5), (u64::MAX, -0.25)];
         s.centroid[3] = vec![(42, 1.0)];
         s.signatures = vec![vec![1, 2, 3], vec![]];
+        s.sources = vec![9, 11];
         s
     }
 

@@ -255,6 +255,45 @@ pub struct Candidate {
     pub signature: Vec<u32>,
 }
 
+/// Where to look for the clusters of independently written reports of a story's event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventQuery {
+    /// The story's rare keys (hashed headline terms, names, numbers, heaviest body terms) with
+    /// their weight in thousandths (idf × 1000): candidates are ranked by the weight they share.
+    pub keys: Vec<(i64, i64)>,
+    /// The story's time: the index is read within `window_seconds` of it.
+    pub at: DateTime<Utc>,
+    pub window_seconds: i64,
+    /// Candidate clusters handed to the placer.
+    pub limit: u32,
+}
+
+/// A cluster that may hold the same event, with its stored summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventCandidate {
+    pub cluster_id: Id,
+    /// Opaque to the store: the clustering library's encoding of the cluster's centroid.
+    pub summary: Vec<u8>,
+}
+
+/// What a [`Placer`] decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlacementChoice {
+    /// The cluster to join; `None` starts a new one.
+    pub join_cluster: Option<Id>,
+    /// The summary of the cluster the story ends up in, the story included.
+    pub summary: Vec<u8>,
+}
+
+/// Decides a story's cluster inside the store's placement transaction, so that two pipelines
+/// (two nodes) placing reports of one event at the same instant see each other's clusters.
+/// Pure and quick: no I/O.
+pub trait Placer: Send + Sync {
+    /// `copies`: stored stories sharing MinHash bands; `events`: candidate clusters (those of
+    /// `copies` included) with their summaries.
+    fn place(&self, copies: &[Candidate], events: &[EventCandidate]) -> PlacementChoice;
+}
+
 /// One agency's version of a clustered story, for "also reported by".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClusterMember {
@@ -324,6 +363,18 @@ pub trait IngestStore: Send + Sync {
     /// Stores the story, places it in its cluster and creates the cluster's article if it has
     /// none, all at once. `NotFound` if the claim is stale (the item was done by someone else).
     async fn complete_item(&self, done: &CompletedItem) -> StoreResult<CompleteOutcome>;
+    /// [`IngestStore::complete_item`] with the cluster chosen by `placer` inside the same
+    /// serialised transaction (`done.join_cluster` is ignored), and the chosen cluster's summary
+    /// and the story's keys written to the event index.
+    async fn place_item(
+        &self,
+        done: &CompletedItem,
+        events: &EventQuery,
+        placer: &dyn Placer,
+    ) -> StoreResult<CompleteOutcome>;
+    /// Headline and body text of the latest stored stories, newest first: what a starting
+    /// pipeline counts its document frequencies from.
+    async fn recent_story_texts(&self, limit: u32) -> StoreResult<Vec<(String, String)>>;
 
     /// The agencies carrying the story this article was made from, first reporter first.
     async fn cluster_members_for_article(&self, article_id: Id) -> StoreResult<Vec<ClusterMember>>;

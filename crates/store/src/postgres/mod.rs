@@ -57,6 +57,14 @@ macro_rules! skip_locked {
 }
 
 mod claims;
+/// Serialises story placement across every writer (issue 14: two nodes never start two clusters
+/// for one event).
+macro_rules! placement_lock {
+    () => {
+        "SELECT pg_advisory_xact_lock(1414)"
+    };
+}
+
 sql_modules!();
 
 type Db = Postgres;

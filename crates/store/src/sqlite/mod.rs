@@ -54,6 +54,15 @@ macro_rules! skip_locked {
 }
 
 mod claims;
+/// Serialises story placement across every writer (issue 14: two nodes never start two clusters
+/// for one event).
+macro_rules! placement_lock {
+    () => {
+        // The write transaction (BEGIN IMMEDIATE) already is the one writer.
+        "SELECT 1"
+    };
+}
+
 sql_modules!();
 
 type Db = Sqlite;
