@@ -219,10 +219,10 @@ fn news_text(seed: u64, variant: u64, n: usize) -> (String, String) {
             ((VOCAB as f64).powf(u) as u64).saturating_sub(1)
         };
         let mut w = word(r);
-        if i % 12 == 5 {
-            if let Some(first) = w.get(..1) {
-                w = first.to_uppercase() + &w[1..];
-            }
+        if i % 12 == 5
+            && let Some(first) = w.get(..1)
+        {
+            w = first.to_uppercase() + &w[1..];
         }
         out.push_str(&w);
         out.push(if i % 17 == 16 { '.' } else { ' ' });
