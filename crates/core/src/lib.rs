@@ -11,6 +11,7 @@ pub mod jobs;
 pub mod markdown;
 pub mod model;
 pub mod newsletter;
+pub mod pages;
 pub mod password_reset;
 pub mod site;
 pub mod store;

@@ -25,6 +25,8 @@ use newsdesk_core::Store;
 mod ingest_rows;
 mod job_rows;
 mod newsletter_rows;
+mod page_rows;
+pub mod pages_sql;
 mod postgres;
 mod rows;
 mod sqlite;

@@ -4,6 +4,7 @@ mod accounts;
 mod ingest;
 mod jobs;
 mod newsletter;
+mod pages;
 
 use std::str::FromStr as _;
 use std::time::Duration;

@@ -16,6 +16,8 @@ mod cases;
 mod ingest;
 mod jobs;
 mod newsletter;
+mod pages;
+mod plans;
 mod sqlite_only;
 mod support;
 
@@ -26,6 +28,7 @@ mod all {
     pub use crate::ingest::*;
     pub use crate::jobs::*;
     pub use crate::newsletter::*;
+    pub use crate::pages::*;
 }
 
 /// Instantiates every case for both backends: `sqlite::<case>` and `postgres::<case>`.
@@ -136,6 +139,9 @@ conformance! {
         a_renewed_lease_keeps_rows_from_other_senders,
         failures_retry_later_or_bounce_the_address,
         unsubscribing_skips_unsent_deliveries,
+        content_stamp_moves_on_content_writes_and_when_a_scheduled_article_is_due,
+        article_page_reads_everything_the_article_shows_in_one_go,
+        related_by_tags_ranks_by_shared_tags_then_recency_within_each_tags_newest,
     ],
     raw: [
         corrupt_slug_is_reported,
