@@ -15,6 +15,35 @@ use serde::{Deserialize, Serialize};
 use crate::model::{Id, NewArticle};
 use crate::store::StoreResult;
 
+/// Never poll a source more often than this, whatever the feed's pace.
+pub const MIN_INTERVAL_SECONDS: i64 = 60;
+
+/// Parses an interval such as `15m`, `1h`, `90s` or `2d` (a bare number is seconds).
+pub fn parse_interval(s: &str) -> Result<i64, String> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, "s"),
+    };
+    let n: i64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not an interval like 15m, 1h or 90s"))?;
+    let mult = match unit.trim() {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
+        _ => return Err(format!("{s:?}: unit must be s, m, h or d")),
+    };
+    let secs = n.saturating_mul(mult);
+    if secs < MIN_INTERVAL_SECONDS {
+        return Err(format!(
+            "interval {s:?} is shorter than {MIN_INTERVAL_SECONDS}s"
+        ));
+    }
+    Ok(secs)
+}
+
 /// A feed the wire desk follows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Source {
@@ -303,4 +332,18 @@ pub trait IngestStore: Send + Sync {
     /// The kept raw page of an item.
     async fn raw_page(&self, item_id: Id) -> StoreResult<Option<RawPage>>;
     async fn ingest_counts(&self) -> StoreResult<IngestCounts>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals_parse_with_units() {
+        assert_eq!(parse_interval("15m"), Ok(900));
+        assert_eq!(parse_interval("2h"), Ok(7200));
+        assert_eq!(parse_interval("120"), Ok(120));
+        assert!(parse_interval("5s").is_err());
+        assert!(parse_interval("soon").is_err());
+    }
 }

@@ -1,20 +1,24 @@
 //! newsdesk's domain: the content model, the `Store` port that the storage backends implement,
-//! and the pure services built on them (Markdown rendering, demo content, ...).
+//! and the pure services built on them (Markdown rendering, publishing, the newsletter, ...).
+//! The demo content lives in its own crate, `newsdesk-demo`.
 //! Nothing here speaks HTTP or SQL: `newsdesk-web` adapts it to HTTP, `newsdesk-store` to SQL.
 
 pub mod accounts;
-pub mod demo;
 pub mod domain;
 pub mod editorial;
+pub mod hasher;
 pub mod ingest;
 pub mod jobs;
 pub mod markdown;
+pub mod markup;
 pub mod model;
+pub mod net;
 pub mod newsletter;
 pub mod pages;
 pub mod password_reset;
 pub mod site;
 pub mod store;
+pub mod throttle;
 
 pub use domain::{EmailAddress, InvalidInput, Slug};
 pub use model::*;

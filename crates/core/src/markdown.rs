@@ -168,10 +168,10 @@ fn rewrite_quote<'a>(quote: &[Event<'a>]) -> Option<Vec<Event<'a>>> {
     } else {
         "quote"
     };
-    let mut caption = format!("— <cite>{}</cite>", escape(who));
+    let mut caption = format!("— <cite>{}</cite>", crate::markup::escape(who));
     if let Some(place) = place {
         caption.push_str(", ");
-        caption.push_str(&escape(place));
+        caption.push_str(&crate::markup::escape(place));
     }
     let mut out = Vec::with_capacity(p + 4);
     out.push(Event::Html(CowStr::from(format!(
@@ -182,21 +182,6 @@ fn rewrite_quote<'a>(quote: &[Event<'a>]) -> Option<Vec<Event<'a>>> {
         "</blockquote><figcaption>{caption}</figcaption></figure>\n"
     ))));
     Some(out)
-}
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

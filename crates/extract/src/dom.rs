@@ -681,10 +681,22 @@ mod tests {
     #[test]
     fn attributes_read_are_kept() {
         let sources = [
-            include_str!("content.rs"),
+            include_str!("content/analysis.rs"),
+            include_str!("content/cleanup.rs"),
+            include_str!("content/debug.rs"),
+            include_str!("content/emit.rs"),
+            include_str!("content/figures.rs"),
+            include_str!("content/hints.rs"),
+            include_str!("content/mod.rs"),
+            include_str!("content/scoring.rs"),
             include_str!("meta.rs"),
             include_str!("lib.rs"),
-            include_str!("text.rs"),
+            include_str!("text/counting.rs"),
+            include_str!("text/dates.rs"),
+            include_str!("text/headings.rs"),
+            include_str!("text/lines.rs"),
+            include_str!("text/mojibake.rs"),
+            include_str!("text/urls.rs"),
             include_str!("dom.rs"),
         ];
         let mut names = Vec::new();

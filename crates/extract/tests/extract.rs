@@ -484,6 +484,45 @@ proptest! {
         let html = parts.concat();
         let _ = extract(html.as_bytes(), url.as_deref(), ct.as_deref());
     }
+
+    // The page's URL is read too (dates in its path): any path, multi-byte
+    // characters included, must not panic.
+    #[test]
+    fn arbitrary_urls_never_panic(
+        segments in proptest::collection::vec(
+            // Date-shaped lengths (4, 2, 2+) with ASCII and non-ASCII mixed in.
+            prop_oneof!["[a-z0-9]{4}", "[0-9]{2}", "[a-z0-9]\\PC{1,3}", "\\PC{0,6}"],
+            0..8,
+        ),
+        seps in proptest::collection::vec(prop_oneof![Just('/'), Just('-'), Just('_')], 8),
+    ) {
+        let mut url = "https://example.org".to_string();
+        for (s, sep) in segments.iter().zip(&seps) {
+            url.push(*sep);
+            url.push_str(s);
+        }
+        let _ = extract(page(STORY).as_bytes(), Some(&url), None);
+    }
+}
+
+#[test]
+fn multibyte_character_in_a_date_shaped_url_path_does_not_panic() {
+    // `abcd/ef/gé`: four, two, then a segment whose third byte is inside `é`.
+    let article = extract(
+        page(STORY).as_bytes(),
+        Some("https://example.org/abcd/ef/g\u{e9}"),
+        None,
+    )
+    .expect("extracts");
+    assert_eq!(article.published, None);
+    // A real date followed by non-ASCII text is still read, as `03.html` is.
+    let article = extract(
+        page(STORY).as_bytes(),
+        Some("https://example.org/2024/05/03\u{e9}t\u{e9}"),
+        None,
+    )
+    .expect("extracts");
+    assert_eq!(article.published.as_deref(), Some("2024-05-03"));
 }
 
 #[test]

@@ -28,7 +28,7 @@ use newsdesk_ingest::{FetchOptions, Fetcher, IngestOptions, Pipeline};
 const FEEDS: usize = 20;
 
 fn words(seed: u64, n: usize) -> String {
-    newsdesk_core::demo::filler_words(seed, n)
+    newsdesk_demo::filler_words(seed, n)
 }
 
 fn page(id: u64) -> String {

@@ -4,12 +4,13 @@
 //! after decompression, while streaming, so a gzip bomb or a 100 MB page is cut off at the cap),
 //! total time, connect time, and redirects (followed by hand, so each hop is checked and loops
 //! are named). The SSRF guard refuses URLs whose host is, or resolves to, a private, loopback,
-//! link-local, unique-local, multicast or unspecified address. It sits in the DNS resolver the
+//! link-local, unique-local, multicast, unspecified or other special-purpose address
+//! (the registry is in `ssrf`). It sits in the DNS resolver the
 //! client connects with, so the checked addresses are the ones connected to (no rebinding gap),
 //! and it is applied again to literal IP hosts, which skip the resolver.
 
 use std::collections::HashSet;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
@@ -125,40 +126,10 @@ pub fn install_crypto_provider() {
     });
 }
 
-/// Whether connecting to `ip` could reach something on the open internet only.
+/// Whether connecting to `ip` could reach something on the open internet only (the complete
+/// special-purpose registry lives in [`crate::ssrf`]).
 pub fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => is_public_v4(v4),
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public_v4(v4);
-            }
-            let seg0 = v6.segments()[0];
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (seg0 & 0xfe00) == 0xfc00 // unique local fc00::/7
-                || (seg0 & 0xffc0) == 0xfe80 // link-local fe80::/10
-                || (seg0 & 0xffc0) == 0xfec0 // deprecated site-local
-                || (seg0 == 0x2001 && v6.segments()[1] == 0x0db8) // documentation
-                || (seg0 == 0x0064 && v6.segments()[1] == 0xff9b)) // NAT64 can reach private v4
-        }
-    }
-}
-
-fn is_public_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
-    !(ip.is_private()
-        || ip.is_loopback()
-        || ip.is_link_local()
-        || ip.is_unspecified()
-        || ip.is_broadcast()
-        || ip.is_multicast()
-        || ip.is_documentation()
-        || a == 0
-        || (a == 100 && (64..=127).contains(&b)) // carrier-grade NAT
-        || (a == 198 && (b == 18 || b == 19)) // benchmarking
-        || a >= 240)
+    crate::ssrf::is_public(ip)
 }
 
 /// Resolves names and refuses them if ANY address is not public.

@@ -205,7 +205,16 @@ impl Pipeline {
             .collect()
             .await;
         for r in results {
-            match r? {
+            // One source's failure is that source's (recorded on it by `poll_source`); the
+            // pass goes on for the others.
+            let r = match r {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::error!(error = %e, "a source's poll could not be recorded");
+                    PollResult::Failed
+                }
+            };
+            match r {
                 PollResult::Fetched { new_items } => {
                     summary.sources_polled += 1;
                     summary.new_items += new_items;
@@ -223,10 +232,76 @@ impl Pipeline {
         Ok(())
     }
 
-    /// Polls one source now and records the result on it.
+    /// Polls one source now and records the result on it: a failure of the source (including
+    /// a store refusal such as a feed URL another source already follows) is recorded as its
+    /// error, shown on it, and does not fail the pass.
     pub async fn poll_source(&self, source: &Source) -> Result<PollResult, StoreError> {
+        match self.poll_source_inner(source).await {
+            Err(StoreError::Conflict(what)) => {
+                let error = format!("the store refused this poll's result ({what})");
+                self.record_failure(source, error).await
+            }
+            other => other,
+        }
+    }
+
+    async fn record_failure(
+        &self,
+        source: &Source,
+        error: String,
+    ) -> Result<PollResult, StoreError> {
         let now = Utc::now();
-        match self.fetch_feed(source).await {
+        tracing::warn!(source = source.id, feed = %source.feed_url, %error, "feed poll failed");
+        let next = schedule::backoff(
+            source.current_interval_seconds,
+            source.consecutive_errors.saturating_add(1),
+            now,
+        );
+        self.store
+            .record_poll_failure(&PollFailure {
+                source_id: source.id,
+                polled_at: now,
+                next_poll_at: next,
+                error,
+            })
+            .await?;
+        Ok(PollResult::Failed)
+    }
+
+    /// Another source that already follows `feed_url`, if any.
+    async fn followed_by_other(
+        &self,
+        source_id: i64,
+        feed_url: &str,
+    ) -> Result<Option<Source>, StoreError> {
+        Ok(self
+            .store
+            .list_sources()
+            .await?
+            .into_iter()
+            .find(|s| s.id != source_id && s.feed_url == feed_url))
+    }
+
+    async fn poll_source_inner(&self, source: &Source) -> Result<PollResult, StoreError> {
+        let now = Utc::now();
+        let polled = self.fetch_feed(source).await;
+        // A home page whose feed another source already follows: this source's error.
+        let polled = match polled {
+            Ok(p) => match &p.new_feed_url {
+                Some(u) if *u != source.feed_url => {
+                    match self.followed_by_other(source.id, u).await? {
+                        Some(other) => Err(format!(
+                            "its feed {u} is already followed by source {} ({}); remove this one",
+                            other.id, other.name
+                        )),
+                        None => Ok(p),
+                    }
+                }
+                _ => Ok(p),
+            },
+            Err(e) => Err(e),
+        };
+        match polled {
             Ok(polled) => {
                 let Some(feed) = polled.feed else {
                     // 304: nothing new; the feed counts as quiet for the adaptive interval.
@@ -287,23 +362,30 @@ impl Pipeline {
                 tracing::debug!(source = source.id, added, "feed polled");
                 Ok(PollResult::Fetched { new_items: added })
             }
-            Err(error) => {
-                tracing::warn!(source = source.id, feed = %source.feed_url, %error, "feed poll failed");
-                let next = schedule::backoff(
-                    source.current_interval_seconds,
-                    source.consecutive_errors.saturating_add(1),
-                    now,
-                );
-                self.store
-                    .record_poll_failure(&PollFailure {
-                        source_id: source.id,
-                        polled_at: now,
-                        next_poll_at: next,
-                        error,
-                    })
-                    .await?;
-                Ok(PollResult::Failed)
+            Err(error) => self.record_failure(source, error).await,
+        }
+    }
+
+    /// The feed a URL stands for: itself when it is a feed, or the first feed an HTML page
+    /// advertises. For `sources add`, to refuse a page whose feed is already followed.
+    pub async fn discover(&self, url: &str) -> Result<String, String> {
+        let outcome = self
+            .fetcher
+            .get(url, &Validators::default())
+            .await
+            .map_err(|e| format!("fetching {url}: {e}"))?;
+        let FetchOutcome::Fetched(f) = outcome else {
+            return Ok(url.to_owned());
+        };
+        match feeds::parse_feed(&f.body, f.content_type.as_deref(), &f.final_url) {
+            Err(FeedError::Html) => {
+                feeds::discover_feeds(&f.body, f.content_type.as_deref(), &f.final_url)
+                    .into_iter()
+                    .next()
+                    .map(|u| u.to_string())
+                    .ok_or_else(|| "an HTML page that advertises no feed".to_owned())
             }
+            _ => Ok(f.final_url.to_string()),
         }
     }
 

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-/// Never poll more often than this, whatever the feed's pace.
-pub const MIN_INTERVAL_SECONDS: i64 = 60;
+// Shared with the sources API in `newsdesk-web`, which validates intervals the same way.
+pub use newsdesk_core::ingest::{MIN_INTERVAL_SECONDS, parse_interval};
 /// Longest back-off after repeated failures.
 pub const MAX_BACKOFF_SECONDS: i64 = 24 * 3600;
 
@@ -36,32 +36,6 @@ pub fn item_retry(attempt: i32, now: DateTime<Utc>) -> DateTime<Utc> {
     now + Duration::seconds((60i64 << exp).min(6 * 3600))
 }
 
-/// Parses an interval such as `15m`, `1h`, `90s` or `2d` (a bare number is seconds).
-pub fn parse_interval(s: &str) -> Result<i64, String> {
-    let s = s.trim();
-    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
-        Some(i) => (&s[..i], &s[i..]),
-        None => (s, "s"),
-    };
-    let n: i64 = num
-        .parse()
-        .map_err(|_| format!("{s:?} is not an interval like 15m, 1h or 90s"))?;
-    let mult = match unit.trim() {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86400,
-        _ => return Err(format!("{s:?}: unit must be s, m, h or d")),
-    };
-    let secs = n.saturating_mul(mult);
-    if secs < MIN_INTERVAL_SECONDS {
-        return Err(format!(
-            "interval {s:?} is shorter than {MIN_INTERVAL_SECONDS}s"
-        ));
-    }
-    Ok(secs)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,14 +58,5 @@ mod tests {
             backoff(600, 30, now) - now,
             Duration::seconds(MAX_BACKOFF_SECONDS)
         );
-    }
-
-    #[test]
-    fn intervals_parse_with_units() {
-        assert_eq!(parse_interval("15m"), Ok(900));
-        assert_eq!(parse_interval("2h"), Ok(7200));
-        assert_eq!(parse_interval("120"), Ok(120));
-        assert!(parse_interval("5s").is_err());
-        assert!(parse_interval("soon").is_err());
     }
 }

@@ -5,15 +5,15 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::Utc;
+use newsdesk_core::SubscriptionStatus;
 use newsdesk_core::jobs::{Job, JobError, JobHandler};
-use newsdesk_core::newsletter::ConfirmJob;
-use newsdesk_core::{Store, SubscriptionStatus};
+use newsdesk_core::newsletter::{ConfirmJob, NewsletterStore};
 
 use crate::compose::Composer;
 use crate::transport::{SendError, Transport};
 
 pub struct ConfirmHandler {
-    pub store: Arc<dyn Store>,
+    pub store: Arc<dyn NewsletterStore>,
     pub transport: Arc<Transport>,
     pub composer: Arc<Composer>,
 }

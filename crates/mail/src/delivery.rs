@@ -19,8 +19,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures::StreamExt as _;
 use newsdesk_core::jobs::Backoff;
-use newsdesk_core::newsletter::{ClaimedDelivery, DeliveryFailure, Issue, select_articles};
-use newsdesk_core::{Id, Store, StoreError};
+use newsdesk_core::newsletter::{
+    ClaimedDelivery, DeliveryFailure, Issue, NewsletterStore, select_articles,
+};
+use newsdesk_core::{Id, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::compose::Composer;
@@ -90,6 +92,16 @@ pub struct DeliveryReport {
 pub enum DeliveryError {
     #[error("store error: {0}")]
     Store(#[from] StoreError),
+    /// The issue was started with another transport; sending it through this one could put
+    /// mail where nobody collects it (an outbox) while the log records it as sent.
+    #[error(
+        "issue {issue} was started with {started_with}, but this process sends via {this}; refusing to resume it (run `newsdesk newsletter send` with the same mail settings)"
+    )]
+    WrongTransport {
+        issue: Id,
+        started_with: String,
+        this: String,
+    },
 }
 
 enum Outcome {
@@ -102,12 +114,13 @@ enum Outcome {
 /// Sends `issue` to every recipient still to be sent, then retries temporary failures while
 /// their retry is due within `opts.wait_for_retries`; finishes the issue when every row is final.
 pub async fn send_issue(
-    store: Arc<dyn Store>,
+    store: Arc<dyn NewsletterStore>,
     transport: Arc<Transport>,
     composer: Arc<Composer>,
     issue: &Issue,
     opts: &DeliveryOptions,
 ) -> Result<DeliveryReport, DeliveryError> {
+    bind_transport(store.as_ref(), issue.id, &transport).await?;
     let mut report = DeliveryReport::default();
     let journal = match &opts.journal_dir {
         Some(dir) => {
@@ -174,9 +187,30 @@ pub async fn send_issue(
     result.map(|()| report)
 }
 
+/// An issue is delivered by the transport it was started with: the first sender records its
+/// transport (atomically, first writer wins, on every node sharing the database) and any
+/// process configured otherwise refuses to resume the issue.
+async fn bind_transport(
+    store: &dyn NewsletterStore,
+    issue: Id,
+    transport: &Transport,
+) -> Result<(), DeliveryError> {
+    let this = transport.describe();
+    let started_with = store.issue_transport(issue, &this).await?;
+    if started_with != this {
+        tracing::error!(issue, %started_with, %this, "refusing to resume an issue with another transport");
+        return Err(DeliveryError::WrongTransport {
+            issue,
+            started_with,
+            this,
+        });
+    }
+    Ok(())
+}
+
 /// Records as sent what dead senders' journals for this issue show handed over.
 async fn recover_orphans(
-    store: &dyn Store,
+    store: &dyn NewsletterStore,
     dir: &std::path::Path,
     issue_id: Id,
 ) -> Result<u64, DeliveryError> {
@@ -208,7 +242,7 @@ async fn recover_orphans(
 
 /// What one pass over the issue's claimable rows works with.
 struct Pass<'a> {
-    store: &'a Arc<dyn Store>,
+    store: &'a Arc<dyn NewsletterStore>,
     transport: &'a Arc<Transport>,
     composer: &'a Arc<Composer>,
     issue: &'a Issue,
@@ -345,7 +379,12 @@ fn retry_at(now: DateTime<Utc>, backoff: &Backoff, attempts: u32) -> DateTime<Ut
 /// Keeps this sender's claims alive: every third of the lease, extends it for the rows still
 /// held. The lease can then be short (a dead sender's rows are free again within it) and still
 /// cover a batch held up by a slow or rate-limited server.
-async fn renew_leases(store: Arc<dyn Store>, issue_id: Id, worker: String, lease: Duration) {
+async fn renew_leases(
+    store: Arc<dyn NewsletterStore>,
+    issue_id: Id,
+    worker: String,
+    lease: Duration,
+) {
     let every = (lease / 3).max(Duration::from_millis(100));
     loop {
         tokio::time::sleep(every).await;
@@ -359,7 +398,7 @@ async fn renew_leases(store: Arc<dyn Store>, issue_id: Id, worker: String, lease
 /// Group commit of `sent` marks: takes every mark waiting, writes them in one statement, then
 /// releases their senders. A failed write is retried: the messages did go out.
 async fn commit_marks(
-    store: Arc<dyn Store>,
+    store: Arc<dyn NewsletterStore>,
     issue_id: Id,
     mut rx: mpsc::UnboundedReceiver<(Id, oneshot::Sender<()>)>,
 ) {

@@ -12,7 +12,9 @@
 //! - [`confirm`]: the job handler that sends confirmation e-mails;
 //! - [`test_send`]: an editor's test copy of the next digest (job and command);
 //! - [`password_reset`]: the e-mail with a newsroom user's password reset link;
-//! - [`inbound`]: bounces, complaints and mailto unsubscribes coming back, sorted by subscriber.
+//! - [`inbound`]: bounces, complaints and mailto unsubscribes coming back, sorted by subscriber;
+//! - [`schedule`]: the orchestration on the job queue: an issue is sent by a job, the digest
+//!   schedule is a daily chain of jobs, and one worker runs every mail queue.
 
 pub mod compose;
 pub mod config;
@@ -21,6 +23,7 @@ pub mod delivery;
 pub mod inbound;
 pub mod journal;
 pub mod password_reset;
+pub mod schedule;
 pub mod test_send;
 pub mod transport;
 

@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
+use askama::Template;
 use async_trait::async_trait;
 use chrono::Utc;
-use newsdesk_core::Store;
-use newsdesk_core::accounts::new_secret_token;
+use newsdesk_core::accounts::{AccountStore, new_secret_token};
 use newsdesk_core::jobs::{Job, JobError, JobHandler};
 use newsdesk_core::password_reset::{PasswordResetJob, SECRET_NAME, VALID_FOR, sign};
 
@@ -15,7 +15,7 @@ use crate::compose::Composer;
 use crate::transport::{SendError, Transport};
 
 pub struct PasswordResetHandler {
-    pub store: Arc<dyn Store>,
+    pub store: Arc<dyn AccountStore>,
     pub transport: Arc<Transport>,
     pub composer: Arc<Composer>,
 }
@@ -46,22 +46,18 @@ impl JobHandler for PasswordResetHandler {
         );
         let site = self.composer.site();
         let link = site.url(&format!("/admin/reset?token={token}"));
-        let minutes = VALID_FOR.num_minutes();
         let subject = format!("Set a new password for {}", site.title);
-        let text = format!(
-            "Someone (we hope you) asked to set a new password for your {title} newsroom account.\n\n\
-             Open this link within {minutes} minutes to choose one; it works once:\n{link}\n\n\
-             If it was not you, ignore this e-mail: your password stays as it is.\n",
-            title = site.title
-        );
-        let html = format!(
-            "<!doctype html><html><body><p>Someone (we hope you) asked to set a new password for \
-             your {title} newsroom account.</p><p><a href=\"{link}\">Choose a new password</a> \
-             within {minutes} minutes; the link works once.</p><p>If it was not you, ignore this \
-             e-mail: your password stays as it is.</p></body></html>",
-            title = html_escape(&site.title),
-            link = html_escape(&link),
-        );
+        let mail = ResetMail {
+            lang: &site.language,
+            subject: &subject,
+            site_title: &site.title,
+            link: &link,
+            minutes: VALID_FOR.num_minutes(),
+        };
+        let text = ResetText { mail: &mail }
+            .render()
+            .map_err(JobError::permanent)?;
+        let html = mail.render().map_err(JobError::permanent)?;
         let composed = self
             .composer
             .account_mail(user.email.as_str(), &subject, text, html)
@@ -78,21 +74,60 @@ impl JobHandler for PasswordResetHandler {
     }
 }
 
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// The HTML part; askama escapes every value in it.
+#[derive(Template)]
+#[template(path = "password_reset.html")]
+struct ResetMail<'a> {
+    lang: &'a str,
+    subject: &'a str,
+    site_title: &'a str,
+    link: &'a str,
+    minutes: i64,
+}
+
+/// The plain-text part: the same values, unescaped (`.txt` templates are not HTML).
+#[derive(Template)]
+#[template(path = "password_reset.txt")]
+struct ResetText<'a> {
+    mail: &'a ResetMail<'a>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use newsdesk_core::EmailAddress;
     use newsdesk_core::accounts::{NewUser, Password, Role, hash_password};
     use newsdesk_core::jobs::NewJob;
     use newsdesk_core::newsletter::TokenKey;
     use newsdesk_core::password_reset::{PASSWORD_RESET_QUEUE, verify};
+    use newsdesk_core::{EmailAddress, Store};
+
+    #[test]
+    fn the_html_part_escapes_the_site_title_and_the_text_part_keeps_it_as_written() {
+        let mail = ResetMail {
+            lang: "en",
+            subject: "Set a new password for Tom & Jerry <News>",
+            site_title: "Tom & Jerry <News>",
+            link: "https://news.example.org/admin/reset?token=a&b",
+            minutes: 30,
+        };
+        let html = mail.render().expect("html");
+        assert!(
+            html.contains("your Tom &#38; Jerry &#60;News&#62; newsroom")
+                || html.contains("your Tom &amp; Jerry &lt;News&gt; newsroom"),
+            "{html}"
+        );
+        assert!(!html.contains("<News>"), "{html}");
+        assert!(html.contains("within 30 minutes"), "{html}");
+        let text = ResetText { mail: &mail }.render().expect("text");
+        assert!(
+            text.contains("your Tom & Jerry <News> newsroom account"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\nhttps://news.example.org/admin/reset?token=a&b\n"),
+            "{text}"
+        );
+    }
 
     #[tokio::test]
     async fn the_mailed_link_carries_a_token_that_verifies_against_the_current_password() {

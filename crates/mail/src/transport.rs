@@ -104,6 +104,11 @@ impl Transport {
     /// socket (before the server's reply); on TLS servers once the server accepted it; in the
     /// outbox once the file is in place. A message that was out and then refused (the next
     /// server of a failover may still take it) is reported [`Handed::Back`].
+    ///
+    /// With a `handed_over` watcher, `id_hint` must name the message uniquely (its Message-ID):
+    /// the outbox then names the file after it and, if that file already exists (a sender was
+    /// killed between the rename and its journal line), takes it as handed over instead of
+    /// writing a second copy. The outbox's hand-over is thereby exactly once.
     pub async fn send_watched(
         &self,
         envelope: &Envelope,
@@ -114,7 +119,11 @@ impl Transport {
         match self {
             Transport::Smtp(s) => s.send(envelope, raw, handed_over).await,
             Transport::Outbox(o) => {
-                o.write(raw, id_hint).await?;
+                match &handed_over {
+                    // A watched send is an issue's message: its file is named after it, once.
+                    Some(_) => o.write_once(raw, id_hint).await?,
+                    None => o.write(raw, id_hint).await?,
+                }
                 if let Some(h) = handed_over {
                     h(Handed::Out);
                 }
@@ -561,6 +570,32 @@ impl Outbox {
         tokio::fs::rename(&tmp, &dest).await.map_err(io)?;
         Ok(())
     }
+
+    /// Writes the message as `<id>.eml` unless that file is already there: the file's
+    /// existence is the hand-over, so a resumed sender never makes a second copy.
+    async fn write_once(&self, raw: &[u8], id: &str) -> Result<(), SendError> {
+        let safe = Self::safe_name(id);
+        if safe.is_empty() {
+            return Err(SendError::Permanent("outbox: the message has no id".into()));
+        }
+        let dest = self.dir.join(format!("{safe}.eml"));
+        let io = |e: std::io::Error| SendError::Temporary(format!("outbox: {e}"));
+        if tokio::fs::try_exists(&dest).await.map_err(io)? {
+            tracing::info!(file = %dest.display(), "already in the outbox: not written again");
+            return Ok(());
+        }
+        let tmp = self.dir.join(format!(".{safe}.eml.tmp"));
+        tokio::fs::write(&tmp, raw).await.map_err(io)?;
+        tokio::fs::rename(&tmp, &dest).await.map_err(io)?;
+        Ok(())
+    }
+
+    fn safe_name(id: &str) -> String {
+        id.chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'))
+            .take(200)
+            .collect()
+    }
 }
 
 /// Shared handle.
@@ -619,6 +654,40 @@ mod tests {
             .collect();
         assert_eq!(files.len(), 1);
         assert!(files[0].file_name().to_string_lossy().ends_with(".eml"));
+    }
+
+    #[tokio::test]
+    async fn an_issue_message_already_in_the_outbox_is_not_written_a_second_time() {
+        let dir = tempfile::tempdir().expect("dir");
+        let outbox = dir.path().join("outbox");
+        let t = Transport::new(&[], 1, "example.org", &outbox).expect("t");
+        let env =
+            Envelope::new(None, vec!["a@example.org".parse().expect("addr")]).expect("envelope");
+        let handed = Arc::new(AtomicUsize::new(0));
+        let id = "<issue-7.sub-42@example.org>";
+        // The first run wrote the file and was killed before its journal line; the second
+        // run sends the same message again.
+        for _ in 0..2 {
+            let n = handed.clone();
+            let h: HandOver = Arc::new(move |_| {
+                n.fetch_add(1, Ordering::SeqCst);
+            });
+            t.send_watched(&env, b"Subject: hi\r\n\r\nbody\r\n", id, Some(h))
+                .await
+                .expect("send");
+        }
+        let files: Vec<_> = std::fs::read_dir(&outbox)
+            .expect("read")
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".eml"))
+            .collect();
+        assert_eq!(files, vec!["issue-7.sub-42@example.org.eml".to_owned()]);
+        assert_eq!(
+            handed.load(Ordering::SeqCst),
+            2,
+            "both runs may record it sent"
+        );
     }
 
     #[tokio::test]

@@ -26,9 +26,9 @@ pub struct Config {
     pub access_log: bool,
     pub site: SiteSettings,
     /// Limits of the ingest fetcher (feeds and agency pages).
-    pub fetch: crate::ingest::FetchConfig,
+    pub fetch: newsdesk_ingest::config::FetchConfig,
     /// The wire desk's background loop and its defaults.
-    pub ingest: crate::ingest::IngestConfig,
+    pub ingest: newsdesk_ingest::config::IngestConfig,
     /// The newsletter's mail: SMTP servers, sender, DKIM, outbox.
     pub mail: newsdesk_mail::MailConfig,
 }
@@ -43,8 +43,8 @@ impl Default for Config {
             page_cache_seconds: 10,
             access_log: true,
             site: SiteSettings::default(),
-            fetch: crate::ingest::FetchConfig::default(),
-            ingest: crate::ingest::IngestConfig::default(),
+            fetch: newsdesk_ingest::config::FetchConfig::default(),
+            ingest: newsdesk_ingest::config::IngestConfig::default(),
             mail: newsdesk_mail::MailConfig::default(),
         }
     }
@@ -85,6 +85,11 @@ impl Config {
 
     pub fn uploads_dir(&self) -> PathBuf {
         self.data_dir.join("uploads")
+    }
+
+    /// The search index (rebuilt from the store whenever it is missing or unreadable).
+    pub fn search_dir(&self) -> PathBuf {
+        self.data_dir.join("search")
     }
 
     /// Where e-mails go when no SMTP server is configured.

@@ -122,7 +122,7 @@ pub fn run(args: ExtractArgs) -> anyhow::Result<()> {
 
 /// Reads a file or stdin, gunzipping when the bytes are gzip (whatever the
 /// name says), never holding more than the extractor accepts.
-fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
+pub(crate) fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
     let limit = MAX_INPUT_BYTES as u64 + 1;
     let mut raw = Vec::new();
     if path.as_os_str() == "-" {

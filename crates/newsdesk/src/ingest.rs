@@ -1,112 +1,27 @@
-//! `newsdesk ingest` and the ingest loop `serve` runs in the background; the `[fetch]` and
-//! `[ingest]` config tables.
+//! `newsdesk ingest` and the ingest loop `serve` runs in the background. The `[fetch]` and
+//! `[ingest]` config tables are `newsdesk_ingest::config`.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
 use newsdesk_core::Store;
-use newsdesk_ingest::{FetchOptions, Fetcher, IngestOptions, Pipeline};
-use serde::{Deserialize, Serialize};
+use newsdesk_ingest::{FetchOptions, Fetcher, Pipeline};
 
 use crate::config::Config;
 
-/// `[fetch]`: limits for every feed, robots.txt and page fetch.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct FetchConfig {
-    /// Allow private, loopback and link-local destinations (env NEWSDESK_FETCH_ALLOW_PRIVATE).
-    pub allow_private: bool,
-    /// Largest body accepted, after decompression.
-    pub max_bytes: u64,
-    pub timeout_seconds: u64,
-    pub connect_timeout_seconds: u64,
-    pub max_redirects: u32,
-    /// Empty: `newsdesk/<version> (+<site.base_url>)`.
-    pub user_agent: String,
-}
-
-impl Default for FetchConfig {
-    fn default() -> Self {
-        let d = FetchOptions::default();
-        FetchConfig {
-            allow_private: d.allow_private,
-            max_bytes: d.max_bytes,
-            timeout_seconds: d.timeout.as_secs(),
-            connect_timeout_seconds: d.connect_timeout.as_secs(),
-            max_redirects: d.max_redirects,
-            user_agent: String::new(),
-        }
-    }
-}
-
-/// `[ingest]`: the background loop and the pipeline's defaults.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct IngestConfig {
-    /// Run the ingest loop inside `serve`.
-    pub enabled: bool,
-    /// Polling interval for sources added without `--interval` (e.g. `15m`).
-    pub default_interval: String,
-    /// Seconds between passes of the background loop.
-    pub tick_seconds: u64,
-    /// Page fetches in flight at once, overall and per host.
-    pub concurrency: usize,
-    pub per_host_concurrency: usize,
-    /// How long a claimed item is leased before another pass may take it again.
-    pub lease_seconds: u64,
-    /// Clusters carried by this many sources make their article important.
-    pub important_at_sources: u32,
-    pub respect_robots: bool,
-}
-
-impl Default for IngestConfig {
-    fn default() -> Self {
-        let d = IngestOptions::default();
-        IngestConfig {
-            enabled: true,
-            default_interval: "15m".into(),
-            tick_seconds: 30,
-            concurrency: d.concurrency,
-            per_host_concurrency: d.per_host_concurrency,
-            lease_seconds: d.lease.as_secs(),
-            important_at_sources: d.important_at_sources,
-            respect_robots: d.respect_robots,
-        }
-    }
+/// The story clustering settings of the configuration: ingest and `newsdesk cluster` share them.
+pub fn clustering(config: &Config) -> newsdesk_cluster::Settings {
+    config.ingest.clustering()
 }
 
 pub fn fetch_options(config: &Config) -> FetchOptions {
-    let f = &config.fetch;
-    FetchOptions {
-        allow_private: f.allow_private,
-        max_bytes: f.max_bytes,
-        timeout: Duration::from_secs(f.timeout_seconds.max(1)),
-        connect_timeout: Duration::from_secs(f.connect_timeout_seconds.max(1)),
-        max_redirects: f.max_redirects,
-        user_agent: if f.user_agent.is_empty() {
-            FetchOptions::default_user_agent(&config.site.base_url)
-        } else {
-            f.user_agent.clone()
-        },
-    }
+    config.fetch.options(&config.site.base_url)
 }
 
 pub fn pipeline(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Pipeline> {
-    let i = &config.ingest;
     let fetcher = Fetcher::new(fetch_options(config))?;
-    Ok(Pipeline::new(
-        store,
-        fetcher,
-        IngestOptions {
-            concurrency: i.concurrency.max(1),
-            per_host_concurrency: i.per_host_concurrency.max(1),
-            lease: Duration::from_secs(i.lease_seconds.max(1)),
-            important_at_sources: i.important_at_sources.max(1),
-            respect_robots: i.respect_robots,
-            ..IngestOptions::default()
-        },
-    ))
+    Ok(Pipeline::new(store, fetcher, config.ingest.options()))
 }
 
 #[derive(Args, Debug)]

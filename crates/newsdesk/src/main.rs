@@ -1,9 +1,12 @@
 //! The newsdesk binary: the command line and the wiring between the library crates.
 
+mod cluster_cmd;
 mod config;
 mod extract_cmd;
 mod ingest;
 mod newsletter;
+mod quotes_cmd;
+mod reindex;
 mod serve;
 mod sources;
 mod user;
@@ -43,6 +46,10 @@ enum Command {
     },
     /// Extract articles from saved web pages (files, .gz, or - for stdin) as JSON Lines.
     Extract(extract_cmd::ExtractArgs),
+    /// Who said what: the quotations in articles (.txt, HTML, or - for stdin) as JSON Lines.
+    Quotes(quotes_cmd::QuotesArgs),
+    /// Place stories (JSON Lines, - for stdin) into story clusters as ingest would; prints {"id","cluster"} lines.
+    Cluster(cluster_cmd::ClusterArgs),
     /// The wire desk's sources: add, list, edit, pause, resume, remove.
     #[command(subcommand)]
     Sources(sources::SourcesCommand),
@@ -54,6 +61,8 @@ enum Command {
     /// Newsroom accounts: add users, API tokens, list, disable.
     #[command(subcommand)]
     User(user::UserCommand),
+    /// Rebuild the search index from the store (with a progress bar).
+    Reindex(reindex::ReindexArgs),
     /// Fill the data directory with N generated articles (for benchmarks).
     BenchFixture {
         /// How many articles to generate.
@@ -117,6 +126,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             runtime()?.block_on(serve::serve(config))
         }
         Command::Extract(args) => extract_cmd::run(args),
+        Command::Quotes(args) => quotes_cmd::run(args),
+        Command::Cluster(args) => {
+            // Read only: the configuration's clustering settings; no data directory is created.
+            let config = config::load(cli.config.as_deref(), &overrides)?;
+            cluster_cmd::run(args, ingest::clustering(&config))
+        }
         Command::Sources(cmd) => {
             let config = config::load(cli.config.as_deref(), &overrides)?;
             runtime()?.block_on(sources::run(cmd, config))
@@ -142,6 +157,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 Ok(())
             })
         }
+        Command::Reindex(args) => {
+            overrides.database_url = args.database_url;
+            let config = config::load(cli.config.as_deref(), &overrides)?;
+            runtime()?.block_on(reindex::run(config))
+        }
         Command::BenchFixture {
             articles,
             seed,
@@ -152,7 +172,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             runtime()?.block_on(async {
                 let store = open_store(&config).await?;
                 let started = std::time::Instant::now();
-                let summary = newsdesk_core::demo::generate(
+                let summary = newsdesk_demo::generate(
                     store.as_ref(),
                     &config.uploads_dir(),
                     articles,

@@ -1,21 +1,18 @@
-//! `newsdesk newsletter ...`, and the newsletter's background work in `serve`: the
-//! confirmation-mail worker, scheduled daily/weekly digests, and resuming unfinished issues.
+//! `newsdesk newsletter ...`, and starting the newsletter's background work in `serve`. The
+//! work itself (issue sending, the digest schedule, the mail worker) is in
+//! `newsdesk_mail::schedule`; this file only reads the configuration into it.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use chrono::{DateTime, Datelike as _, Timelike as _, Utc};
+use chrono::Utc;
 use clap::Subcommand;
-use newsdesk_core::jobs::{Backoff, Worker};
-use newsdesk_core::newsletter::{
-    CONFIRM_QUEUE, Issue, IssueKind, TEST_SEND_QUEUE, TokenKey, digest,
-};
+use newsdesk_core::jobs::Backoff;
+use newsdesk_core::newsletter::{Issue, IssueKind, digest};
 use newsdesk_core::{Store, SubscriptionStatus};
-use newsdesk_mail::confirm::ConfirmHandler;
 use newsdesk_mail::delivery::{DeliveryOptions, send_issue};
-use newsdesk_mail::test_send::TestSendHandler;
-use newsdesk_mail::{Composer, Transport};
+use newsdesk_mail::schedule::{Mail, Schedule};
 
 use crate::config::Config;
 
@@ -61,48 +58,22 @@ fn parse_kind(s: &str) -> Result<IssueKind, String> {
     IssueKind::parse(s).ok_or_else(|| format!("expected manual, daily or weekly, not {s:?}"))
 }
 
-/// What sending needs: the transport and the composer (which holds the link-signing key).
-pub struct Mail {
-    pub transport: Arc<Transport>,
-    pub composer: Arc<Composer>,
-}
-
-/// Loads (or, on first start, makes) the signing secret and sets up transport and composer.
-pub async fn setup(config: &Config, store: &Arc<dyn Store>) -> anyhow::Result<Mail> {
-    let secret = store
-        .newsletter_secret(&TokenKey::generate_secret())
-        .await
-        .context("cannot load the newsletter signing secret")?;
-    let composer = Composer::new(config.site.clone(), &config.mail, TokenKey::new(secret))?;
-    let hello = url::Url::parse(&config.site.base_url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_owned))
-        .unwrap_or_else(|| "localhost".into());
-    let transport = Transport::new(
-        &config.mail.servers(),
-        config.mail.connections,
-        &hello,
+async fn setup(config: &Config, store: &Arc<dyn Store>) -> anyhow::Result<Mail> {
+    Ok(Mail::setup(
+        store.as_ref(),
+        &config.site,
+        &config.mail,
         &config.outbox_dir(),
-    )?;
-    Ok(Mail {
-        transport: Arc::new(transport),
-        composer: Arc::new(composer),
-    })
+    )
+    .await?)
 }
 
-pub fn delivery_options(config: &Config, wait: Duration) -> DeliveryOptions {
-    DeliveryOptions {
-        concurrency: config.mail.concurrency.max(1) as usize,
-        retry: Backoff {
-            base: Duration::from_secs(config.mail.retry_base_seconds.max(1)),
-            cap: Duration::from_secs(6 * 3600),
-        },
-        max_attempts: config.mail.max_attempts.max(1),
-        wait_for_retries: wait,
-        lease: Duration::from_secs(config.mail.lease_seconds.max(1)),
-        journal_dir: Some(config.data_dir.join("mail-journal")),
-        ..DeliveryOptions::default()
-    }
+fn delivery_options(config: &Config, wait: Duration) -> DeliveryOptions {
+    newsdesk_mail::schedule::delivery_options(
+        &config.mail,
+        config.data_dir.join("mail-journal"),
+        wait,
+    )
 }
 
 pub async fn run(cmd: NewsletterCommand, config: Config) -> anyhow::Result<()> {
@@ -321,33 +292,18 @@ async fn send(
     Ok(())
 }
 
-/// `serve`'s newsletter work: the confirmation-mail worker and the digest loop.
+/// `serve`'s newsletter work: one worker for every mail queue, and the jobs a starting node
+/// owes (the unfinished issue, the next digest check).
 pub async fn spawn_background(config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> {
     let mail = setup(&config, &store).await?;
     tracing::info!(transport = %mail.transport.describe(), "newsletter mail");
-    let handler = Arc::new(ConfirmHandler {
-        store: store.clone(),
-        transport: mail.transport.clone(),
-        composer: mail.composer.clone(),
-    });
-    let job_store: Arc<dyn newsdesk_core::jobs::JobStore> = store.clone();
-    let worker = Worker::new(job_store, format!("serve-{}", std::process::id()))
-        .handle(CONFIRM_QUEUE, handler)
-        .handle(
-            newsdesk_core::password_reset::PASSWORD_RESET_QUEUE,
-            Arc::new(newsdesk_mail::password_reset::PasswordResetHandler {
-                store: store.clone(),
-                transport: mail.transport.clone(),
-                composer: mail.composer.clone(),
-            }),
-        )
-        .handle(
-            TEST_SEND_QUEUE,
-            Arc::new(TestSendHandler {
-                store: store.clone(),
-                transport: mail.transport.clone(),
-                composer: mail.composer.clone(),
-            }),
+    let schedule = Schedule::from_config(&config.mail);
+    let worker = mail
+        .worker(
+            store.clone(),
+            format!("serve-{}", std::process::id()),
+            schedule,
+            delivery_options(&config, Duration::ZERO),
         )
         .concurrency(4)
         .poll_interval(Duration::from_millis(500))
@@ -355,68 +311,11 @@ pub async fn spawn_background(config: Config, store: Arc<dyn Store>) -> anyhow::
             base: Duration::from_secs(config.mail.retry_base_seconds.max(1)),
             cap: Duration::from_secs(3600),
         });
+    newsdesk_mail::schedule::start(store.as_ref(), schedule, Utc::now())
+        .await
+        .context("cannot queue the newsletter's start-up jobs")?;
     tokio::spawn(async move {
         worker.run_until(std::future::pending::<()>()).await;
     });
-    tokio::spawn(async move {
-        loop {
-            if let Err(e) = digest_tick(&config, &store, &mail, Utc::now()).await {
-                tracing::warn!(error = format!("{e:#}"), "newsletter digest loop");
-            }
-            tokio::time::sleep(Duration::from_secs(60)).await;
-        }
-    });
-    Ok(())
-}
-
-/// One pass of the digest loop: finish open issues, then make today's scheduled ones.
-async fn digest_tick(
-    config: &Config,
-    store: &Arc<dyn Store>,
-    mail: &Mail,
-    now: DateTime<Utc>,
-) -> anyhow::Result<()> {
-    while let Some(open) = store.open_issue(None).await? {
-        let report = send_issue(
-            store.clone(),
-            mail.transport.clone(),
-            mail.composer.clone(),
-            &open,
-            &delivery_options(config, Duration::ZERO),
-        )
-        .await?;
-        if !report.finished {
-            // Retries not yet due, or another node sending: next tick.
-            return Ok(());
-        }
-    }
-    if !config.mail.schedule || now.hour() < config.mail.send_hour_utc {
-        return Ok(());
-    }
-    let today = now.date_naive();
-    let mut due = vec![IssueKind::Daily];
-    if now.weekday() == chrono::Weekday::Mon {
-        due.push(IssueKind::Weekly);
-    }
-    for kind in due {
-        let last = store.list_issues(Some(kind), 1).await?.into_iter().next();
-        if last.is_some_and(|i| i.created_at.date_naive() == today) {
-            continue;
-        }
-        let new = digest::next_issue(store.as_ref(), &config.site.title, kind, now).await?;
-        if new.articles.is_empty() {
-            continue;
-        }
-        let issue = store.create_issue(&new).await?;
-        tracing::info!(issue = issue.id, kind = kind.as_str(), "scheduled digest");
-        send_issue(
-            store.clone(),
-            mail.transport.clone(),
-            mail.composer.clone(),
-            &issue,
-            &delivery_options(config, Duration::ZERO),
-        )
-        .await?;
-    }
     Ok(())
 }

@@ -39,8 +39,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let store = crate::open_store(&config).await?;
     if config.demo && store.count_articles().await? == 0 {
         let summary =
-            newsdesk_core::demo::load(store.as_ref(), &config.uploads_dir(), chrono::Utc::now())
-                .await?;
+            newsdesk_demo::load(store.as_ref(), &config.uploads_dir(), chrono::Utc::now()).await?;
         tracing::info!(
             articles = summary.articles,
             authors = summary.authors,

@@ -69,6 +69,25 @@ pub async fn run(cmd: SourcesCommand, config: Config) -> anyhow::Result<()> {
                 .ok()
                 .filter(|u| matches!(u.scheme(), "http" | "https"))
                 .ok_or_else(|| anyhow::anyhow!("{url:?} is not an http(s) URL"))?;
+            // Refused now, with the reason, rather than at every later poll.
+            newsdesk_ingest::ssrf::check_destination(&parsed, config.fetch.allow_private)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            // A home page whose feed is already followed would only fail at every poll.
+            let pipeline = crate::ingest::pipeline(&config, store.clone())?;
+            if let Ok(feed) = pipeline.discover(parsed.as_str()).await
+                && let Some(other) = store
+                    .list_sources()
+                    .await?
+                    .into_iter()
+                    .find(|s| s.feed_url == feed)
+            {
+                anyhow::bail!(
+                    "{parsed} advertises the feed {feed}, which is already followed as source {} ({}); not added",
+                    other.id,
+                    other.name
+                );
+            }
             let interval = parse_interval(
                 interval
                     .as_deref()

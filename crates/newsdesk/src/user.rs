@@ -8,11 +8,12 @@ use std::io::{BufRead as _, IsTerminal as _};
 use anyhow::{Context as _, bail};
 use chrono::Utc;
 use clap::Subcommand;
+use newsdesk_core::EmailAddress;
 use newsdesk_core::accounts::{
-    API_TOKEN_PREFIX, NewAuditEntry, NewUser, Password, Role, hash_password, new_secret_token,
+    API_TOKEN_PREFIX, AccountStore, NewAuditEntry, NewUser, Password, Role, new_secret_token,
     token_hash,
 };
-use newsdesk_core::{EmailAddress, Store};
+use newsdesk_core::hasher::PasswordHasher;
 
 use crate::config::Config;
 
@@ -78,7 +79,7 @@ pub async fn run(cmd: UserCommand, config: Config) -> anyhow::Result<()> {
                 None => None,
             };
             let password = read_password()?;
-            let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await??;
+            let hash = PasswordHasher::new(1, 0).hash(password).await?;
             let name = name.unwrap_or_else(|| {
                 email
                     .as_str()
@@ -184,7 +185,7 @@ pub async fn run(cmd: UserCommand, config: Config) -> anyhow::Result<()> {
         UserCommand::Password { email } => {
             let user = find(store.as_ref(), &email).await?;
             let password = read_password()?;
-            let hash = tokio::task::spawn_blocking(move || hash_password(&password)).await??;
+            let hash = PasswordHasher::new(1, 0).hash(password).await?;
             // A new password from the command line ends every session (e.g. after a leak).
             let ended = store.set_password_hash(user.id, &hash, None).await?;
             audit(
@@ -202,7 +203,10 @@ pub async fn run(cmd: UserCommand, config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn find(store: &dyn Store, email: &str) -> anyhow::Result<newsdesk_core::accounts::User> {
+async fn find(
+    store: &dyn AccountStore,
+    email: &str,
+) -> anyhow::Result<newsdesk_core::accounts::User> {
     let email = EmailAddress::parse(email).map_err(|e| anyhow::anyhow!("{}", e.0))?;
     Ok(store
         .credentials_by_email(&email)
@@ -211,7 +215,7 @@ async fn find(store: &dyn Store, email: &str) -> anyhow::Result<newsdesk_core::a
         .user)
 }
 
-async fn audit(store: &dyn Store, action: &str, target: &str) -> anyhow::Result<()> {
+async fn audit(store: &dyn AccountStore, action: &str, target: &str) -> anyhow::Result<()> {
     store
         .append_audit(&NewAuditEntry {
             at: Utc::now(),

@@ -287,6 +287,131 @@ async fn kill_9_mid_send_then_restart_gives_each_of_10000_recipients_exactly_one
     assert_eq!(got.len(), N);
 }
 
+/// `.eml` files in the outbox, by the recipient in their `To:` header.
+fn outbox_by_recipient(outbox: &Path) -> HashMap<String, usize> {
+    let mut by = HashMap::new();
+    for e in std::fs::read_dir(outbox).into_iter().flatten().flatten() {
+        if !e.file_name().to_string_lossy().ends_with(".eml") {
+            continue;
+        }
+        let raw = std::fs::read(e.path()).unwrap();
+        let m = mail_parser::MessageParser::default().parse(&raw).unwrap();
+        let to = m
+            .to()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .unwrap_or_default()
+            .to_owned();
+        *by.entry(to).or_insert(0) += 1;
+    }
+    by
+}
+
+fn outbox_count(outbox: &Path) -> usize {
+    std::fs::read_dir(outbox)
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".eml"))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+/// Item 8 of issue 10: with the outbox as the transport, a kill -9 landed between a message's
+/// rename into the outbox and its journal line (7 of 30,001 recipients got two files). The
+/// outbox now names each issue message's file after its Message-ID and takes an existing file
+/// as handed over: after a kill and a restart every recipient has exactly one file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_mid_send_to_the_outbox_then_restart_gives_each_recipient_exactly_one_file() {
+    const N: usize = 4_000;
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let store = seed(&data, N, &[]).await;
+    let outbox = data.join("outbox");
+    let mut kills = 0;
+    // Several kills, each as soon as more files appeared: more chances to hit the window.
+    for round in 1..=3 {
+        let mut sender = newsdesk(&data, "")
+            .env_remove("NEWSDESK_SMTP_URL")
+            .args(["newsletter", "send", "--wait", "0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn newsdesk");
+        let target = N * round / 5;
+        let deadline = Instant::now() + Duration::from_secs(300);
+        let mut ended = false;
+        while outbox_count(&outbox) < target {
+            assert!(Instant::now() < deadline, "the outbox never got {target}");
+            if sender.try_wait().unwrap().is_some() {
+                ended = true;
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        if !ended {
+            sender.kill().expect("SIGKILL");
+            kills += 1;
+        }
+        sender.wait().unwrap();
+        // The dead sender's leases (2 s here) must run out before its rows are claimed again.
+        std::thread::sleep(Duration::from_millis(2500));
+    }
+    assert!(kills > 0, "the sends ended before any kill");
+    run_send(&data, "", &["--wait", "0"]);
+    let issue = store.list_issues(None, 10).await.unwrap()[0].id;
+    let after = store.delivery_counts(issue).await.unwrap();
+    assert_eq!(after.sent, N as u64, "{after:?}");
+    let by = outbox_by_recipient(&outbox);
+    let twice: Vec<_> = by.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(
+        twice.is_empty(),
+        "{} recipients with two files after {kills} kills: {twice:?}",
+        twice.len()
+    );
+    assert_eq!(by.len(), N);
+}
+
+/// Item 9 of issue 10: `serve` with the outbox took over an issue that `newsletter send` had
+/// started over SMTP and wrote 19,109 messages to a local directory, recorded as sent. An
+/// issue is now delivered by the transport it started with; another one refuses, loudly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_issue_started_over_smtp_is_not_resumed_through_the_outbox() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let store = seed(&data, 20, &[]).await;
+    // Nothing listens there: every message fails temporarily and the issue stays open.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let smtp = format!("smtp://{}", dead.local_addr().unwrap());
+    drop(dead);
+    run_send(&data, &smtp, &["--wait", "0"]);
+    let issue = store
+        .open_issue(None)
+        .await
+        .unwrap()
+        .expect("the issue is open");
+
+    let out = newsdesk(&data, "")
+        .args(["newsletter", "send", "--wait", "0"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the outbox sender resumed the issue");
+    assert!(
+        stderr.contains(&format!("issue {} was started with SMTP", issue.id)),
+        "{stderr}"
+    );
+    assert_eq!(
+        outbox_count(&data.join("outbox")),
+        0,
+        "mail stranded in the outbox"
+    );
+    let c = store.delivery_counts(issue.id).await.unwrap();
+    assert_eq!(c.sent, 0, "{c:?}");
+    // The transport it started with may still resume it.
+    run_send(&data, &smtp, &["--wait", "0"]);
+}
+
 /// The exact window the dot journal closes: the server has the message (its final dot arrived)
 /// but the sender dies before the server's reply reaches it. The sink keeps the message to
 /// `stall@` and never answers; the sender is killed while it waits. On restart the journal

@@ -1,9 +1,10 @@
 //! The job queue's rows, shared by both backends: what each reads out of `jobs`, checked into
 //! [`newsdesk_core::jobs::Job`] (a value that does not fit becomes `StoreError::Corrupt`).
 
-use chrono::{DateTime, Utc};
 use newsdesk_core::jobs::{Job, JobCounts, JobState};
 use newsdesk_core::{Id, StoreError, StoreResult};
+
+use crate::types::{JsonText, Time};
 
 /// Error text kept on a job whose worker stopped renewing its lease.
 pub(crate) const LEASE_EXPIRED: &str = "lease expired: the worker stopped before finishing";
@@ -11,16 +12,17 @@ pub(crate) const LEASE_EXPIRED: &str = "lease expired: the worker stopped before
 pub(crate) const LEASE_EXPIRED_LAST: &str =
     "lease expired on the last attempt: the worker stopped before finishing";
 
+#[derive(sqlx::FromRow)]
 pub(crate) struct JobRow {
     pub id: Id,
     pub queue: String,
-    pub payload: String,
+    pub payload: JsonText,
     pub state: String,
     pub attempts: i64,
     pub max_attempts: i64,
-    pub run_at: DateTime<Utc>,
+    pub run_at: Time,
     pub last_error: Option<String>,
-    pub created_at: DateTime<Utc>,
+    pub created_at: Time,
     pub dedupe_key: Option<String>,
 }
 
@@ -30,7 +32,7 @@ impl JobRow {
         let corrupt = |what: &str| StoreError::Corrupt(format!("job {id}: {what}"));
         Ok(Job {
             id,
-            payload: serde_json::from_str(&self.payload)
+            payload: serde_json::from_str(&self.payload.0)
                 .map_err(|e| corrupt(&format!("payload is not JSON: {e}")))?,
             state: JobState::parse(&self.state)
                 .ok_or_else(|| corrupt(&format!("unknown state {:?}", self.state)))?,
@@ -39,9 +41,9 @@ impl JobRow {
             max_attempts: u32::try_from(self.max_attempts)
                 .map_err(|_| corrupt(&format!("max_attempts {}", self.max_attempts)))?,
             queue: self.queue,
-            run_at: self.run_at,
+            run_at: self.run_at.0,
             last_error: self.last_error,
-            created_at: self.created_at,
+            created_at: self.created_at.0,
             dedupe_key: self.dedupe_key,
         })
     }

@@ -2,8 +2,18 @@
 //!
 //! [`open`] picks the backend from the database URL, connects and runs that backend's
 //! migrations (embedded at compile time from `migrations/sqlite` or `migrations/postgres`).
-//! Each backend has its own SQL beside its implementation; both pass one conformance suite
-//! (`tests/conformance`).
+//! Both pass one conformance suite (`tests/conformance`).
+//!
+//! The SQL is written once, in `src/sql/` (one file per area), where the dialects agree: `$N`
+//! placeholders, the [`types`] that store times and JSON in each backend's own format, and the
+//! `FromRow` structs of [`rows`]. Each file there is compiled twice, once inside `sqlite` and
+//! once inside `postgres` (`#[path]` modules declared by `sql_modules!`, as vaultwarden's
+//! `db_run!` expands one body per backend), and names its backend only through `super::`: `Db`,
+//! `Conn`, `ThisStore`, the `reader()`/`writer()` pools, `begin_write()`, the list binders
+//! `id_list`/`text_list`, the claims' SQL in `claims` and the dialect macros `in_list!`,
+//! `list_rows!`, `ilike!`, `for_update!`, `skip_locked!` and the JSON builders `json_agg!`,
+//! `json_row!` and `links_text!`. What really differs (the claims'
+//! SQL, `VACUUM INTO`, connection set-up) stays in the backend folders.
 //!
 //! Choices both backends share:
 //! - times are kept to the microsecond (SQLite: INTEGER microseconds since the epoch; PostgreSQL:
@@ -14,24 +24,73 @@
 //! - subscribers are one per address regardless of case (a lower-cased key column is unique);
 //!   the address is kept as first given;
 //! - `related_articles` is exact: it counts shared tags over every article sharing one, so its
-//!   cost grows with the size of the subject's tags (a few ms at 10,000 articles); cache it per
-//!   article on hot pages.
+//!   cost grows with the size of the subject's tags (a few ms at 10,000 articles); the public
+//!   pages use `PageStore::related_by_tags` instead, bounded to each tag's newest articles;
+//! - the render path's reads (`src/sql/pages.rs`: content stamp, article page, related) are one
+//!   statement each, and the content stamp is a row the database's own triggers bump on every
+//!   content write (migration 0010).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use newsdesk_core::Store;
 
+/// Declares, inside a backend module, the modules of `src/sql/`: each backend compiles the same
+/// files, on purpose (hence `duplicate_mod`).
+macro_rules! sql_modules {
+    () => {
+        #[allow(clippy::duplicate_mod)]
+        #[path = "../sql/accounts.rs"]
+        mod accounts;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "../sql/articles.rs"]
+        mod articles;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "../sql/editorial.rs"]
+        mod editorial;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "../sql/ingest.rs"]
+        mod ingest;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "../sql/jobs.rs"]
+        mod jobs;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "../sql/newsletter.rs"]
+        mod newsletter;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "../sql/pages.rs"]
+        mod pages;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "../sql/throttle.rs"]
+        mod throttle;
+    };
+}
+
+#[macro_use]
+mod columns;
 mod ingest_rows;
 mod job_rows;
 mod newsletter_rows;
 mod page_rows;
-pub mod pages_sql;
 mod postgres;
 mod rows;
 mod sqlite;
+mod types;
 
 pub use postgres::PgStore;
+
+/// The render path's statements as each backend runs them, for the store tests' `EXPLAIN`
+/// checks (see `src/sql/pages.rs`).
+pub mod pages_sql {
+    /// SQLite's.
+    pub mod sqlite {
+        pub use crate::sqlite::pages_sql::*;
+    }
+    /// PostgreSQL's.
+    pub mod postgres {
+        pub use crate::postgres::pages_sql::*;
+    }
+}
 pub use sqlite::{SqliteLocation, SqliteStore};
 
 /// The URL forms [`open`] accepts, for error messages and help texts.
@@ -59,6 +118,16 @@ pub enum OpenError {
     Connect(Box<dyn std::error::Error + Send + Sync>),
     #[error("cannot migrate the database: {0}")]
     Migrate(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl OpenError {
+    fn connect(e: sqlx::Error) -> Self {
+        OpenError::Connect(Box::new(e))
+    }
+
+    fn migrate(e: sqlx::migrate::MigrateError) -> Self {
+        OpenError::Migrate(Box::new(e))
+    }
 }
 
 /// Which backend a database URL names, and where.

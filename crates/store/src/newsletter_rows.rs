@@ -1,10 +1,12 @@
 //! Row helpers the two newsletter implementations share.
 
-use chrono::{DateTime, Utc};
 use newsdesk_core::newsletter::{
-    Frequency, Issue, IssueArticle, IssueKind, IssueState, NewsletterSubscriber, Preferences,
+    ClaimedDelivery, Frequency, Issue, IssueArticle, IssueKind, IssueState, NewsletterSubscriber,
+    Preferences,
 };
 use newsdesk_core::{EmailAddress, Id, Slug, StoreError, StoreResult, SubscriptionStatus};
+
+use crate::types::{self, Time};
 
 pub(crate) fn topics_to_json(topics: &[Slug]) -> String {
     serde_json::Value::from(topics.iter().map(|t| t.as_str()).collect::<Vec<_>>()).to_string()
@@ -25,6 +27,7 @@ pub(crate) fn email(id: Id, raw: &str) -> StoreResult<EmailAddress> {
         .map_err(|_| StoreError::Corrupt(format!("subscriber {id} has invalid address {raw:?}")))
 }
 
+#[derive(sqlx::FromRow)]
 pub(crate) struct SubscriberRow {
     pub id: Id,
     pub email: String,
@@ -32,8 +35,8 @@ pub(crate) struct SubscriberRow {
     pub frequency: String,
     pub topics: String,
     pub token_gen: i64,
-    pub created_at: DateTime<Utc>,
-    pub confirmed_at: Option<DateTime<Utc>>,
+    pub created_at: Time,
+    pub confirmed_at: Option<Time>,
 }
 
 impl SubscriberRow {
@@ -52,21 +55,22 @@ impl SubscriberRow {
                 topics: topics_from_json(id, &self.topics)?,
             },
             token_gen: self.token_gen,
-            created_at: self.created_at,
-            confirmed_at: self.confirmed_at,
+            created_at: self.created_at.0,
+            confirmed_at: types::opt(self.confirmed_at),
         })
     }
 }
 
+#[derive(sqlx::FromRow)]
 pub(crate) struct IssueRow {
     pub id: Id,
     pub kind: String,
     pub subject: String,
-    pub created_at: DateTime<Utc>,
-    pub since: DateTime<Utc>,
+    pub created_at: Time,
+    pub since: Time,
     pub articles: String,
     pub state: String,
-    pub finished_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<Time>,
 }
 
 impl IssueRow {
@@ -79,12 +83,12 @@ impl IssueRow {
             kind: IssueKind::parse(&self.kind)
                 .ok_or_else(|| StoreError::Corrupt(format!("issue {id} kind {:?}", self.kind)))?,
             subject: self.subject,
-            created_at: self.created_at,
-            since: self.since,
+            created_at: self.created_at.0,
+            since: self.since.0,
             articles,
             state: IssueState::parse(&self.state)
                 .ok_or_else(|| StoreError::Corrupt(format!("issue {id} state {:?}", self.state)))?,
-            finished_at: self.finished_at,
+            finished_at: types::opt(self.finished_at),
         })
     }
 }
@@ -93,8 +97,25 @@ pub(crate) fn articles_json(articles: &[IssueArticle]) -> StoreResult<String> {
     serde_json::to_string(articles).map_err(|e| StoreError::Backend(Box::new(e)))
 }
 
-pub(crate) fn ids_json(ids: &[Id]) -> String {
-    serde_json::Value::from(ids.to_vec()).to_string()
+/// What the sender needs of the subscriber of a delivery just claimed.
+#[derive(sqlx::FromRow)]
+pub(crate) struct RecipientRow {
+    pub id: Id,
+    pub email: String,
+    pub topics: String,
+    pub last_received: Option<Time>,
+}
+
+impl RecipientRow {
+    pub fn into_claimed(self, attempts: i32) -> StoreResult<ClaimedDelivery> {
+        Ok(ClaimedDelivery {
+            subscriber_id: self.id,
+            email: email(self.id, &self.email)?,
+            topics: topics_from_json(self.id, &self.topics)?,
+            last_received: types::opt(self.last_received),
+            attempts: u32::try_from(attempts).unwrap_or(1),
+        })
+    }
 }
 
 /// Error messages kept in the send log are for operators; bound their size.

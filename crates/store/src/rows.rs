@@ -10,6 +10,8 @@ use newsdesk_core::{
     SourceRef, StoreError, StoreResult, Subscriber, SubscriptionStatus, Tag,
 };
 
+use crate::types::{self, JsonText, Time};
+
 /// The most items one page may hold.
 pub(crate) const MAX_PAGE: u32 = 100;
 
@@ -40,7 +42,12 @@ pub(crate) fn write_error(err: sqlx::Error, conflict_field: &str, reference: &st
 }
 
 pub(crate) fn backend(err: sqlx::Error) -> StoreError {
-    StoreError::Backend(Box::new(err))
+    match err {
+        // A value that does not fit its column's type (a time no calendar holds, say) is a
+        // broken row, not a broken database.
+        sqlx::Error::ColumnDecode { .. } => StoreError::Corrupt(err.to_string()),
+        _ => StoreError::Backend(Box::new(err)),
+    }
 }
 
 /// Checks what SQL cannot: the section must be one of the tags. Also drops repeated ids, keeping
@@ -99,12 +106,6 @@ pub(crate) fn links_to_json(links: &[Link]) -> String {
     serde_json::Value::Array(v).to_string()
 }
 
-/// SQLite keeps times as microseconds since the epoch.
-pub(crate) fn micros_to_time(raw: i64, what: &str) -> StoreResult<DateTime<Utc>> {
-    DateTime::from_timestamp_micros(raw)
-        .ok_or_else(|| StoreError::Corrupt(format!("{what} {raw} is not a valid time")))
-}
-
 /// Drops what the databases cannot keep, so a value written compares equal once read back.
 pub(crate) fn truncate_to_micros(t: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
@@ -115,6 +116,8 @@ pub(crate) fn email_key(email: &EmailAddress) -> String {
     email.as_str().to_lowercase()
 }
 
+/// A photo as `SELECT id, file, ... FROM photos` (or `RETURNING`) reads it.
+#[derive(sqlx::FromRow)]
 pub(crate) struct PhotoRow {
     pub id: Id,
     pub file: String,
@@ -141,13 +144,50 @@ impl PhotoRow {
     }
 }
 
+/// A photo LEFT JOINed as `p` with `p_`-prefixed columns (see `photo_columns!`): all NULL when
+/// there is none.
+#[derive(sqlx::FromRow)]
+pub(crate) struct JoinedPhotoRow {
+    pub p_id: Option<Id>,
+    pub p_file: Option<String>,
+    pub p_content_type: Option<String>,
+    pub p_alt: Option<String>,
+    pub p_caption: Option<String>,
+    pub p_credit: Option<String>,
+    pub p_width: Option<i64>,
+    pub p_height: Option<i64>,
+}
+
+impl JoinedPhotoRow {
+    pub fn into_model(self) -> StoreResult<Option<Photo>> {
+        let Some(id) = self.p_id else {
+            return Ok(None);
+        };
+        let missing = || StoreError::Corrupt(format!("photo {id} has a NULL column"));
+        PhotoRow {
+            id,
+            file: self.p_file.ok_or_else(missing)?,
+            content_type: self.p_content_type.ok_or_else(missing)?,
+            alt: self.p_alt.ok_or_else(missing)?,
+            caption: self.p_caption.ok_or_else(missing)?,
+            credit: self.p_credit.ok_or_else(missing)?,
+            width: self.p_width.ok_or_else(missing)?,
+            height: self.p_height.ok_or_else(missing)?,
+        }
+        .into_model()
+        .map(Some)
+    }
+}
+
+#[derive(sqlx::FromRow)]
 pub(crate) struct AuthorRow {
     pub id: Id,
     pub slug: String,
     pub name: String,
     pub bio: String,
-    pub links_json: String,
-    pub photo: Option<PhotoRow>,
+    pub links: JsonText,
+    #[sqlx(flatten)]
+    pub photo: JoinedPhotoRow,
 }
 
 impl AuthorRow {
@@ -157,12 +197,13 @@ impl AuthorRow {
             slug: slug(self.slug, "author")?,
             name: self.name,
             bio: self.bio,
-            photo: self.photo.map(PhotoRow::into_model).transpose()?,
-            links: links_from_json(&self.links_json)?,
+            photo: self.photo.into_model()?,
+            links: links_from_json(&self.links.0)?,
         })
     }
 }
 
+#[derive(sqlx::FromRow)]
 pub(crate) struct TagRow {
     pub id: Id,
     pub slug: String,
@@ -181,6 +222,7 @@ impl TagRow {
     }
 }
 
+#[derive(sqlx::FromRow)]
 pub(crate) struct ArticleRow {
     pub id: Id,
     pub slug: String,
@@ -189,26 +231,31 @@ pub(crate) struct ArticleRow {
     pub body_markdown: String,
     pub body_html: String,
     pub status: String,
-    pub published_at: Option<DateTime<Utc>>,
-    pub updated_at: DateTime<Utc>,
-    pub created_at: DateTime<Utc>,
+    pub published_at: Option<Time>,
+    pub updated_at: Time,
+    pub created_at: Time,
     pub canonical_url: Option<String>,
     pub source_agency: Option<String>,
     pub source_url: Option<String>,
     pub section_id: Option<Id>,
     pub important: bool,
-    pub lead_photo: Option<PhotoRow>,
+    #[sqlx(flatten)]
+    pub lead_photo: JoinedPhotoRow,
 }
 
 /// A tag of some article, in the order the article lists it.
+#[derive(sqlx::FromRow)]
 pub(crate) struct ArticleTagRow {
     pub article_id: Id,
+    #[sqlx(flatten)]
     pub tag: TagRow,
 }
 
 /// An author of some article, in byline order.
+#[derive(sqlx::FromRow)]
 pub(crate) struct ArticleAuthorRow {
     pub article_id: Id,
+    #[sqlx(flatten)]
     pub author: AuthorRow,
 }
 
@@ -291,35 +338,47 @@ fn article_from_row(
         body_markdown: row.body_markdown,
         body_html: row.body_html,
         status,
-        published_at: row.published_at,
-        updated_at: row.updated_at,
-        created_at: row.created_at,
+        published_at: types::opt(row.published_at),
+        updated_at: row.updated_at.0,
+        created_at: row.created_at.0,
         canonical_url: row.canonical_url,
         source,
         authors,
-        lead_photo: row.lead_photo.map(PhotoRow::into_model).transpose()?,
+        lead_photo: row.lead_photo.into_model()?,
         tags,
         section,
         important: row.important,
     })
 }
 
-pub(crate) fn subscriber_from_row(
-    id: Id,
-    email: String,
-    status: String,
-    created_at: DateTime<Utc>,
-) -> StoreResult<Subscriber> {
-    Ok(Subscriber {
-        id,
-        email: EmailAddress::parse(&email).map_err(|_| {
-            StoreError::Corrupt(format!("subscriber {id} has invalid address {email:?}"))
-        })?,
-        status: SubscriptionStatus::parse(&status).ok_or_else(|| {
-            StoreError::Corrupt(format!("subscriber {id} has unknown status {status:?}"))
-        })?,
-        created_at,
-    })
+/// A subscriber as the core `Store` sees one.
+#[derive(sqlx::FromRow)]
+pub(crate) struct SubscriberRow {
+    pub id: Id,
+    pub email: String,
+    pub status: String,
+    pub created_at: Time,
+}
+
+impl SubscriberRow {
+    pub fn into_model(self) -> StoreResult<Subscriber> {
+        let SubscriberRow {
+            id,
+            email,
+            status,
+            created_at,
+        } = self;
+        Ok(Subscriber {
+            id,
+            email: EmailAddress::parse(&email).map_err(|_| {
+                StoreError::Corrupt(format!("subscriber {id} has invalid address {email:?}"))
+            })?,
+            status: SubscriptionStatus::parse(&status).ok_or_else(|| {
+                StoreError::Corrupt(format!("subscriber {id} has unknown status {status:?}"))
+            })?,
+            created_at: created_at.0,
+        })
+    }
 }
 
 /// The cursor after the last item of a full page.
@@ -357,4 +416,9 @@ pub(crate) fn user_from_parts(
         created_at,
         disabled,
     })
+}
+
+/// The target of an aggregated audit row: the latest attempt's, with the count (issue 10).
+pub(crate) fn grouped_target(latest: &str, n: i64) -> String {
+    format!("{latest} ({n} attempts in this window)")
 }

@@ -272,49 +272,81 @@ pub enum LoginOutcome {
     },
 }
 
-/// Checks a password the slow way on a blocking thread; unknown users get a dummy hash checked
-/// so both failures take as long.
+/// Checks a password through the bounded hasher, after reserving the attempt (see
+/// `newsdesk_core::throttle` for the policy); unknown users get a dummy hash checked so both
+/// failures take as long.
 pub async fn login(
     state: &AppState,
     email: &str,
     password: &str,
     ip: &str,
 ) -> Result<LoginOutcome, AppError> {
+    use newsdesk_core::throttle::{self, Reservation};
     let store = state.store.as_ref();
     let now = Utc::now();
     let since = now - accounts::THROTTLE_WINDOW;
-    let acct_key = accounts::throttle_key_account(email);
-    let ip_key = accounts::throttle_key_ip(ip);
-    let by_acct = store.login_failures_since(&acct_key, since).await?;
-    let by_ip = store.login_failures_since(&ip_key, since).await?;
-    let blocked = [
-        by_acct.blocked_until(accounts::MAX_FAILURES_PER_ACCOUNT),
-        by_ip.blocked_until(accounts::MAX_FAILURES_PER_IP),
-    ]
-    .into_iter()
-    .flatten()
-    .max();
-    if let Some(until) = blocked {
-        let secs = (until - now).num_seconds().max(1) as u64;
-        return Ok(LoginOutcome::Throttled {
-            retry_after_secs: secs,
-        });
-    }
-    let creds = match EmailAddress::parse(email) {
-        Ok(e) => store.credentials_by_email(&e).await?,
-        Err(_) => None,
+    let network = ip
+        .parse::<std::net::IpAddr>()
+        .map(throttle::client_network)
+        .unwrap_or_else(|_| ip.to_owned());
+    let throttled = |until: DateTime<Utc>| LoginOutcome::Throttled {
+        retry_after_secs: u64::try_from((until - now).num_seconds())
+            .unwrap_or(0)
+            .max(1),
     };
-    let hash = creds
-        .as_ref()
-        .map(|c| c.password_hash.clone())
-        .unwrap_or_else(|| accounts::dummy_password_hash().to_owned());
-    let pw = password.to_owned();
-    let matches = tokio::task::spawn_blocking(move || accounts::verify_password(&hash, &pw))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    // Over the account's ceiling (failures from many networks), only networks that have not
+    // failed on it are still checked, and slowly: the real user can still sign in.
+    let on_account = store
+        .login_failures_since(&throttle::key_account(email), since)
+        .await?;
+    if on_account.count >= throttle::ACCOUNT_CEILING {
+        let mine = store
+            .login_failures_since(&throttle::key_account_network(email, &network), since)
+            .await?;
+        if mine.count > 0 {
+            let until = mine.oldest.unwrap_or(now) + accounts::THROTTLE_WINDOW;
+            return Ok(throttled(until));
+        }
+        tokio::time::sleep(throttle::CEILING_DELAY).await;
+    }
+    let ids = match store
+        .reserve_attempt(
+            &throttle::login_limits(email, &network),
+            now,
+            accounts::THROTTLE_WINDOW,
+        )
+        .await?
+    {
+        Reservation::Blocked { until } => return Ok(throttled(until)),
+        Reservation::Reserved { ids } => ids,
+    };
+    let checked = async {
+        let creds = match EmailAddress::parse(email) {
+            Ok(e) => store.credentials_by_email(&e).await?,
+            Err(_) => None,
+        };
+        let hash = creds.as_ref().map(|c| c.password_hash.clone());
+        let matches = state
+            .hasher
+            .verify_or_dummy(hash, password.to_owned())
+            .await?;
+        Ok::<_, AppError>((creds, matches))
+    }
+    .await;
+    let (creds, matches) = match checked {
+        Ok(x) => x,
+        Err(e) => {
+            // Not checked (the hasher was full, or the store failed): not a failure either.
+            store.release_attempt(&ids).await?;
+            return Err(e);
+        }
+    };
     match creds {
         Some(c) if matches && !c.user.disabled => {
-            store.clear_login_failures(&acct_key).await?;
+            store.release_attempt(&ids).await?;
+            store
+                .clear_login_failures(&throttle::key_account_network(email, &network))
+                .await?;
             let token = accounts::new_secret_token(SESSION_PREFIX);
             let expires = now + SESSION_LIFETIME;
             store
@@ -334,15 +366,25 @@ pub async fn login(
             })
         }
         _ => {
-            store.record_login_failure(&acct_key, now).await?;
-            store.record_login_failure(&ip_key, now).await?;
-            audit(
-                state,
-                None,
-                "login.failed",
-                &format!("address {email:.100} from {ip}"),
-            )
-            .await;
+            // The reservation stays: it is the recorded failure. One audit row per network
+            // and window, however many guesses it stands for.
+            let entry = NewAuditEntry {
+                at: now,
+                user_id: None,
+                actor: "anonymous".to_owned(),
+                action: "login.failed".to_owned(),
+                target: format!("address {email:.100} from {ip}"),
+            };
+            if let Err(e) = store
+                .append_grouped_audit(
+                    &throttle::failed_login_group(&network),
+                    &entry,
+                    throttle::audit_window_start(now),
+                )
+                .await
+            {
+                tracing::error!(error = %e, "could not write the audit log");
+            }
             Ok(LoginOutcome::Invalid)
         }
     }

@@ -1,4 +1,5 @@
-//! Cross-site request checks for our few form POSTs.
+//! Cross-site request checks for our form POSTs: the origin check every POST gets, and the
+//! [`CsrfForm`] extractor that admin forms use to also check the session's synchronizer token.
 //!
 //! Public pages are cached and shared by everyone, so they cannot carry per-visitor CSRF tokens.
 //! Instead a POST must come from our own origin, as browsers report it: `Sec-Fetch-Site`, then
@@ -6,7 +7,56 @@
 //! every cross-site form post; a request with none of them is from a non-browser client, which a
 //! CSRF attack cannot use, so it is allowed.
 
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::auth::AdminUser;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// An admin form POST that passed the CSRF check: a signed-in [`AdminUser`], a request from our
+/// own origin, and a `csrf` field equal to the session's token; `form` is the rest of the
+/// urlencoded body (its `csrf` field is ignored by `T`). Putting the check in the type means a
+/// handler cannot read a form it forgot to verify. `T` defaults to a form with no other fields.
+pub struct CsrfForm<T = NoFields> {
+    pub who: AdminUser,
+    pub form: T,
+}
+
+/// The form of a POST whose only field is the CSRF token (logout, reject, delete, ...).
+#[derive(Debug, Deserialize)]
+pub struct NoFields {}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let who = AdminUser::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let headers = parts.headers.clone();
+        // Through `Bytes`, so the route's body limit still applies (413 past it).
+        let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let token = url::form_urlencoded::parse(&bytes)
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
+        who.verify_form(state, &headers, &token)
+            .map_err(IntoResponse::into_response)?;
+        let form = serde_urlencoded::from_bytes(&bytes).map_err(|_| {
+            AppError::Unprocessable("The form is missing a field or one is not right.".into())
+                .into_response()
+        })?;
+        Ok(CsrfForm { who, form })
+    }
+}
 
 /// Whether a state-changing request with these headers comes from our own site. `base_url` is the
 /// configured public address; the request's `Host` also counts, so a site reached at another name

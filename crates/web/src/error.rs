@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use newsdesk_core::{InvalidInput, StoreError};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -42,7 +43,21 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Conflict(m) => AppError::Conflict(m),
+            // The client named a tag, author, photo, ... that does not exist: their input.
+            StoreError::InvalidReference(m) => {
+                AppError::Unprocessable(format!("Unknown reference: {m}."))
+            }
             other => AppError::Store(other),
+        }
+    }
+}
+
+impl From<newsdesk_core::hasher::HasherError> for AppError {
+    fn from(e: newsdesk_core::hasher::HasherError) -> Self {
+        match e {
+            // The bounded Argon2 pool is full: refuse fast, the client may retry in a second.
+            newsdesk_core::hasher::HasherError::Busy => AppError::TooManyRequests(1),
+            other => AppError::Internal(other.into()),
         }
     }
 }
@@ -158,30 +173,53 @@ impl<E: Into<AppError>> From<E> for ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct ApiErrorBody {
-    error: ApiErrorDetail,
+/// The body of every API error, as written here and documented in the OpenAPI document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    error: ErrorDetail,
 }
 
-#[derive(Serialize)]
-struct ApiErrorDetail {
-    code: &'static str,
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable and machine-readable: `bad_request`, `unauthorized`, `forbidden`, `not_found`,
+    /// `method_not_allowed`, `conflict`, `unprocessable`, `too_many_requests` or `internal`.
+    code: String,
+    /// Safe to show to a person.
     message: String,
+}
+
+impl ErrorBody {
+    pub fn new(code: &str, message: String) -> Self {
+        ErrorBody {
+            error: ErrorDetail {
+                code: code.to_owned(),
+                message,
+            },
+        }
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         self.0.log();
-        let body = ApiErrorBody {
-            error: ApiErrorDetail {
-                code: self.0.code(),
-                message: self.0.public_message(),
-            },
-        };
+        let body = ErrorBody::new(self.0.code(), self.0.public_message());
         let mut res = (self.0.status(), Json(body)).into_response();
         if let Some(v) = self.0.retry_after() {
             res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
         }
         res
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_invalid_reference_from_the_store_is_the_clients_422_not_a_500() {
+        let e = AppError::from(StoreError::InvalidReference("tag 99".into()));
+        assert_eq!(e.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e.public_message(), "Unknown reference: tag 99.");
+        assert_eq!(e.code(), "unprocessable");
     }
 }

@@ -9,6 +9,7 @@ pub mod facts;
 pub mod middleware;
 pub mod newsroom;
 pub mod routes;
+pub mod server;
 pub mod state;
 pub mod syndication;
 pub mod uploads;
@@ -34,25 +35,28 @@ pub fn router(state: AppState) -> Router {
             axum::routing::get(routes::openapi::openapi_json),
         )
         .merge(routes::admin::router())
-        .merge(routes::password_reset::router())
         .merge(routes::assets::router(&state))
         .fallback(routes::site::not_found)
         .with_state(state.clone());
     middleware::apply(app, &state)
 }
 
-/// Serves `router(state)` on `listener` until `shutdown` resolves, then finishes in-flight requests.
+/// Serves `router(state)` on `listener` until `shutdown` resolves, then finishes in-flight
+/// requests; with the default [`server::ServerLimits`].
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(state);
-    axum::serve(
-        listener,
-        // The peer address feeds per-IP login throttling.
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    serve_with(listener, state, server::ServerLimits::default(), shutdown).await
+}
+
+/// [`serve`] with explicit header, idle and connection limits.
+pub async fn serve_with(
+    listener: TcpListener,
+    state: AppState,
+    limits: server::ServerLimits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    server::serve_with_limits(listener, router(state), limits, shutdown).await
 }

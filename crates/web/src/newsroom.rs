@@ -113,9 +113,6 @@ fn store_err(e: newsdesk_core::StoreError) -> AppError {
         newsdesk_core::StoreError::Conflict(f) => {
             AppError::Conflict(format!("That {f} is already in use."))
         }
-        newsdesk_core::StoreError::InvalidReference(m) => {
-            unprocessable(format!("Unknown reference: {m}."))
-        }
         other => other.into(),
     }
 }

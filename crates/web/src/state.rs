@@ -26,6 +26,8 @@ pub struct AppState {
     pub newsroom: Arc<crate::auth::Newsroom>,
     /// The newsletter's link-signing key, loaded from the store on first use.
     pub newsletter_key: Arc<tokio::sync::OnceCell<newsdesk_core::newsletter::TokenKey>>,
+    /// Every Argon2 computation goes through this bounded pool (see `newsdesk_core::hasher`).
+    pub hasher: Arc<newsdesk_core::hasher::PasswordHasher>,
 }
 
 impl AppState {
@@ -40,6 +42,7 @@ impl AppState {
             access_log: true,
             newsroom: Arc::new(crate::auth::Newsroom::default()),
             newsletter_key: Arc::new(tokio::sync::OnceCell::new()),
+            hasher: Arc::new(newsdesk_core::hasher::PasswordHasher::for_this_machine()),
         }
     }
 }

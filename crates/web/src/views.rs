@@ -15,21 +15,7 @@ pub struct HtmlEscaper;
 
 impl askama::filters::Escaper for HtmlEscaper {
     fn write_escaped_str<W: std::fmt::Write>(&self, mut dest: W, s: &str) -> std::fmt::Result {
-        let mut last = 0;
-        for (i, b) in s.bytes().enumerate() {
-            let entity = match b {
-                b'<' => "&lt;",
-                b'>' => "&gt;",
-                b'&' => "&amp;",
-                b'"' => "&quot;",
-                b'\'' => "&#39;",
-                _ => continue,
-            };
-            dest.write_str(&s[last..i])?;
-            dest.write_str(entity)?;
-            last = i + 1;
-        }
-        dest.write_str(&s[last..])
+        newsdesk_core::markup::write_escaped(&mut dest, s)
     }
 }
 

@@ -13,10 +13,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::Utc;
 use hmac::{Hmac, Mac as _};
+use newsdesk_core::accounts::AccountStore;
 use newsdesk_core::jobs::{Job, JobError, JobHandler, NewJob};
 use newsdesk_core::{Article, Store};
 use sha2::Sha256;
 
+use crate::error::AppError;
 use crate::state::AppState;
 
 pub const QUEUE: &str = "webhook";
@@ -84,7 +86,7 @@ async fn try_notify(
 
 /// Delivers one webhook job.
 pub struct WebhookHandler {
-    store: Arc<dyn Store>,
+    store: Arc<dyn AccountStore>,
     client: reqwest::Client,
     allow_private: bool,
 }
@@ -92,7 +94,7 @@ pub struct WebhookHandler {
 impl WebhookHandler {
     /// A client with short timeouts, no redirects, no proxy, and (unless `allow_private`)
     /// a resolver that refuses non-public addresses.
-    pub fn new(store: Arc<dyn Store>, allow_private: bool) -> Result<Self, reqwest::Error> {
+    pub fn new(store: Arc<dyn AccountStore>, allow_private: bool) -> Result<Self, reqwest::Error> {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
             .user_agent(concat!("newsdesk-webhooks/", env!("CARGO_PKG_VERSION")))
@@ -182,14 +184,22 @@ impl WebhookHandler {
     fn allows_literal(&self, url: &reqwest::Url) -> bool {
         match url.host() {
             Some(url::Host::Ipv4(ip)) => {
-                self.allow_private || newsdesk_ingest::fetch::is_public(ip.into())
+                self.allow_private || newsdesk_core::net::is_public(ip.into())
             }
             Some(url::Host::Ipv6(ip)) => {
-                self.allow_private || newsdesk_ingest::fetch::is_public(ip.into())
+                self.allow_private || newsdesk_core::net::is_public(ip.into())
             }
             _ => true,
         }
     }
+}
+
+/// Checks a URL an admin just gave (a webhook, a source) against the SSRF guard at once, so a
+/// loopback or private target is refused with a clear 422 instead of failing at delivery.
+pub async fn check_destination(state: &AppState, url: &url::Url) -> Result<(), AppError> {
+    newsdesk_core::net::check_destination(url, state.newsroom.allow_private_webhooks)
+        .await
+        .map_err(|e| AppError::Unprocessable(format!("{e}.")))
 }
 
 /// Resolves names and refuses any that has a non-public address (unless allowed), so the
@@ -209,7 +219,7 @@ impl reqwest::dns::Resolve for GuardedResolver {
             if !allow_private
                 && let Some(bad) = addrs
                     .iter()
-                    .find(|a| !newsdesk_ingest::fetch::is_public(a.ip()))
+                    .find(|a| !newsdesk_core::net::is_public(a.ip()))
             {
                 return Err(format!("{host} resolves to non-public address {}", bad.ip()).into());
             }

@@ -46,6 +46,30 @@ pub struct TestSendJob {
     pub to: EmailAddress,
 }
 
+/// The job queue that sends one issue to its recipients (payload: [`IssueJob`]); the job is
+/// retried until every recipient's delivery is final. Enqueue it with [`issue_job`].
+pub const ISSUE_QUEUE: &str = "newsletter.issue";
+
+/// Payload of an [`ISSUE_QUEUE`] job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssueJob {
+    pub issue_id: Id,
+}
+
+/// The job that sends `issue_id`, due at `at`. Deduplicated by issue: while one is queued or
+/// running, enqueueing another is a no-op, so every node may ask for an open issue to be sent.
+pub fn issue_job(issue_id: Id, at: DateTime<Utc>) -> crate::jobs::NewJob {
+    crate::jobs::NewJob::new(ISSUE_QUEUE, serde_json::json!(IssueJob { issue_id }))
+        .run_at(at)
+        .dedupe_key(format!("issue-{issue_id}"))
+        // Each attempt sends what is due; retries of temporary failures can stretch over hours.
+        .max_attempts(100)
+}
+
+/// The job queue of the digest schedule: one job per day at the send hour makes that day's
+/// daily (and on Mondays weekly) issue and queues it on [`ISSUE_QUEUE`].
+pub const DIGEST_QUEUE: &str = "newsletter.digest";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Frequency {
@@ -285,6 +309,10 @@ pub trait NewsletterStore: Send + Sync {
     /// The link-signing secret: `candidate` is stored if none exists yet; the stored one is
     /// returned (so every node of a cluster, and every restart, signs with the same key).
     async fn newsletter_secret(&self, candidate: &[u8]) -> StoreResult<Vec<u8>>;
+
+    /// The transport issue `issue` is delivered by: `candidate` is recorded if none is yet
+    /// (the first sender wins, on every node); the recorded one is returned.
+    async fn issue_transport(&self, issue: Id, candidate: &str) -> StoreResult<String>;
 
     /// Counts one hit for `key` in the window starting at `window_start` and returns the count
     /// so far (this hit included). Windows older than `window_start` are forgotten.

@@ -307,7 +307,7 @@ pub fn story_paragraphs(topic: &str) -> Vec<String> {
     });
     (0..4u64)
         .map(|p| {
-            let text = newsdesk_core::demo::filler_words(seed ^ p, 40);
+            let text = newsdesk_demo::filler_words(seed ^ p, 40);
             format!("The {topic} story, part {p}: {text}.")
         })
         .collect()

@@ -558,3 +558,44 @@ async fn a_paused_source_is_not_polled() {
     assert_eq!(summary.sources_polled, 0);
     assert!(server.requests_to("/feed").is_empty());
 }
+
+/// Issue 10, item 10: a home page whose advertised feed is already followed made every later
+/// pass fail (`conflict: feed_url`) for every source. Now it is that source's error, shown on
+/// it, and the pass goes on for the others.
+#[tokio::test]
+async fn a_home_page_whose_feed_is_already_followed_fails_alone_and_the_pass_goes_on() {
+    let server = TestServer::start().await;
+    let ts = TestStore::new().await;
+    server.route(
+        "/index.html",
+        Reply::html(r#"<!doctype html><html><head><title>Agency</title><link rel="alternate" type="application/atom+xml" title="News" href="/atom.xml"></head><body>Hi</body></html>"#),
+    );
+    server.route(
+        "/atom.xml",
+        Reply::ok("application/atom+xml", fixture("atom.xml", &server.base)),
+    );
+    page(&server, "/atom/library", "library reopening");
+    let followed = add_source(ts.store.as_ref(), &server.url("/atom.xml"), true).await;
+    let home = add_source(ts.store.as_ref(), &server.url("/index.html"), true).await;
+    let p = pipeline(&ts);
+    for pass in 0..2 {
+        let summary = p.run_pass().await.expect("the pass does not fail");
+        assert_eq!(summary.sources_failed, 1, "pass {pass}: {summary}");
+        ts.make_sources_due().await;
+    }
+    let h = ts.store.source(home).await.unwrap().unwrap();
+    assert_eq!(h.feed_url, server.url("/index.html"), "not rewritten");
+    let err = h.last_error.unwrap_or_default();
+    assert!(
+        err.contains("already followed by source") && err.contains(&server.url("/atom.xml")),
+        "{err}"
+    );
+    let f = ts.store.source(followed).await.unwrap().unwrap();
+    assert!(f.last_error.is_none(), "{:?}", f.last_error);
+    assert_eq!(f.consecutive_errors, 0);
+    // And `discover` names the feed so `sources add` can refuse such a page up front.
+    assert_eq!(
+        p.discover(&server.url("/index.html")).await.unwrap(),
+        server.url("/atom.xml")
+    );
+}

@@ -22,7 +22,7 @@ const PAGE_DELAY: Duration = Duration::from_millis(250);
 fn story_page(n: usize, agency: &str) -> String {
     let mut paras = Vec::new();
     for p in 0..4u64 {
-        let words = newsdesk_core::demo::filler_words((n as u64) << 8 | p, 40);
+        let words = newsdesk_demo::filler_words((n as u64) << 8 | p, 40);
         paras.push(format!("<p>Story {n}, part {p}: {words}.</p>"));
     }
     paras.push(format!("<p>This report was filed by {agency} staff.</p>"));

@@ -2,4 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod cluster_cli;
 mod ingest_durability;
+mod quotes_cli;
+mod sources_cli;

@@ -3,57 +3,100 @@
 //! SQLite allows one writer at a time; funnelling every write through a pool of size one makes
 //! writers queue in-process instead of failing with `SQLITE_BUSY`, while WAL lets the readers
 //! carry on during a write. `busy_timeout` covers a second process (the CLI while `serve` runs).
-
-mod accounts;
-mod ingest;
-mod jobs;
-mod newsletter;
-mod pages;
+//!
+//! The SQL itself lives in `src/sql/`, compiled here with this module's `Db`, pools and the
+//! few dialect pieces below; this folder keeps only what SQLite does differently.
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr as _;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use newsdesk_core::{
-    Article, ArticleQuery, Author, EmailAddress, Id, NewArticle, NewAuthor, NewPhoto, NewTag, Page,
-    Photo, SignupOutcome, Slug, Store, StoreError, StoreResult, Subscriber, Tag,
-};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
-};
-use sqlx::{QueryBuilder, Row as _, Sqlite};
+use newsdesk_core::{ArticleQuery, Id, StoreError, StoreResult};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool};
 
 use crate::OpenError;
-use crate::rows::{
-    self, ArticleAuthorRow, ArticleRow, ArticleTagRow, AuthorRow, PhotoRow, TagRow, backend,
-    micros_to_time, page_cursor, write_error,
-};
+use crate::rows::backend;
 
-/// The columns of an article and its lead photo (`a`, `p`), in the order `article_row` reads.
-macro_rules! article_columns {
-    () => {
-        "a.id, a.slug, a.headline, a.standfirst, a.body_markdown, a.body_html, a.status,
-         a.published_at, a.updated_at, a.created_at, a.canonical_url, a.source_agency,
-         a.source_url, a.section_id, a.important,
-         p.id AS p_id, p.file AS p_file, p.content_type AS p_content_type, p.alt AS p_alt,
-         p.caption AS p_caption, p.credit AS p_credit, p.width AS p_width, p.height AS p_height"
+/// `IN (...)` over the id list bound at `$n` (see [`id_list`]).
+macro_rules! in_list {
+    ($n:literal) => {
+        concat!("IN (SELECT value FROM json_each($", $n, "))")
     };
 }
 
-/// The columns of an author and their photo (`au`, `p`).
-macro_rules! author_columns {
-    () => {
-        "au.id, au.slug, au.name, au.bio, au.links,
-         p.id AS p_id, p.file AS p_file, p.content_type AS p_content_type, p.alt AS p_alt,
-         p.caption AS p_caption, p.credit AS p_credit, p.width AS p_width, p.height AS p_height"
+/// The rows `(id, pos)` of the id list bound at `$n`, `pos` counting from 0 in list order.
+macro_rules! list_rows {
+    ($n:literal) => {
+        concat!("(SELECT value AS id, key AS pos FROM json_each($", $n, "))")
     };
 }
 
-// After the column macros, which it uses.
-mod editorial;
+/// Case-insensitive `LIKE` (SQLite's `LIKE` already is, for ASCII).
+macro_rules! ilike {
+    () => {
+        " LIKE "
+    };
+}
+
+/// Row locks: none needed, `BEGIN IMMEDIATE` already holds the database's one write lock.
+macro_rules! for_update {
+    ($($of:literal)?) => {
+        ""
+    };
+}
+
+/// Skips rows other claimers hold: nothing to skip, claims already run one at a time.
+macro_rules! skip_locked {
+    () => {
+        ""
+    };
+}
+
+/// Opens a JSON array aggregate: `json_agg!()` then `json_row!()` ... `) ORDER BY ...)`.
+macro_rules! json_agg {
+    () => {
+        "json_group_array("
+    };
+}
+
+/// Opens a JSON array of the values listed after it (one element of `json_agg!`).
+macro_rules! json_row {
+    () => {
+        "json_array("
+    };
+}
+
+/// An author's links (`au.links`) as JSON text inside `json_row!`.
+macro_rules! links_text {
+    () => {
+        "au.links"
+    };
+}
+
+mod claims;
+sql_modules!();
+
+/// The render path's statements as this backend runs them (see [`crate::pages_sql`]).
+pub(crate) mod pages_sql {
+    pub use super::pages::{ARTICLE_PAGE, CONTENT_STAMP, related_by_tags};
+}
+
+type Db = Sqlite;
+type Conn = sqlx::SqliteConnection;
+type ThisStore = SqliteStore;
+const NAME: &str = "sqlite";
+
+/// An id list to bind where `in_list!` or `list_rows!` stands: a JSON array for `json_each`.
+fn id_list(ids: &[Id]) -> String {
+    let parts: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
+    format!("[{}]", parts.join(","))
+}
+
+/// A list of strings to bind where `in_list!` stands.
+fn text_list(items: &[&str]) -> String {
+    serde_json::Value::from(items.to_vec()).to_string()
+}
 
 const READERS: u32 = 4;
 /// Each connection's own page cache (negative: KiB). Reads of the main file go through the
@@ -108,7 +151,7 @@ impl SqliteStore {
         let (writer, readers) = match &location {
             SqliteLocation::Memory => {
                 let opts = SqliteConnectOptions::from_str("sqlite::memory:")
-                    .map_err(|e| OpenError::Connect(Box::new(e)))?
+                    .map_err(OpenError::connect)?
                     .foreign_keys(true);
                 // The database lives as long as its one connection: never let it go.
                 let pool = SqlitePoolOptions::new()
@@ -118,7 +161,7 @@ impl SqliteStore {
                     .max_lifetime(None)
                     .connect_with(opts)
                     .await
-                    .map_err(|e| OpenError::Connect(Box::new(e)))?;
+                    .map_err(OpenError::connect)?;
                 (pool.clone(), pool)
             }
             SqliteLocation::File(path) => {
@@ -139,17 +182,14 @@ impl SqliteStore {
                     .acquire_timeout(Duration::from_secs(60))
                     .connect_with(opts.clone())
                     .await
-                    .map_err(|e| OpenError::Connect(Box::new(e)))?;
+                    .map_err(OpenError::connect)?;
                 // Migrate before any reader exists, so readers see the final schema.
-                MIGRATOR
-                    .run(&writer)
-                    .await
-                    .map_err(|e| OpenError::Migrate(Box::new(e)))?;
+                MIGRATOR.run(&writer).await.map_err(OpenError::migrate)?;
                 let readers = SqlitePoolOptions::new()
                     .max_connections(READERS)
                     .connect_with(opts.read_only(true))
                     .await
-                    .map_err(|e| OpenError::Connect(Box::new(e)))?;
+                    .map_err(OpenError::connect)?;
                 return Ok(SqliteStore {
                     location,
                     writer,
@@ -157,10 +197,7 @@ impl SqliteStore {
                 });
             }
         };
-        MIGRATOR
-            .run(&writer)
-            .await
-            .map_err(|e| OpenError::Migrate(Box::new(e)))?;
+        MIGRATOR.run(&writer).await.map_err(OpenError::migrate)?;
         Ok(SqliteStore {
             location,
             writer,
@@ -202,516 +239,65 @@ impl SqliteStore {
         self.writer.close().await;
     }
 
-    async fn load_articles(&self, rows: Vec<ArticleRow>) -> StoreResult<Vec<Article>> {
-        if rows.is_empty() {
-            return Ok(Vec::new());
-        }
-        let ids = id_list_json(rows.iter().map(|r| r.id));
-        let tags = sqlx::query(
-            "SELECT at.article_id, t.id, t.slug, t.name, t.description
-             FROM article_tags at JOIN tags t ON t.id = at.tag_id
-             WHERE at.article_id IN (SELECT value FROM json_each(?))
-             ORDER BY at.article_id, at.position",
-        )
-        .bind(&ids)
-        .fetch_all(&self.readers)
-        .await
-        .map_err(backend)?
-        .iter()
-        .map(|r| {
-            Ok(ArticleTagRow {
-                article_id: r.try_get("article_id")?,
-                tag: tag_row(r)?,
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()
-        .map_err(backend)?;
-        let authors = sqlx::query(concat!(
-            "SELECT aa.article_id, ",
-            author_columns!(),
-            " FROM article_authors aa JOIN authors au ON au.id = aa.author_id
-              LEFT JOIN photos p ON p.id = au.photo_id
-             WHERE aa.article_id IN (SELECT value FROM json_each(?))
-             ORDER BY aa.article_id, aa.position"
-        ))
-        .bind(&ids)
-        .fetch_all(&self.readers)
-        .await
-        .map_err(backend)?
-        .iter()
-        .map(|r| {
-            Ok(ArticleAuthorRow {
-                article_id: r.try_get("article_id").map_err(backend)?,
-                author: author_row(r)?,
-            })
-        })
-        .collect::<StoreResult<Vec<_>>>()?;
-        rows::assemble_articles(rows, tags, authors)
-    }
-
-    async fn article_by_id(&self, id: Id) -> StoreResult<Article> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            article_columns!(),
-            " FROM articles a LEFT JOIN photos p ON p.id = a.lead_photo_id WHERE a.id = ?"
-        ))
-        .bind(id)
-        .fetch_optional(&self.writer)
-        .await
-        .map_err(backend)?
-        .ok_or(StoreError::NotFound)?;
-        let row = article_row(&row)?;
-        self.load_articles(vec![row])
-            .await?
-            .pop()
-            .ok_or(StoreError::NotFound)
-    }
-}
-
-fn micros(t: DateTime<Utc>) -> i64 {
-    t.timestamp_micros()
-}
-
-fn id_list_json(ids: impl Iterator<Item = Id>) -> String {
-    let parts: Vec<String> = ids.map(|id| id.to_string()).collect();
-    format!("[{}]", parts.join(","))
-}
-
-fn photo_row(r: &SqliteRow, prefix: &str) -> StoreResult<Option<PhotoRow>> {
-    let col = |c: &str| format!("{prefix}{c}");
-    let id: Option<Id> = r.try_get(col("id").as_str()).map_err(backend)?;
-    let Some(id) = id else { return Ok(None) };
-    let get = |c: &str| -> StoreResult<String> { r.try_get(col(c).as_str()).map_err(backend) };
-    Ok(Some(PhotoRow {
-        id,
-        file: get("file")?,
-        content_type: get("content_type")?,
-        alt: get("alt")?,
-        caption: get("caption")?,
-        credit: get("credit")?,
-        width: r.try_get(col("width").as_str()).map_err(backend)?,
-        height: r.try_get(col("height").as_str()).map_err(backend)?,
-    }))
-}
-
-fn tag_row(r: &SqliteRow) -> Result<TagRow, sqlx::Error> {
-    Ok(TagRow {
-        id: r.try_get("id")?,
-        slug: r.try_get("slug")?,
-        name: r.try_get("name")?,
-        description: r.try_get("description")?,
-    })
-}
-
-fn author_row(r: &SqliteRow) -> StoreResult<AuthorRow> {
-    Ok(AuthorRow {
-        id: r.try_get("id").map_err(backend)?,
-        slug: r.try_get("slug").map_err(backend)?,
-        name: r.try_get("name").map_err(backend)?,
-        bio: r.try_get("bio").map_err(backend)?,
-        links_json: r.try_get("links").map_err(backend)?,
-        photo: photo_row(r, "p_")?,
-    })
-}
-
-fn article_row(r: &SqliteRow) -> StoreResult<ArticleRow> {
-    let get_time = |c: &str| -> StoreResult<DateTime<Utc>> {
-        micros_to_time(r.try_get(c).map_err(backend)?, c)
-    };
-    let published_at: Option<i64> = r.try_get("published_at").map_err(backend)?;
-    Ok(ArticleRow {
-        id: r.try_get("id").map_err(backend)?,
-        slug: r.try_get("slug").map_err(backend)?,
-        headline: r.try_get("headline").map_err(backend)?,
-        standfirst: r.try_get("standfirst").map_err(backend)?,
-        body_markdown: r.try_get("body_markdown").map_err(backend)?,
-        body_html: r.try_get("body_html").map_err(backend)?,
-        status: r.try_get("status").map_err(backend)?,
-        published_at: published_at
-            .map(|p| micros_to_time(p, "published_at"))
-            .transpose()?,
-        updated_at: get_time("updated_at")?,
-        created_at: get_time("created_at")?,
-        canonical_url: r.try_get("canonical_url").map_err(backend)?,
-        source_agency: r.try_get("source_agency").map_err(backend)?,
-        source_url: r.try_get("source_url").map_err(backend)?,
-        section_id: r.try_get("section_id").map_err(backend)?,
-        important: r.try_get("important").map_err(backend)?,
-        lead_photo: photo_row(r, "p_")?,
-    })
-}
-
-fn photo_from_returning(r: &SqliteRow) -> StoreResult<Photo> {
-    photo_row(r, "")?
-        .ok_or_else(|| StoreError::Corrupt("photo without id".into()))?
-        .into_model()
-}
-
-#[async_trait]
-impl Store for SqliteStore {
-    fn backend(&self) -> &'static str {
-        "sqlite"
-    }
-
-    async fn create_author(&self, new: &NewAuthor) -> StoreResult<Author> {
-        let row = sqlx::query(
-            "INSERT INTO authors (slug, name, bio, photo_id, links) VALUES (?, ?, ?, ?, ?)
-             RETURNING id",
-        )
-        .bind(new.slug.as_str())
-        .bind(&new.name)
-        .bind(&new.bio)
-        .bind(new.photo_id)
-        .bind(rows::links_to_json(&new.links))
-        .fetch_one(&self.writer)
-        .await
-        .map_err(|e| write_error(e, "slug", "photo_id"))?;
-        let id: Id = row.try_get("id").map_err(backend)?;
-        let photo = match new.photo_id {
-            Some(pid) => self.photo(pid).await?,
-            None => None,
-        };
-        Ok(Author {
-            id,
-            slug: new.slug.clone(),
-            name: new.name.clone(),
-            bio: new.bio.clone(),
-            photo,
-            links: new.links.clone(),
-        })
-    }
-
-    async fn author_by_slug(&self, slug: &Slug) -> StoreResult<Option<Author>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            author_columns!(),
-            " FROM authors au LEFT JOIN photos p ON p.id = au.photo_id WHERE au.slug = ?"
-        ))
-        .bind(slug.as_str())
-        .fetch_optional(&self.readers)
-        .await
-        .map_err(backend)?;
-        row.map(|r| author_row(&r)?.into_model()).transpose()
-    }
-
-    async fn list_authors(&self) -> StoreResult<Vec<Author>> {
-        sqlx::query(concat!(
-            "SELECT ",
-            author_columns!(),
-            " FROM authors au LEFT JOIN photos p ON p.id = au.photo_id ORDER BY au.name, au.id"
-        ))
-        .fetch_all(&self.readers)
-        .await
-        .map_err(backend)?
-        .iter()
-        .map(|r| author_row(r)?.into_model())
-        .collect()
-    }
-
-    async fn create_tag(&self, new: &NewTag) -> StoreResult<Tag> {
-        let row = sqlx::query(
-            "INSERT INTO tags (slug, name, description) VALUES (?, ?, ?)
-             RETURNING id, slug, name, description",
-        )
-        .bind(new.slug.as_str())
-        .bind(&new.name)
-        .bind(&new.description)
-        .fetch_one(&self.writer)
-        .await
-        .map_err(|e| write_error(e, "slug", "tag"))?;
-        tag_row(&row).map_err(backend)?.into_model()
-    }
-
-    async fn tag_by_slug(&self, slug: &Slug) -> StoreResult<Option<Tag>> {
-        let row = sqlx::query("SELECT id, slug, name, description FROM tags WHERE slug = ?")
-            .bind(slug.as_str())
-            .fetch_optional(&self.readers)
-            .await
-            .map_err(backend)?;
-        row.map(|r| tag_row(&r).map_err(backend)?.into_model())
-            .transpose()
-    }
-
-    async fn list_tags(&self) -> StoreResult<Vec<Tag>> {
-        sqlx::query("SELECT id, slug, name, description FROM tags ORDER BY name, id")
+    /// The plans SQLite picks (`EXPLAIN QUERY PLAN` details, one list per query) for the
+    /// queries behind a public list page (`query`) and an article's "related" box: what the
+    /// store tests check to keep those pages from growing with the archive.
+    #[doc(hidden)]
+    pub async fn page_query_plans(
+        &self,
+        query: &ArticleQuery,
+        article_id: Id,
+    ) -> StoreResult<Vec<(&'static str, Vec<String>)>> {
+        type PlanRow = (i64, i64, i64, String);
+        let details = |rows: Vec<PlanRow>| rows.into_iter().map(|r| r.3).collect::<Vec<_>>();
+        let limit = crate::rows::clamp_page_limit(query.limit);
+        let list: Vec<PlanRow> = articles::list_query("EXPLAIN QUERY PLAN ", query, limit)
+            .build_query_as()
             .fetch_all(&self.readers)
             .await
-            .map_err(backend)?
-            .iter()
-            .map(|r| tag_row(r).map_err(backend)?.into_model())
-            .collect()
-    }
-
-    async fn list_sections(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Tag>> {
-        sqlx::query(
-            "SELECT t.id, t.slug, t.name, t.description FROM tags t
-             JOIN articles a ON a.section_id = t.id
-             WHERE a.status <> 'draft' AND a.published_at <= ?
-             GROUP BY t.id ORDER BY count(*) DESC, t.name, t.id LIMIT ?",
-        )
-        .bind(micros(now))
-        .bind(i64::from(limit))
+            .map_err(backend)?;
+        let ids = id_list(&[article_id]);
+        let mut plans = vec![("list_articles", details(list))];
+        for (what, sql) in [
+            ("tags of a page", articles::TAGS_OF),
+            ("authors of a page", articles::AUTHORS_OF),
+        ] {
+            let rows: Vec<PlanRow> =
+                sqlx::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
+                    .bind(&ids)
+                    .fetch_all(&self.readers)
+                    .await
+                    .map_err(backend)?;
+            plans.push((what, details(rows)));
+        }
+        let related: Vec<PlanRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "EXPLAIN QUERY PLAN {}",
+            articles::RELATED
+        )))
+        .bind(article_id)
+        .bind(crate::types::Time(query.visible_at))
+        .bind(5_i64)
         .fetch_all(&self.readers)
         .await
-        .map_err(backend)?
-        .iter()
-        .map(|r| tag_row(r).map_err(backend)?.into_model())
-        .collect()
-    }
-
-    async fn create_photo(&self, new: &NewPhoto) -> StoreResult<Photo> {
-        let row = sqlx::query(
-            "INSERT INTO photos (file, content_type, alt, caption, credit, width, height)
-             VALUES (?, ?, ?, ?, ?, ?, ?)
-             RETURNING id, file, content_type, alt, caption, credit, width, height",
-        )
-        .bind(&new.file)
-        .bind(&new.content_type)
-        .bind(&new.alt)
-        .bind(&new.caption)
-        .bind(&new.credit)
-        .bind(i64::from(new.width))
-        .bind(i64::from(new.height))
-        .fetch_one(&self.writer)
-        .await
-        .map_err(|e| write_error(e, "file", "photo"))?;
-        photo_from_returning(&row)
-    }
-
-    async fn photo(&self, id: Id) -> StoreResult<Option<Photo>> {
-        let row = sqlx::query(
-            "SELECT id, file, content_type, alt, caption, credit, width, height
-             FROM photos WHERE id = ?",
-        )
-        .bind(id)
-        .fetch_optional(&self.readers)
-        .await
         .map_err(backend)?;
-        row.map(|r| photo_from_returning(&r)).transpose()
+        plans.push(("related_articles", details(related)));
+        Ok(plans)
     }
 
-    async fn create_article(&self, new: &NewArticle) -> StoreResult<Article> {
-        let (author_ids, tag_ids) = rows::checked_links(new)?;
-        let now = micros(Utc::now());
-        let refs = "author, tag or photo id";
-        let mut tx = self
-            .writer
+    fn reader(&self) -> &SqlitePool {
+        &self.readers
+    }
+
+    fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+
+    /// A write transaction that takes the database's write lock up front, so it cannot fail
+    /// half-way on a lock held by another process.
+    async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, Sqlite>> {
+        self.writer
             .begin_with("BEGIN IMMEDIATE")
             .await
-            .map_err(backend)?;
-        let row = sqlx::query(
-            "INSERT INTO articles (slug, headline, standfirst, body_markdown, body_html, status,
-                 published_at, updated_at, created_at, canonical_url, source_agency, source_url,
-                 lead_photo_id, section_id, important)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-             RETURNING id",
-        )
-        .bind(new.slug.as_str())
-        .bind(&new.headline)
-        .bind(&new.standfirst)
-        .bind(&new.body_markdown)
-        .bind(&new.body_html)
-        .bind(new.status.as_str())
-        .bind(new.published_at.map(micros))
-        .bind(now)
-        .bind(now)
-        .bind(new.canonical_url.as_deref())
-        .bind(new.source.as_ref().map(|s| s.agency.as_str()))
-        .bind(new.source.as_ref().map(|s| s.original_url.as_str()))
-        .bind(new.lead_photo_id)
-        .bind(new.section_id)
-        .bind(new.important)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| write_error(e, "slug", refs))?;
-        let id: Id = row.try_get("id").map_err(backend)?;
-        // json_each's `key` is the array index: the byline and tag order as given.
-        sqlx::query(
-            "INSERT INTO article_authors (article_id, author_id, position)
-             SELECT ?, value, key FROM json_each(?)",
-        )
-        .bind(id)
-        .bind(id_list_json(author_ids.into_iter()))
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| write_error(e, "author_ids", refs))?;
-        sqlx::query(
-            "INSERT INTO article_tags (article_id, tag_id, position)
-             SELECT ?, value, key FROM json_each(?)",
-        )
-        .bind(id)
-        .bind(id_list_json(tag_ids.into_iter()))
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| write_error(e, "tag_ids", refs))?;
-        tx.commit()
-            .await
-            .map_err(|e| write_error(e, "slug", refs))?;
-        self.article_by_id(id).await
-    }
-
-    async fn visible_article_by_slug(
-        &self,
-        slug: &Slug,
-        visible_at: DateTime<Utc>,
-    ) -> StoreResult<Option<Article>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            article_columns!(),
-            " FROM articles a LEFT JOIN photos p ON p.id = a.lead_photo_id
-             WHERE a.slug = ? AND a.status <> 'draft' AND a.published_at <= ?"
-        ))
-        .bind(slug.as_str())
-        .bind(micros(visible_at))
-        .fetch_optional(&self.readers)
-        .await
-        .map_err(backend)?;
-        let Some(row) = row else { return Ok(None) };
-        let row = article_row(&row)?;
-        Ok(self.load_articles(vec![row]).await?.pop())
-    }
-
-    async fn list_articles(&self, query: &ArticleQuery) -> StoreResult<Page<Article>> {
-        let limit = rows::clamp_page_limit(query.limit);
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(concat!(
-            "SELECT ",
-            article_columns!(),
-            " FROM articles a LEFT JOIN photos p ON p.id = a.lead_photo_id
-             WHERE a.status <> 'draft' AND a.published_at <= "
-        ));
-        qb.push_bind(micros(query.visible_at));
-        if let Some(tag) = &query.tag {
-            qb.push(
-                " AND a.id IN (SELECT at.article_id FROM article_tags at
-                   JOIN tags t ON t.id = at.tag_id WHERE t.slug = ",
-            )
-            .push_bind(tag.as_str().to_owned())
-            .push(")");
-        }
-        if let Some(author) = &query.author {
-            qb.push(
-                " AND a.id IN (SELECT aa.article_id FROM article_authors aa
-                   JOIN authors au ON au.id = aa.author_id WHERE au.slug = ",
-            )
-            .push_bind(author.as_str().to_owned())
-            .push(")");
-        }
-        if let Some(since) = query.since {
-            qb.push(" AND a.published_at >= ").push_bind(micros(since));
-        }
-        if query.important_only {
-            qb.push(" AND a.important = 1");
-        }
-        if let Some(before) = query.before {
-            qb.push(" AND (a.published_at, a.id) < (")
-                .push_bind(micros(before.published_at))
-                .push(", ")
-                .push_bind(before.id)
-                .push(")");
-        }
-        qb.push(" ORDER BY a.published_at DESC, a.id DESC LIMIT ")
-            .push_bind(i64::from(limit) + 1);
-        let mut rows = qb
-            .build()
-            .fetch_all(&self.readers)
-            .await
-            .map_err(backend)?
-            .iter()
-            .map(article_row)
-            .collect::<StoreResult<Vec<_>>>()?;
-        let more = rows.len() > limit as usize;
-        rows.truncate(limit as usize);
-        let items = self.load_articles(rows).await?;
-        let next = if more { page_cursor(&items)? } else { None };
-        Ok(Page { items, next })
-    }
-
-    async fn related_articles(
-        &self,
-        article: &Article,
-        visible_at: DateTime<Utc>,
-        limit: u32,
-    ) -> StoreResult<Vec<Article>> {
-        let limit = rows::clamp_related_limit(limit);
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
-        let rows = sqlx::query(concat!(
-            "WITH rel AS (
-                 SELECT other.article_id AS id, count(*) AS shared
-                 FROM article_tags mine
-                 JOIN article_tags other
-                   ON other.tag_id = mine.tag_id AND other.article_id <> mine.article_id
-                 WHERE mine.article_id = ?
-                 GROUP BY other.article_id
-             )
-             SELECT ",
-            article_columns!(),
-            " FROM rel JOIN articles a ON a.id = rel.id
-              LEFT JOIN photos p ON p.id = a.lead_photo_id
-             WHERE a.status <> 'draft' AND a.published_at <= ?
-             ORDER BY rel.shared DESC, a.published_at DESC, a.id DESC
-             LIMIT ?"
-        ))
-        .bind(article.id)
-        .bind(micros(visible_at))
-        .bind(i64::from(limit))
-        .fetch_all(&self.readers)
-        .await
-        .map_err(backend)?
-        .iter()
-        .map(article_row)
-        .collect::<StoreResult<Vec<_>>>()?;
-        self.load_articles(rows).await
-    }
-
-    async fn count_articles(&self) -> StoreResult<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM articles")
-            .fetch_one(&self.readers)
-            .await
-            .map_err(backend)?;
-        u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("negative count {n}")))
-    }
-
-    async fn add_subscriber(
-        &self,
-        email: &EmailAddress,
-        now: DateTime<Utc>,
-    ) -> StoreResult<SignupOutcome> {
-        let row = sqlx::query(
-            "INSERT INTO subscribers (email, email_key, status, created_at)
-             VALUES (?, ?, 'pending', ?)
-             ON CONFLICT DO NOTHING
-             RETURNING id",
-        )
-        .bind(email.as_str())
-        .bind(rows::email_key(email))
-        .bind(micros(now))
-        .fetch_optional(&self.writer)
-        .await
-        .map_err(|e| write_error(e, "email", "subscriber"))?;
-        Ok(match row {
-            Some(_) => SignupOutcome::Created,
-            None => SignupOutcome::AlreadyKnown,
-        })
-    }
-
-    async fn subscriber_by_email(&self, email: &EmailAddress) -> StoreResult<Option<Subscriber>> {
-        let row = sqlx::query(
-            "SELECT id, email, status, created_at FROM subscribers WHERE email_key = ?",
-        )
-        .bind(rows::email_key(email))
-        .fetch_optional(&self.readers)
-        .await
-        .map_err(backend)?;
-        let Some(r) = row else { return Ok(None) };
-        let created_at: i64 = r.try_get("created_at").map_err(backend)?;
-        rows::subscriber_from_row(
-            r.try_get("id").map_err(backend)?,
-            r.try_get("email").map_err(backend)?,
-            r.try_get("status").map_err(backend)?,
-            micros_to_time(created_at, "created_at")?,
-        )
-        .map(Some)
+            .map_err(backend)
     }
 }

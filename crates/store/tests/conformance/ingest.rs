@@ -508,3 +508,35 @@ pub async fn a_review_source_makes_a_draft(store: Arc<dyn Store>) {
             .is_empty()
     );
 }
+
+pub async fn sources_are_listed_by_id_with_their_state(store: Arc<dyn Store>) {
+    assert!(store.list_sources().await.unwrap().is_empty());
+    let b = source(store.as_ref(), "bravo", true).await;
+    let a = source(store.as_ref(), "alpha", false).await;
+    let c = source(store.as_ref(), "charlie", false).await;
+    store
+        .update_source(
+            a,
+            &SourcePatch {
+                paused: Some(true),
+                ..SourcePatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    store.delete_source(c).await.unwrap();
+    let listed = store.list_sources().await.unwrap();
+    assert_eq!(
+        listed
+            .iter()
+            .map(|s| (s.id, s.name.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(b, "bravo"), (a, "alpha")],
+        "by id, not by name; the removed source is gone"
+    );
+    assert!(listed[0].auto_publish && !listed[0].paused);
+    assert!(!listed[1].auto_publish && listed[1].paused);
+    for s in &listed {
+        assert_eq!(store.source(s.id).await.unwrap().as_ref(), Some(s));
+    }
+}

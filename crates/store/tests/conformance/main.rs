@@ -20,6 +20,7 @@ mod pages;
 mod plans;
 mod sqlite_only;
 mod support;
+mod throttle;
 
 /// Every area's cases, so that the macro can name each one `crate::all::NAME`.
 mod all {
@@ -29,6 +30,7 @@ mod all {
     pub use crate::jobs::*;
     pub use crate::newsletter::*;
     pub use crate::pages::*;
+    pub use crate::throttle::*;
 }
 
 /// Instantiates every case for both backends: `sqlite::<case>` and `postgres::<case>`.
@@ -74,6 +76,8 @@ macro_rules! conformance {
 
 conformance! {
     store: [
+        parallel_reservations_never_pass_the_limit,
+        failed_login_audit_rows_are_one_per_group_and_window,
         authors_round_trip_with_photo_and_links,
         authors_are_listed_by_name,
         tags_round_trip_and_are_listed_by_name,
@@ -139,6 +143,11 @@ conformance! {
         a_renewed_lease_keeps_rows_from_other_senders,
         failures_retry_later_or_bounce_the_address,
         unsubscribing_skips_unsent_deliveries,
+        subscribers_are_counted_by_status,
+        bouncing_an_address_skips_its_unsent_deliveries_once,
+        skipped_recipients_are_never_claimed_and_sent_rows_stay_sent,
+        issues_are_listed_newest_first_by_kind,
+        sources_are_listed_by_id_with_their_state,
         content_stamp_moves_on_content_writes_and_when_a_scheduled_article_is_due,
         article_page_reads_everything_the_article_shows_in_one_go,
         related_by_tags_ranks_by_shared_tags_then_recency_within_each_tags_newest,

@@ -375,3 +375,148 @@ pub async fn unsubscribing_skips_unsent_deliveries(store: Arc<dyn Store>) {
     let c = store.delivery_counts(issue.id).await.unwrap();
     assert_eq!(c.skipped, 1);
 }
+
+pub async fn subscribers_are_counted_by_status(store: Arc<dyn Store>) {
+    for status in [
+        SubscriptionStatus::Pending,
+        SubscriptionStatus::Confirmed,
+        SubscriptionStatus::Unsubscribed,
+        SubscriptionStatus::Bounced,
+    ] {
+        assert_eq!(store.count_subscribers(status).await.unwrap(), 0);
+    }
+    let a = confirmed(store.as_ref(), "a@example.org").await;
+    confirmed(store.as_ref(), "b@example.org").await;
+    let c = confirmed(store.as_ref(), "c@example.org").await;
+    store
+        .request_subscription(&EmailAddress::parse("d@example.org").unwrap(), t0())
+        .await
+        .unwrap();
+    assert!(store.unsubscribe(a, t0()).await.unwrap());
+    assert!(
+        store
+            .mark_bounced(c, "550 no such user", t0())
+            .await
+            .unwrap()
+    );
+    let count = |s| {
+        let store = store.clone();
+        async move { store.count_subscribers(s).await.unwrap() }
+    };
+    assert_eq!(count(SubscriptionStatus::Pending).await, 1);
+    assert_eq!(count(SubscriptionStatus::Confirmed).await, 1);
+    assert_eq!(count(SubscriptionStatus::Unsubscribed).await, 1);
+    assert_eq!(count(SubscriptionStatus::Bounced).await, 1);
+}
+
+pub async fn bouncing_an_address_skips_its_unsent_deliveries_once(store: Arc<dyn Store>) {
+    let bounced = confirmed(store.as_ref(), "gone@example.org").await;
+    let kept = confirmed(store.as_ref(), "kept@example.org").await;
+    let issue = store
+        .create_issue(&new_issue(IssueKind::Manual))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .mark_bounced(bounced, "550 mailbox unavailable", t0())
+            .await
+            .unwrap()
+    );
+    let s = store.newsletter_subscriber(bounced).await.unwrap().unwrap();
+    assert_eq!(s.status, SubscriptionStatus::Bounced);
+    assert!(
+        !store.mark_bounced(bounced, "again", t0()).await.unwrap(),
+        "an address bounces once"
+    );
+    assert!(
+        !store.mark_bounced(9_999_999, "nobody", t0()).await.unwrap(),
+        "no such subscriber"
+    );
+    let c = store.delivery_counts(issue.id).await.unwrap();
+    assert_eq!((c.pending, c.skipped), (1, 1));
+    let claimed = store
+        .claim_deliveries(issue.id, "w1", 10, t0() + Duration::minutes(5), t0())
+        .await
+        .unwrap();
+    assert_eq!(
+        claimed.iter().map(|d| d.subscriber_id).collect::<Vec<_>>(),
+        vec![kept]
+    );
+}
+
+pub async fn skipped_recipients_are_never_claimed_and_sent_rows_stay_sent(store: Arc<dyn Store>) {
+    let a = confirmed(store.as_ref(), "a@example.org").await;
+    let b = confirmed(store.as_ref(), "b@example.org").await;
+    let c = confirmed(store.as_ref(), "c@example.org").await;
+    let issue = store
+        .create_issue(&new_issue(IssueKind::Manual))
+        .await
+        .unwrap();
+    assert_eq!(store.record_skipped(issue.id, &[]).await.unwrap(), 0);
+    let claimed = store
+        .claim_deliveries(issue.id, "w1", 10, t0() + Duration::minutes(5), t0())
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 3);
+    assert_eq!(store.record_sent(issue.id, &[a], t0()).await.unwrap(), 1);
+    // `a` was sent already: only `b` and `c` become skipped.
+    assert_eq!(store.record_skipped(issue.id, &[a, b, c]).await.unwrap(), 2);
+    assert_eq!(store.record_skipped(issue.id, &[b]).await.unwrap(), 1);
+    let counts = store.delivery_counts(issue.id).await.unwrap();
+    assert_eq!((counts.sent, counts.skipped, counts.sending), (1, 2, 0));
+    // Nothing is left to claim, even once the lease is long gone.
+    assert!(
+        store
+            .claim_deliveries(
+                issue.id,
+                "w2",
+                10,
+                t0() + Duration::hours(2),
+                t0() + Duration::hours(1)
+            )
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.finish_issue(issue.id, t0()).await.unwrap());
+}
+
+pub async fn issues_are_listed_newest_first_by_kind(store: Arc<dyn Store>) {
+    assert!(store.list_issues(None, 10).await.unwrap().is_empty());
+    let daily = store
+        .create_issue(&new_issue(IssueKind::Daily))
+        .await
+        .unwrap();
+    let weekly = store
+        .create_issue(&new_issue(IssueKind::Weekly))
+        .await
+        .unwrap();
+    let daily2 = store
+        .create_issue(&new_issue(IssueKind::Daily))
+        .await
+        .unwrap();
+    let ids = |issues: Vec<newsdesk_core::newsletter::Issue>| {
+        issues.into_iter().map(|i| i.id).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ids(store.list_issues(None, 10).await.unwrap()),
+        vec![daily2.id, weekly.id, daily.id]
+    );
+    assert_eq!(
+        ids(store.list_issues(Some(IssueKind::Daily), 10).await.unwrap()),
+        vec![daily2.id, daily.id]
+    );
+    assert_eq!(
+        ids(store
+            .list_issues(Some(IssueKind::Manual), 10)
+            .await
+            .unwrap()),
+        Vec::<Id>::new()
+    );
+    assert_eq!(
+        ids(store.list_issues(None, 2).await.unwrap()),
+        vec![daily2.id, weekly.id]
+    );
+    let listed = store.list_issues(Some(IssueKind::Weekly), 1).await.unwrap();
+    assert_eq!(listed, vec![weekly], "every field as created");
+}

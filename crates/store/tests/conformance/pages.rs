@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use chrono::Duration;
-use newsdesk_core::editorial::{EditorialStore as _, PhotoRendition};
-use newsdesk_core::pages::{PageStore as _, RELATED_WINDOW};
+use newsdesk_core::editorial::PhotoRendition;
+use newsdesk_core::pages::RELATED_WINDOW;
 use newsdesk_core::{ArticleStatus, NewArticle, Store};
 
 use crate::cases::{author, new_article, now, photo, publish, publish_tagged, slug, slugs, tag};

@@ -1,12 +1,12 @@
 //! The render path's statements are bounded: `EXPLAIN QUERY PLAN` (SQLite) and `EXPLAIN` with
 //! sequential scans disabled (PostgreSQL) must show index lookups and index range scans only,
 //! never a scan over a table, whose cost would grow with the archive. The statements checked are
-//! the very strings the store runs (`newsdesk_store::pages_sql`).
+//! the very strings the store runs (`newsdesk_store::pages_sql::{sqlite,postgres}`).
 
 use std::str::FromStr as _;
 
 use chrono::Utc;
-use newsdesk_store::pages_sql::{self, Dialect};
+use newsdesk_store::pages_sql;
 use sqlx::{AssertSqlSafe, Connection as _, Row as _};
 
 use crate::support::{PgDb, SqliteDb};
@@ -14,12 +14,27 @@ use crate::support::{PgDb, SqliteDb};
 /// Derived tables of the statements (bounded by construction: each is a LIMITed index range).
 const DERIVED: &[&str] = &["rel", "cand", "c0", "c1", "c2"];
 
-fn statements(d: Dialect) -> Vec<(&'static str, String, usize)> {
-    vec![
-        ("content stamp", pages_sql::CONTENT_STAMP.to_owned(), 1),
-        ("article page", pages_sql::article_page(d), 2),
-        ("related by three tags", pages_sql::related_by_tags(d, 3), 6),
-    ]
+/// Each backend's statements, with how many parameters each takes.
+macro_rules! statements {
+    ($backend:ident) => {
+        vec![
+            (
+                "content stamp",
+                pages_sql::$backend::CONTENT_STAMP.to_owned(),
+                1,
+            ),
+            (
+                "article page",
+                pages_sql::$backend::ARTICLE_PAGE.to_owned(),
+                2,
+            ),
+            (
+                "related by three tags",
+                pages_sql::$backend::related_by_tags(3),
+                6,
+            ),
+        ]
+    };
 }
 
 #[tokio::test]
@@ -29,7 +44,7 @@ async fn sqlite_render_path_statements_use_indexes_only() {
     let mut conn = sqlx::SqliteConnection::connect_with(&opts)
         .await
         .expect("connect");
-    for (name, sql, params) in statements(Dialect::Sqlite) {
+    for (name, sql, params) in statements!(sqlite) {
         let mut q = sqlx::query(AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")));
         for i in 0..params {
             q = q.bind(i as i64 + 1);
@@ -73,7 +88,7 @@ async fn postgres_render_path_statements_use_indexes_only() {
         .execute(&mut conn)
         .await
         .expect("set");
-    for (name, sql, params) in statements(Dialect::Postgres) {
+    for (name, sql, params) in statements!(postgres) {
         let mut q = sqlx::query(AssertSqlSafe(format!("EXPLAIN {sql}")));
         // Parameter types as the store binds them.
         match name {

@@ -18,8 +18,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::{ApiError, AppError};
-use crate::routes::openapi::ErrorBody;
+use crate::error::{ApiError, AppError, ErrorBody};
 use crate::state::AppState;
 use crate::syndication as syn;
 

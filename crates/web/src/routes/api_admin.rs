@@ -17,9 +17,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::ApiUser;
-use crate::error::{ApiError, AppError};
+use crate::error::{ApiError, AppError, ErrorBody};
 use crate::newsroom::{self, ArticleInput};
-use crate::routes::openapi::ErrorBody;
 use crate::state::AppState;
 
 /// The routes, to nest under `/api/v1` (see [`crate::routes::openapi::api_v1`]).

@@ -7,6 +7,5 @@ pub mod assets;
 pub mod feeds;
 pub mod newsletter;
 pub mod openapi;
-pub mod password_reset;
 pub mod site;
 pub mod sources;

@@ -1,4 +1,4 @@
-//! The newsletter's pages: sign-up (`POST /newsletter`), confirmation, one-click unsubscribe,
+//! The newsletter's public pages (the admin page is `routes/admin/newsletter.rs`): sign-up (`POST /newsletter`), confirmation, one-click unsubscribe,
 //! preferences, and each issue as a web page.
 //!
 //! Sign-up never says whether an address was already subscribed; a bot that fills the hidden
@@ -34,7 +34,7 @@ use crate::state::AppState;
 use crate::views::{Layout, NewsletterForm, NewsletterPage};
 
 /// A sign-up form is two short fields; anything bigger is not from our form.
-const MAX_FORM_BYTES: usize = 4 * 1024;
+pub(crate) const MAX_FORM_BYTES: usize = 4 * 1024;
 /// How much of a refused address is echoed back into the form.
 const MAX_ECHO_CHARS: usize = 254;
 /// Sign-ups from one client address.
@@ -61,9 +61,6 @@ pub fn router() -> Router<AppState> {
             get(preferences_page).post(save_preferences),
         )
         .route("/newsletter/issues/{id}", get(issue_page))
-        .route("/admin/newsletter", get(admin_page))
-        .route("/admin/newsletter/send", post(admin_send))
-        .route("/admin/newsletter/test-send", post(admin_test_send))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
 }
 
@@ -263,7 +260,7 @@ pub struct SubscriptionPage {
 }
 
 impl SubscriptionPage {
-    fn new(state: &AppState, heading: &str, path: &str) -> Self {
+    pub(crate) fn new(state: &AppState, heading: &str, path: &str) -> Self {
         let mut layout = Layout::new(&state.site, heading, path);
         layout.noindex = true;
         SubscriptionPage {
@@ -280,17 +277,17 @@ impl SubscriptionPage {
         }
     }
 
-    fn say(mut self, p: &str) -> Self {
+    pub(crate) fn say(mut self, p: &str) -> Self {
         self.paragraphs.push(p.to_owned());
         self
     }
 
-    fn link(mut self, href: &str, label: &str) -> Self {
+    pub(crate) fn link(mut self, href: &str, label: &str) -> Self {
         self.links.push((href.to_owned(), label.to_owned()));
         self
     }
 
-    fn respond(self, status: StatusCode) -> Result<Response, AppError> {
+    pub(crate) fn respond(self, status: StatusCode) -> Result<Response, AppError> {
         Ok((status, private_headers(), render(&self)?).into_response())
     }
 }
@@ -556,149 +553,4 @@ mod tests {
             Preferences::default()
         );
     }
-}
-
-/// `/admin/newsletter` (editors and admins): the next digest as it would go out now, subscriber
-/// counts, the latest issues' delivery counts, and "send now". Sending is done by `serve`'s
-/// background loop, which picks the new issue up within a minute (the request never waits for
-/// SMTP); a test copy goes out the same way, through the `newsletter.test_send` job.
-async fn admin_page(
-    State(state): State<AppState>,
-    who: crate::auth::AdminUser,
-) -> Result<Response, AppError> {
-    use newsdesk_core::accounts::{Action, Ownership};
-    who.require(Action::Review, Ownership::None)?;
-    let now = Utc::now();
-    let next = newsdesk_core::newsletter::digest::next_issue(
-        state.store.as_ref(),
-        &state.site.title,
-        newsdesk_core::newsletter::IssueKind::Manual,
-        now,
-    )
-    .await?;
-    let mut page = SubscriptionPage::new(&state, "Newsletter", "/admin/newsletter");
-    let mut counts = Vec::new();
-    for s in [
-        SubscriptionStatus::Confirmed,
-        SubscriptionStatus::Pending,
-        SubscriptionStatus::Unsubscribed,
-        SubscriptionStatus::Bounced,
-    ] {
-        counts.push(format!(
-            "{} {}",
-            state.store.count_subscribers(s).await?,
-            s.as_str()
-        ));
-    }
-    page = page.say(&format!("Subscribers: {}.", counts.join(", ")));
-    for issue in state.store.list_issues(None, 5).await? {
-        let c = state.store.delivery_counts(issue.id).await?;
-        page = page.say(&format!(
-            "Issue {} ({}, {}): sent {}, skipped {}, to send {}, retrying {}, failed {}.",
-            issue.id,
-            issue.kind.as_str(),
-            issue.state.as_str(),
-            c.sent,
-            c.skipped,
-            c.pending + c.sending,
-            c.failed_temp,
-            c.failed_perm
-        ));
-    }
-    if next.articles.is_empty() {
-        page = page.say("No important stories since the last issue: there is nothing to send.");
-    } else {
-        page = page.say(&format!("Next digest: {}", next.subject));
-        page.admin_send = Some(who.csrf.clone());
-    }
-    page.admin_test_send = Some(who.csrf.clone());
-    page.issue = Some(IssueView {
-        date: now.format("%-d %B %Y").to_string(),
-        articles: next.articles,
-    });
-    page.respond(StatusCode::OK)
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
-async fn admin_send(
-    State(state): State<AppState>,
-    who: crate::auth::AdminUser,
-    headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
-) -> Result<Response, AppError> {
-    use newsdesk_core::accounts::{Action, Ownership};
-    who.require(Action::Review, Ownership::None)?;
-    who.verify_form(&state, &headers, &form.csrf)?;
-    if state.store.open_issue(None).await?.is_some() {
-        return Err(AppError::Conflict(
-            "An issue is still being sent; wait for it to finish.".into(),
-        ));
-    }
-    let next = newsdesk_core::newsletter::digest::next_issue(
-        state.store.as_ref(),
-        &state.site.title,
-        newsdesk_core::newsletter::IssueKind::Manual,
-        Utc::now(),
-    )
-    .await?;
-    if next.articles.is_empty() {
-        return Err(AppError::Conflict("There is nothing to send.".into()));
-    }
-    let issue = state.store.create_issue(&next).await?;
-    crate::auth::audit(
-        &state,
-        Some(&who.user),
-        "newsletter.send",
-        &issue.id.to_string(),
-    )
-    .await;
-    Ok((
-        StatusCode::SEE_OTHER,
-        [(
-            header::LOCATION,
-            HeaderValue::from_static("/admin/newsletter"),
-        )],
-    )
-        .into_response())
-}
-
-#[derive(Deserialize)]
-pub struct TestSendForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    to: String,
-}
-
-/// Queues a test copy of the next digest to one address (the job sends it; nothing is recorded).
-async fn admin_test_send(
-    State(state): State<AppState>,
-    who: crate::auth::AdminUser,
-    headers: HeaderMap,
-    Form(form): Form<TestSendForm>,
-) -> Result<Response, AppError> {
-    use newsdesk_core::accounts::{Action, Ownership};
-    use newsdesk_core::newsletter::{TEST_SEND_QUEUE, TestSendJob};
-    who.require(Action::Review, Ownership::None)?;
-    who.verify_form(&state, &headers, &form.csrf)?;
-    let to = EmailAddress::parse(form.to.trim()).map_err(|e| AppError::Unprocessable(e.0))?;
-    let payload = serde_json::to_value(TestSendJob { to: to.clone() })
-        .map_err(|e| AppError::Internal(e.into()))?;
-    state
-        .store
-        .enqueue(&NewJob::new(TEST_SEND_QUEUE, payload))
-        .await?;
-    crate::auth::audit(&state, Some(&who.user), "newsletter.test_send", to.as_str()).await;
-    SubscriptionPage::new(&state, "Test copy on its way", "/admin/newsletter")
-        .say(&format!(
-            "A test copy of the next digest is being sent to {}. It is not recorded as an issue.",
-            to.as_str()
-        ))
-        .link("/admin/newsletter", "Back to the newsletter")
-        .respond(StatusCode::OK)
 }

@@ -8,11 +8,10 @@ use std::sync::OnceLock;
 
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
-use utoipa::{OpenApi, ToSchema};
+use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::error::{ApiError, AppError};
+use crate::error::{ApiError, AppError, ErrorBody, ErrorDetail};
 use crate::state::AppState;
 
 #[derive(OpenApi)]
@@ -42,21 +41,6 @@ impl utoipa::Modify for BearerAuth {
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
     }
-}
-
-/// The shape of every API error (written by [`crate::error::ApiError`]); documentation only.
-#[derive(Serialize, ToSchema)]
-pub struct ErrorBody {
-    error: ErrorDetail,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ErrorDetail {
-    /// Stable and machine-readable: `bad_request`, `unauthorized`, `forbidden`, `not_found`,
-    /// `method_not_allowed`, `conflict`, `unprocessable`, `too_many_requests` or `internal`.
-    code: String,
-    /// Safe to show to a person.
-    message: String,
 }
 
 /// Every route under `/api/v1`, with its document (paths include the `/api/v1` prefix).
@@ -112,13 +96,11 @@ async fn not_found() -> ApiError {
     ApiError(AppError::NotFound)
 }
 
-/// AppError has no 405; this writes the same `{"error": {...}}` shape by hand.
+/// AppError has no 405; the body is the same [`ErrorBody`] all API errors have.
 async fn method_not_allowed(method: Method) -> Response {
-    let body = serde_json::json!({
-        "error": {
-            "code": "method_not_allowed",
-            "message": format!("This address does not answer {method}; the Allow header lists what it does."),
-        }
-    });
+    let body = ErrorBody::new(
+        "method_not_allowed",
+        format!("This address does not answer {method}; the Allow header lists what it does."),
+    );
     (StatusCode::METHOD_NOT_ALLOWED, axum::Json(body)).into_response()
 }

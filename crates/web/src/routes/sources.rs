@@ -17,8 +17,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::ApiUser;
-use crate::error::{ApiError, AppError};
-use crate::routes::openapi::ErrorBody;
+use crate::error::{ApiError, AppError, ErrorBody};
 use crate::state::AppState;
 
 /// Polling interval when a new source names none.
@@ -136,7 +135,7 @@ fn body<T>(input: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
 }
 
 fn interval(raw: &str) -> Result<i64, ApiError> {
-    newsdesk_ingest::schedule::parse_interval(raw).map_err(|e| ApiError(AppError::Unprocessable(e)))
+    newsdesk_core::ingest::parse_interval(raw).map_err(|e| ApiError(AppError::Unprocessable(e)))
 }
 
 /// Every feed source with its health.
@@ -178,6 +177,7 @@ async fn create(
                 input.url
             )))
         })?;
+    crate::webhooks::check_destination(&state, &url).await?;
     let interval_seconds = interval(input.interval.as_deref().unwrap_or(DEFAULT_INTERVAL))?;
     let created = state
         .store

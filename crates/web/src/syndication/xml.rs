@@ -3,23 +3,8 @@
 
 use std::fmt::Write as _;
 
-/// Escapes text for use in XML element content and double- or single-quoted attributes.
-/// Characters XML 1.0 forbids (most C0 controls) are dropped: they cannot be written at all.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if forbidden(c) => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use newsdesk_core::markup::escape;
+use newsdesk_core::markup::is_forbidden_in_xml as forbidden;
 
 /// Drops the characters XML 1.0 cannot carry even escaped, so text from the store never makes
 /// a feed unparseable. Feed crates escape markup but pass these through.
@@ -28,10 +13,6 @@ pub fn xml_safe(s: &str) -> String {
         return s.to_owned();
     }
     s.chars().filter(|c| !forbidden(*c)).collect()
-}
-
-fn forbidden(c: char) -> bool {
-    ((c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{FFFE}' || c == '\u{FFFF}'
 }
 
 pub struct XmlWriter {
@@ -95,7 +76,7 @@ mod tests {
     fn escape_handles_markup_quotes_and_forbidden_controls() {
         assert_eq!(
             escape(r#"Tom & Jerry <b>"hi" 'x'"#),
-            "Tom &amp; Jerry &lt;b&gt;&quot;hi&quot; &apos;x&apos;"
+            "Tom &amp; Jerry &lt;b&gt;&quot;hi&quot; &#39;x&#39;"
         );
         assert_eq!(escape("a\u{0}b\u{1b}c\td"), "abc\td");
         assert_eq!(escape("already &amp;"), "already &amp;amp;");

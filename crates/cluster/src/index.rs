@@ -1,0 +1,302 @@
+//! Where clusters live between stories: their summaries, the inverted index of their rare keys,
+//! and the document frequencies.
+//!
+//! [`EventIndex`] is what placement needs from storage; [`MemoryIndex`] keeps it all in memory
+//! for the offline command and tests. Candidates are found through posting lists of rare keys
+//! (headline terms, entities, numbers, a story's heaviest body terms) and MinHash band keys,
+//! never by comparing with every cluster; each posting list is read from its newest end and only
+//! so far, so the cost of a story stays flat however long the stream has run.
+
+use crate::features::{DocFreqs, SIGNALS, SparseVec};
+use crate::fingerprint;
+use rustc_hash::FxHashMap;
+use std::borrow::Cow;
+
+/// A cluster's label: stable for the life of the index.
+pub type ClusterId = u64;
+
+/// Centroid entries kept per signal: the heaviest, which carry the event.
+const CENTROID_TERMS: usize = 400;
+/// Member signatures kept per cluster for the copy test.
+const SIGNATURES_KEPT: usize = 16;
+
+/// What placement knows about a cluster: its centroid and time span.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterSummary {
+    pub id: ClusterId,
+    pub members: u32,
+    /// Unix seconds of the earliest and latest dated member.
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+    /// Sum of the members' normalised vectors, per signal, sorted by key.
+    pub centroid: [SparseVec; SIGNALS],
+    /// MinHash signatures of the first members.
+    pub signatures: Vec<Vec<u32>>,
+}
+
+impl ClusterSummary {
+    pub fn new(id: ClusterId) -> ClusterSummary {
+        ClusterSummary {
+            id,
+            members: 0,
+            first: None,
+            last: None,
+            centroid: Default::default(),
+            signatures: Vec::new(),
+        }
+    }
+
+    /// Adds a member's vectors to the centroid.
+    pub fn add(&mut self, features: &crate::features::Features) {
+        self.members += 1;
+        if let Some(t) = features.published {
+            self.first = Some(self.first.map_or(t, |f| f.min(t)));
+            self.last = Some(self.last.map_or(t, |l| l.max(t)));
+        }
+        for (c, v) in self.centroid.iter_mut().zip(&features.vectors) {
+            *c = merge_sum(c, v);
+            if c.len() > CENTROID_TERMS {
+                c.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                c.truncate(CENTROID_TERMS);
+                c.sort_unstable_by_key(|e| e.0);
+            }
+        }
+        if self.signatures.len() < SIGNATURES_KEPT && !features.fingerprint.signature.is_empty() {
+            self.signatures.push(features.fingerprint.signature.clone());
+        }
+    }
+
+    /// Is a story at `at` within `window` seconds of this cluster's time span?
+    pub fn within(&self, at: Option<i64>, window: i64) -> bool {
+        match (at, self.first, self.last) {
+            (Some(t), Some(first), Some(last)) => t >= first - window && t <= last + window,
+            // Without a date on either side, time says nothing.
+            _ => true,
+        }
+    }
+
+    /// The best MinHash similarity of a signature to the kept member signatures.
+    pub fn copy_similarity(&self, signature: &[u32]) -> f64 {
+        self.signatures
+            .iter()
+            .map(|s| fingerprint::similarity(signature, s))
+            .fold(0.0, f64::max)
+    }
+}
+
+fn merge_sum(a: &SparseVec, b: &SparseVec) -> SparseVec {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push((a[i].0, a[i].1 + b[j].1));
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
+/// Cosine of a normalised vector with a centroid (any norm), by merging the two sorted lists.
+pub fn cosine(v: &SparseVec, centroid: &SparseVec) -> f64 {
+    let norm = centroid
+        .iter()
+        .map(|e| f64::from(e.1).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    if norm == 0.0 || v.is_empty() {
+        return 0.0;
+    }
+    let (mut i, mut j, mut dot) = (0, 0, 0.0f64);
+    while i < v.len() && j < centroid.len() {
+        match v[i].0.cmp(&centroid[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                dot += f64::from(v[i].1) * f64::from(centroid[j].1);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    dot / norm
+}
+
+/// What to look candidates up by.
+#[derive(Debug, Clone, Copy)]
+pub struct CandidateQuery<'a> {
+    /// Rare keys of the story with their idf.
+    pub keys: &'a [(u64, f32)],
+    /// MinHash band keys of the story.
+    pub band_keys: &'a [i64],
+    pub published: Option<i64>,
+    /// Cluster window, seconds.
+    pub window: i64,
+    pub limit: usize,
+}
+
+/// Storage of clusters for placement.
+pub trait EventIndex: DocFreqs {
+    /// Counts one more story with these keys (each once) in the document frequencies.
+    fn count_document(&mut self, keys: &mut dyn Iterator<Item = u64>);
+    /// Clusters within the window sharing rare keys or a band key with the story, best first.
+    fn candidates(&self, query: &CandidateQuery<'_>) -> Vec<Cow<'_, ClusterSummary>>;
+    /// A new, empty cluster's id.
+    fn new_cluster_id(&mut self) -> ClusterId;
+    /// A cluster's summary, when the index has it.
+    fn summary(&self, id: ClusterId) -> Option<ClusterSummary>;
+    /// Stores a cluster's summary after a member (dated `at`) joined, and indexes its keys.
+    fn save(
+        &mut self,
+        summary: ClusterSummary,
+        at: Option<i64>,
+        keys: &[(u64, f32)],
+        band_keys: &[i64],
+    );
+}
+
+/// Entries read from the newest end of one posting list.
+const POSTING_SCAN: usize = 64;
+
+/// All in memory: the offline command, tests and benches.
+#[derive(Debug, Default)]
+pub struct MemoryIndex {
+    documents: u64,
+    df: FxHashMap<u64, u32>,
+    postings: FxHashMap<u64, Vec<Posting>>,
+    bands: FxHashMap<i64, Vec<Posting>>,
+    clusters: FxHashMap<ClusterId, ClusterSummary>,
+    next_id: ClusterId,
+}
+
+impl MemoryIndex {
+    pub fn new() -> MemoryIndex {
+        MemoryIndex::default()
+    }
+
+    pub fn cluster(&self, id: ClusterId) -> Option<&ClusterSummary> {
+        self.clusters.get(&id)
+    }
+}
+
+impl DocFreqs for MemoryIndex {
+    fn documents(&self) -> u64 {
+        self.documents
+    }
+
+    fn doc_freq(&self, key: u64) -> u64 {
+        self.df.get(&key).copied().map_or(0, u64::from)
+    }
+}
+
+/// A cluster in a posting list, with the date of the member that put it there (`i64::MIN`: none).
+#[derive(Debug, Clone, Copy)]
+struct Posting {
+    cluster: ClusterId,
+    at: i64,
+}
+
+impl Posting {
+    /// Could the cluster be in the window? Only a cheap first cut: [`ClusterSummary::within`] decides.
+    fn near(&self, at: Option<i64>, window: i64) -> bool {
+        match at {
+            Some(t) if self.at != i64::MIN => (t - self.at).abs() <= window,
+            _ => true,
+        }
+    }
+}
+
+fn push_posting(list: &mut Vec<Posting>, cluster: ClusterId, at: Option<i64>) {
+    let at = at.unwrap_or(i64::MIN);
+    // Lists are in order of the latest addition; a cluster just added stays put.
+    match list.last_mut() {
+        Some(last) if last.cluster == cluster => last.at = last.at.max(at),
+        _ => list.push(Posting { cluster, at }),
+    }
+}
+
+impl EventIndex for MemoryIndex {
+    fn count_document(&mut self, keys: &mut dyn Iterator<Item = u64>) {
+        self.documents += 1;
+        for k in keys {
+            *self.df.entry(k).or_default() += 1;
+        }
+    }
+
+    fn candidates(&self, query: &CandidateQuery<'_>) -> Vec<Cow<'_, ClusterSummary>> {
+        let mut score: FxHashMap<ClusterId, f32> = FxHashMap::default();
+        for (key, idf) in query.keys {
+            if let Some(list) = self.postings.get(key) {
+                for p in list.iter().rev().take(POSTING_SCAN) {
+                    if p.near(query.published, query.window) {
+                        *score.entry(p.cluster).or_default() += idf;
+                    }
+                }
+            }
+        }
+        for band in query.band_keys {
+            if let Some(list) = self.bands.get(band) {
+                for p in list.iter().rev().take(POSTING_SCAN) {
+                    if p.near(query.published, query.window) {
+                        // A shared band is a likely copy: always look at it.
+                        *score.entry(p.cluster).or_default() += 1000.0;
+                    }
+                }
+            }
+        }
+        let mut ranked: Vec<(ClusterId, f32)> = score
+            .into_iter()
+            .filter(|(id, _)| {
+                self.clusters
+                    .get(id)
+                    .is_some_and(|c| c.within(query.published, query.window))
+            })
+            .collect();
+        ranked.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked
+            .into_iter()
+            .take(query.limit)
+            .filter_map(|(id, _)| self.clusters.get(&id).map(Cow::Borrowed))
+            .collect()
+    }
+
+    fn new_cluster_id(&mut self) -> ClusterId {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    fn summary(&self, id: ClusterId) -> Option<ClusterSummary> {
+        self.clusters.get(&id).cloned()
+    }
+
+    fn save(
+        &mut self,
+        summary: ClusterSummary,
+        at: Option<i64>,
+        keys: &[(u64, f32)],
+        band_keys: &[i64],
+    ) {
+        let id = summary.id;
+        for (k, _) in keys {
+            push_posting(self.postings.entry(*k).or_default(), id, at);
+        }
+        for b in band_keys {
+            push_posting(self.bands.entry(*b).or_default(), id, at);
+        }
+        // Ids given from outside (the store's) must never be handed out again here.
+        self.next_id = self.next_id.max(id);
+        self.clusters.insert(id, summary);
+    }
+}
