@@ -16,6 +16,8 @@ mod cases;
 mod ingest;
 mod jobs;
 mod newsletter;
+mod pages;
+mod plans;
 mod sqlite_only;
 mod support;
 mod throttle;
@@ -27,6 +29,7 @@ mod all {
     pub use crate::ingest::*;
     pub use crate::jobs::*;
     pub use crate::newsletter::*;
+    pub use crate::pages::*;
     pub use crate::throttle::*;
 }
 
@@ -149,6 +152,9 @@ conformance! {
         skipped_recipients_are_never_claimed_and_sent_rows_stay_sent,
         issues_are_listed_newest_first_by_kind,
         sources_are_listed_by_id_with_their_state,
+        content_stamp_moves_on_content_writes_and_when_a_scheduled_article_is_due,
+        article_page_reads_everything_the_article_shows_in_one_go,
+        related_by_tags_ranks_by_shared_tags_then_recency_within_each_tags_newest,
     ],
     raw: [
         corrupt_slug_is_reported,
