@@ -22,6 +22,11 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// As `spawn`, with `setup` changing the state before the server starts.
+    pub async fn spawn_with(setup: impl FnOnce(&mut AppState)) -> TestApp {
         // reqwest is built without a bundled TLS provider (to avoid aws-lc); pick ring once.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let dir = tempfile::tempdir().expect("temp dir");
@@ -41,7 +46,8 @@ impl TestApp {
             title: "Test Desk".into(),
             ..SiteSettings::default()
         };
-        let state = AppState::new(store.clone(), site, uploads.clone());
+        let mut state = AppState::new(store.clone(), site, uploads.clone());
+        setup(&mut state);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let serve_state = state.clone();
         tokio::spawn(async move {

@@ -718,3 +718,75 @@ async fn failed_logins_of_others_do_not_stop_the_owner_changing_the_password() {
     let r = login_response(&app, "ana@example.org", "staple battery horse").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
+
+/// A wire agency on loopback: a home page advertising `/feed.xml`, and that feed.
+async fn agency() -> String {
+    use axum::routing::get;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let feed = format!("{base}/feed.xml");
+    let page = format!(
+        r#"<!doctype html><html><head><title>Wire</title><link rel="alternate" type="application/rss+xml" href="{feed}"></head><body>Our wire.</body></html>"#
+    );
+    let rss = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title><link>http://wire.test/</link><description>d</description></channel></rss>"#;
+    let app = axum::Router::new()
+        .route(
+            "/index.html",
+            get(move || async move { ([("content-type", "text/html")], page) }),
+        )
+        .route(
+            "/feed.xml",
+            get(move || async move { ([("content-type", "application/rss+xml")], rss) }),
+        );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    base
+}
+
+#[tokio::test]
+async fn the_api_refuses_a_home_page_whose_feed_is_already_followed() {
+    use newsdesk_core::accounts::Role;
+    use newsdesk_ingest::{FetchOptions, Fetcher, IngestOptions, Pipeline};
+    let base = agency().await;
+    let app = TestApp::spawn_with(|state| {
+        state.newsroom = std::sync::Arc::new(newsdesk_web::auth::Newsroom::new(true));
+        let fetcher = Fetcher::new(FetchOptions {
+            allow_private: true,
+            ..FetchOptions::default()
+        })
+        .expect("fetcher");
+        let pipeline = Pipeline::new(state.store.clone(), fetcher, IngestOptions::default());
+        state.discovery = Some(std::sync::Arc::new(pipeline));
+    })
+    .await;
+    let admin = crate::admin::user(&app, "root@example.org", Role::Admin, None).await;
+    let (_, token) = crate::admin::token(&app, &admin).await;
+    let add = |url: String| {
+        let (app, token) = (&app, &token);
+        async move {
+            crate::admin::api(
+                app,
+                reqwest::Method::POST,
+                "/api/v1/sources",
+                token,
+                serde_json::json!({ "url": url }),
+            )
+            .await
+        }
+    };
+    let (st, body) = add(format!("{base}/feed.xml")).await;
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+    let (st, body) = add(format!("{base}/index.html")).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{body}");
+    let msg = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.contains("already followed as source") && msg.contains(&format!("{base}/feed.xml")),
+        "{msg}"
+    );
+    let (st, body) = add(format!("{base}/feed.xml")).await;
+    assert_eq!(st, StatusCode::CONFLICT, "the feed itself twice: {body}");
+    assert_eq!(app.store.list_sources().await.expect("sources").len(), 1);
+}
