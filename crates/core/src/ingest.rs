@@ -311,6 +311,28 @@ pub struct IngestCounts {
     pub clusters: u64,
 }
 
+/// Finds the feed a URL stands for: itself when it is a feed, else the first feed its HTML
+/// page advertises. Implemented by the ingest pipeline; the web API takes it as a trait so it
+/// does not depend on the fetcher. Errors are operator text.
+#[async_trait]
+pub trait FeedDiscovery: Send + Sync + std::fmt::Debug {
+    async fn discover(&self, url: &str) -> Result<String, String>;
+}
+
+/// The source already following `feed` (a URL reached through discovery), if any: adding
+/// another would only fail at every poll. `sources add` and `POST /api/v1/sources` refuse it.
+pub fn already_following<'a>(sources: &'a [Source], feed: &str) -> Option<&'a Source> {
+    sources.iter().find(|s| s.feed_url == feed)
+}
+
+/// Why a URL whose discovered feed is followed was not added (one wording for CLI and API).
+pub fn already_followed_message(url: &str, feed: &str, other: &Source) -> String {
+    format!(
+        "{url} advertises the feed {feed}, which is already followed as source {} ({}); not added",
+        other.id, other.name
+    )
+}
+
 /// Storage for this area; part of [`crate::Store`].
 #[async_trait]
 pub trait IngestStore: Send + Sync {

@@ -375,7 +375,7 @@ impl Pipeline {
     }
 
     /// The feed a URL stands for: itself when it is a feed, or the first feed an HTML page
-    /// advertises. For `sources add`, to refuse a page whose feed is already followed.
+    /// advertises. For `sources add` and the API, to refuse a page whose feed is followed.
     pub async fn discover(&self, url: &str) -> Result<String, String> {
         let outcome = self
             .fetcher
@@ -861,6 +861,13 @@ pub fn blocks_to_markdown(blocks: &[newsdesk_extract::Block]) -> String {
         }
     }
     parts.join("\n\n")
+}
+
+#[async_trait::async_trait]
+impl newsdesk_core::ingest::FeedDiscovery for Pipeline {
+    async fn discover(&self, url: &str) -> Result<String, String> {
+        Pipeline::discover(self, url).await
+    }
 }
 
 #[cfg(test)]

@@ -57,6 +57,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         state.store.clone(),
         std::sync::Arc::new(move || cache.invalidate_all()),
     )?;
+    state.discovery = Some(std::sync::Arc::new(crate::ingest::pipeline(
+        &config,
+        state.store.clone(),
+    )?));
     state.newsroom = std::sync::Arc::new(newsdesk_web::auth::Newsroom::new(
         config.fetch.allow_private,
     ));

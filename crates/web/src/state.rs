@@ -28,6 +28,8 @@ pub struct AppState {
     pub newsletter_key: Arc<tokio::sync::OnceCell<newsdesk_core::newsletter::TokenKey>>,
     /// Every Argon2 computation goes through this bounded pool (see `newsdesk_core::hasher`).
     pub hasher: Arc<newsdesk_core::hasher::PasswordHasher>,
+    /// Feed discovery for `POST /api/v1/sources` (the ingest pipeline; `None`: not checked).
+    pub discovery: Option<Arc<dyn newsdesk_core::ingest::FeedDiscovery>>,
 }
 
 impl AppState {
@@ -43,6 +45,7 @@ impl AppState {
             newsroom: Arc::new(crate::auth::Newsroom::default()),
             newsletter_key: Arc::new(tokio::sync::OnceCell::new()),
             hasher: Arc::new(newsdesk_core::hasher::PasswordHasher::for_this_machine()),
+            discovery: None,
         }
     }
 }
