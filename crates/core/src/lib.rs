@@ -15,6 +15,7 @@ pub mod model;
 pub mod net;
 pub mod newsletter;
 pub mod password_reset;
+pub mod publishing;
 pub mod site;
 pub mod store;
 pub mod throttle;

@@ -22,6 +22,11 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// With site settings changed by `adjust` (a time zone, say).
+    pub async fn spawn_with(adjust: impl FnOnce(&mut SiteSettings)) -> TestApp {
         // reqwest is built without a bundled TLS provider (to avoid aws-lc); pick ring once.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let dir = tempfile::tempdir().expect("temp dir");
@@ -36,11 +41,12 @@ impl TestApp {
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let base = format!("http://{addr}");
-        let site = SiteSettings {
+        let mut site = SiteSettings {
             base_url: base.clone(),
             title: "Test Desk".into(),
             ..SiteSettings::default()
         };
+        adjust(&mut site);
         let state = AppState::new(store.clone(), site, uploads.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let serve_state = state.clone();
