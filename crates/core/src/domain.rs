@@ -31,11 +31,14 @@ impl Slug {
         }
     }
 
-    /// Derives a slug from free text such as a headline ("Storm hits the coast!" -> "storm-hits-the-coast").
+    /// Derives a slug from free text such as a headline ("Storm hits the coast!" ->
+    /// "storm-hits-the-coast"). Other scripts and diacritics are transliterated ("Рада ухвалила
+    /// бюджет" -> "rada-ukhvalila-biudzhet"); text with no letters, digits or emoji at all (only
+    /// punctuation) has no slug, and callers fall back to one of their own.
     pub fn from_title(title: &str) -> Result<Self, InvalidInput> {
         let mut out = String::new();
-        for c in title.chars().flat_map(char::to_lowercase) {
-            let c = fold_accent(c);
+        let ascii = deunicode::deunicode_with_tofu(title, "-");
+        for c in ascii.chars().flat_map(char::to_lowercase) {
             if c.is_ascii_alphanumeric() {
                 out.push(c);
             } else if !out.is_empty() && !out.ends_with('-') {
@@ -49,26 +52,13 @@ impl Slug {
         Slug::parse(trimmed).map_err(|_| InvalidInput(format!("cannot make a slug from {title:?}")))
     }
 
+    /// The slug of a record that has nothing to make one from: `article-42`.
+    pub fn fallback(kind: &str, id: crate::model::Id) -> Self {
+        Slug(format!("{kind}-{id}"))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-}
-
-fn fold_accent(c: char) -> char {
-    match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' => 'a',
-        'ç' | 'č' | 'ć' => 'c',
-        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ě' => 'e',
-        'ì' | 'í' | 'î' | 'ï' | 'ī' => 'i',
-        'ñ' | 'ń' | 'ň' => 'n',
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' => 'o',
-        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' => 'u',
-        'ý' | 'ÿ' => 'y',
-        'š' | 'ś' => 's',
-        'ž' | 'ź' | 'ż' => 'z',
-        'ř' => 'r',
-        'ł' => 'l',
-        other => other,
     }
 }
 
@@ -166,6 +156,21 @@ mod tests {
     fn slug_from_headline_drops_punctuation_and_accents() {
         let s = Slug::from_title("Café owners protest — again!").unwrap();
         assert_eq!(s.as_str(), "cafe-owners-protest-again");
+    }
+
+    #[test]
+    fn slug_from_cyrillic_greek_and_diacritics_is_transliterated() {
+        let s = |t: &str| Slug::from_title(t).map(|s| s.as_str().to_owned());
+        assert_eq!(
+            s("Рада ухвалила бюджет").as_deref(),
+            Ok("rada-ukhvalila-biudzhet")
+        );
+        assert_eq!(s("Η Αθήνα ψηφίζει").as_deref(), Ok("e-athena-psephizei"));
+        assert_eq!(
+            s("Łódź: Straße über Ærø").as_deref(),
+            Ok("lodz-strasse-uber-aero")
+        );
+        assert!(Slug::from_title("!!! — ???").is_err());
     }
 
     #[test]

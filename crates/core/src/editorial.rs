@@ -22,7 +22,8 @@ pub struct Revision {
     pub body_markdown: String,
 }
 
-/// The admin's article list: every status, newest change first.
+/// The admin's article list: every status, newest first by the date it shows (publish time, or
+/// the last edit of an article never published).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AdminArticleQuery {
     pub status: Option<ArticleStatus>,
@@ -30,6 +31,9 @@ pub struct AdminArticleQuery {
     pub search: Option<String>,
     /// Only articles with this author on the byline.
     pub author_id: Option<Id>,
+    /// Drafts only when this author is on their byline (what an author may see of colleagues'
+    /// work is what is public or scheduled).
+    pub drafts_of: Option<Id>,
     /// Only drafts waiting for review: agency copy (`source` set) or submitted by an author.
     pub review_queue: bool,
     pub offset: u32,

@@ -16,6 +16,7 @@ pub mod net;
 pub mod newsletter;
 pub mod pages;
 pub mod password_reset;
+pub mod publishing;
 pub mod site;
 pub mod store;
 pub mod throttle;

@@ -176,6 +176,11 @@ pub fn load(config_file: Option<&Path>, overrides: &Overrides) -> anyhow::Result
         .merge(env)
         .merge(Serialized::defaults(overrides))
         .extract()?;
+    anyhow::ensure!(
+        config.site.tz().is_some(),
+        "site.timezone {:?} is not an IANA time zone (such as UTC or Europe/Kyiv)",
+        config.site.timezone
+    );
     Ok(config)
 }
 
@@ -206,6 +211,23 @@ mod tests {
             let env_only = load(Some(Path::new("nd.toml")), &Overrides::default())
                 .map_err(|e| e.to_string())?;
             assert_eq!(env_only.listen.port(), 9100, "env wins over file");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn site_timezone_is_read_and_an_unknown_zone_is_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("tz.toml", "[site]\ntimezone = \"Europe/Kyiv\"\n")?;
+            let c = load(Some(Path::new("tz.toml")), &Overrides::default())
+                .map_err(|e| e.to_string())?;
+            assert_eq!(c.site.tz().map(|t| t.name()), Some("Europe/Kyiv"));
+            jail.create_file("bad.toml", "[site]\ntimezone = \"Mars/Olympus\"\n")?;
+            let err = load(Some(Path::new("bad.toml")), &Overrides::default())
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(err.contains("site.timezone"), "{err}");
             Ok(())
         });
     }

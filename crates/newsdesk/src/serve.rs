@@ -69,9 +69,25 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         state.store.clone(),
         config.fetch.allow_private,
     )?;
+    // Scheduled articles go live on the same queue ("publish"), which fires their webhooks then.
+    let cache = state.cache.clone();
+    let publisher = newsdesk_core::publishing::ScheduledPublisher::new(
+        state.store.clone(),
+        config.site.base_url.clone(),
+        std::sync::Arc::new(move || cache.invalidate_all()),
+    );
+    let scheduled = newsdesk_core::publishing::enqueue_scheduled(state.store.as_ref()).await?;
+    tracing::info!(
+        scheduled,
+        "scheduler: publishing scheduled articles on time"
+    );
     let jobs: std::sync::Arc<dyn newsdesk_core::jobs::JobStore> = state.store.clone();
     let worker = newsdesk_core::jobs::Worker::new(jobs, format!("webhooks-{}", std::process::id()))
-        .handle(newsdesk_web::webhooks::QUEUE, std::sync::Arc::new(hooks));
+        .handle(newsdesk_web::webhooks::QUEUE, std::sync::Arc::new(hooks))
+        .handle(
+            newsdesk_core::publishing::QUEUE,
+            std::sync::Arc::new(publisher),
+        );
     tokio::spawn(async move {
         worker.run_until(std::future::pending::<()>()).await;
     });

@@ -157,6 +157,7 @@ pub async fn rebuild(
                 status: Some(ArticleStatus::Draft),
                 search: None,
                 author_id: None,
+                drafts_of: None,
                 review_queue: false,
                 offset,
                 limit: 100,

@@ -43,7 +43,16 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
         // Through `Bytes`, so the route's body limit still applies (413 past it).
         let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
             .await
-            .map_err(IntoResponse::into_response)?;
+            .map_err(|e| {
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    AppError::PayloadTooLarge(
+                        "What was sent is larger than this form takes; nothing was saved.".into(),
+                    )
+                    .into_response()
+                } else {
+                    e.into_response()
+                }
+            })?;
         let token = url::form_urlencoded::parse(&bytes)
             .find(|(k, _)| k == "csrf")
             .map(|(_, v)| v.into_owned())

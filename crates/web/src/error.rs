@@ -29,6 +29,9 @@ pub enum AppError {
     /// Input that parsed but does not make sense (a form or JSON field).
     #[error("{0}")]
     Unprocessable(String),
+    /// The request body is larger than the route takes; the message says what the limit is for.
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// Too many attempts; retry after this many seconds.
     #[error("too many requests")]
     TooManyRequests(u64),
@@ -75,6 +78,15 @@ impl From<anyhow::Error> for AppError {
 }
 
 impl AppError {
+    /// What a body over `limit` bytes is answered with; it says the limit in the units a
+    /// person can act on.
+    pub fn too_large(limit: usize) -> Self {
+        AppError::PayloadTooLarge(format!(
+            "What was sent is larger than this form takes ({} KB); nothing was saved. Go back: the editor keeps your text in this browser and offers to restore it.",
+            limit / 1024
+        ))
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
@@ -83,6 +95,7 @@ impl AppError {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Store(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -97,6 +110,7 @@ impl AppError {
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
             AppError::Unprocessable(_) => "unprocessable",
+            AppError::PayloadTooLarge(_) => "payload_too_large",
             AppError::TooManyRequests(_) => "too_many_requests",
             AppError::Store(_) | AppError::Internal(_) => "internal",
         }
@@ -109,7 +123,8 @@ impl AppError {
             AppError::BadRequest(m)
             | AppError::Conflict(m)
             | AppError::Forbidden(m)
-            | AppError::Unprocessable(m) => m.clone(),
+            | AppError::Unprocessable(m)
+            | AppError::PayloadTooLarge(m) => m.clone(),
             AppError::Unauthorized => "Sign in, or send a valid API token.".into(),
             AppError::TooManyRequests(s) => format!("Too many attempts. Try again in {s} seconds."),
             AppError::Store(_) | AppError::Internal(_) => {
@@ -125,7 +140,7 @@ impl AppError {
         }
     }
 
-    fn log(&self) {
+    pub(crate) fn log(&self) {
         if self.status().is_server_error() {
             let mut chain = String::new();
             let mut source = std::error::Error::source(self);
@@ -182,7 +197,8 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// Stable and machine-readable: `bad_request`, `unauthorized`, `forbidden`, `not_found`,
-    /// `method_not_allowed`, `conflict`, `unprocessable`, `too_many_requests` or `internal`.
+    /// `method_not_allowed`, `conflict`, `unprocessable`, `payload_too_large`,
+    /// `too_many_requests` or `internal`.
     code: String,
     /// Safe to show to a person.
     message: String,

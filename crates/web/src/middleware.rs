@@ -98,24 +98,54 @@ fn layers(app: Router, site: Arc<SiteSettings>, log_requests: bool) -> Router {
 }
 
 /// Paths that take photo uploads: their handlers set a larger limit of their own.
-const MAX_UPLOAD_BODY_PATHS: [&str; 2] = ["/admin/photos", "/api/v1/photos"];
+const MAX_UPLOAD_BODY_PATHS: [&str; 3] = [
+    "/admin/photos",
+    "/api/v1/photos",
+    crate::routes::admin::EDITOR_PHOTO_UPLOAD_PATH,
+];
 
-/// [`MAX_REQUEST_BODY`] for everything but uploads.
-async fn limit_body(req: axum::extract::Request, next: axum::middleware::Next) -> Response<Body> {
-    if MAX_UPLOAD_BODY_PATHS.contains(&req.uri().path()) {
-        return next.run(req).await;
+/// The largest body a request to `path` may have; `None`: its handler sets the limit.
+fn body_limit(path: &str) -> Option<usize> {
+    if MAX_UPLOAD_BODY_PATHS.contains(&path) {
+        return None;
     }
+    // The article editor and the articles API take the editor's own limit, whatever the script.
+    let article_write = path == "/admin/articles/new"
+        || path
+            .strip_prefix("/admin/articles/")
+            .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+        || path == "/api/v1/articles"
+        || path
+            .strip_prefix("/api/v1/articles/")
+            .is_some_and(|rest| !rest.is_empty() && !rest.contains('/'));
+    Some(if article_write {
+        crate::newsroom::MAX_ARTICLE_REQUEST_BYTES
+    } else {
+        MAX_REQUEST_BODY
+    })
+}
+
+/// [`body_limit`] for every request; past it, a 413 with a page (or JSON) that says so.
+async fn limit_body(req: axum::extract::Request, next: axum::middleware::Next) -> Response<Body> {
+    let Some(limit) = body_limit(req.uri().path()) else {
+        return next.run(req).await;
+    };
     let too_long = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok())
-        .is_some_and(|n| n > MAX_REQUEST_BODY);
+        .is_some_and(|n| n > limit);
     if too_long {
-        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+        let e = crate::error::AppError::too_large(limit);
+        return if req.uri().path().starts_with("/api/") {
+            crate::error::ApiError(e).into_response()
+        } else {
+            e.into_response()
+        };
     }
     let (parts, body) = req.into_parts();
-    let body = Body::new(http_body_util::Limited::new(body, MAX_REQUEST_BODY));
+    let body = Body::new(http_body_util::Limited::new(body, limit));
     next.run(axum::extract::Request::from_parts(parts, body))
         .await
 }

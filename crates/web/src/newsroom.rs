@@ -25,7 +25,12 @@ pub struct ArticleInput {
     pub slug: Option<String>,
     #[serde(default)]
     pub tag_ids: Vec<Id>,
-    /// Byline; authors can only write as themselves (ignored for them).
+    /// The section (primary tag); it is added to the tags when missing. The API defaults it to
+    /// the first of `tag_ids`; the editor form has its own field.
+    #[serde(default)]
+    pub section_id: Option<Id>,
+    /// Byline. Authors write as themselves: a byline other than their own is refused (403).
+    /// An article with no byline goes out under the site's publisher.
     #[serde(default)]
     pub author_ids: Option<Vec<Id>>,
     #[serde(default)]
@@ -34,15 +39,26 @@ pub struct ArticleInput {
     pub important: bool,
 }
 
-const MAX_HEADLINE: usize = 300;
-const MAX_STANDFIRST: usize = 1_000;
-const MAX_BODY: usize = 200_000;
+pub const MAX_HEADLINE: usize = 300;
+pub const MAX_STANDFIRST: usize = 1_000;
+/// The editor's limit, in characters (what the form's counter and the error message speak of).
+pub const MAX_BODY: usize = 200_000;
+
+/// The request body an article write may need: every text field at its limit with every
+/// character at its longest encoding (a 4-byte UTF-8 character is 12 bytes percent-encoded in a
+/// form, or two `\uXXXX` escapes in JSON), plus room for the other fields. Uploads have a limit
+/// of their own.
+pub const MAX_ARTICLE_REQUEST_BYTES: usize =
+    (MAX_HEADLINE + MAX_STANDFIRST + MAX_BODY) * 12 + 64 * 1024;
 
 fn unprocessable(m: impl Into<String>) -> AppError {
     AppError::Unprocessable(m.into())
 }
 
-fn validate(input: &ArticleInput) -> Result<Slug, AppError> {
+/// Checks the text and finds the slug: the one given (transliterated when it is not a slug
+/// yet), else one made from the headline. `None`: there is nothing to make a slug from (a
+/// headline of punctuation only); the caller falls back to an id-based one.
+fn validate(input: &ArticleInput) -> Result<Option<Slug>, AppError> {
     let headline = input.headline.trim();
     if headline.is_empty() {
         return Err(unprocessable("The headline is required."));
@@ -57,18 +73,22 @@ fn validate(input: &ArticleInput) -> Result<Slug, AppError> {
             "The standfirst must have at most {MAX_STANDFIRST} characters."
         )));
     }
-    if input.body_markdown.len() > MAX_BODY {
-        return Err(unprocessable("The body is too long."));
+    let body_chars = input.body_markdown.chars().count();
+    if body_chars > MAX_BODY {
+        return Err(unprocessable(format!(
+            "The body has {body_chars} characters; the most an article can have is {MAX_BODY}."
+        )));
     }
-    match input
+    let given = input
         .slug
         .as_deref()
         .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        Some(s) => Slug::parse(s).map_err(|e| unprocessable(format!("Slug: {}", e.0))),
-        None => Slug::from_title(headline).map_err(|e| unprocessable(format!("Slug: {}", e.0))),
+        .filter(|s| !s.is_empty());
+    Ok(match given {
+        Some(s) => Slug::parse(s).or_else(|_| Slug::from_title(s)).ok(),
+        None => None,
     }
+    .or_else(|| Slug::from_title(headline).ok()))
 }
 
 fn forbidden() -> AppError {
@@ -89,7 +109,12 @@ fn to_new(
     author_ids: Vec<Id>,
     keep: Option<&Article>,
 ) -> NewArticle {
-    let section_id = input.tag_ids.first().copied();
+    let mut tag_ids = input.tag_ids.clone();
+    if let Some(section) = input.section_id
+        && !tag_ids.contains(&section)
+    {
+        tag_ids.insert(0, section);
+    }
     NewArticle {
         slug,
         headline: input.headline.trim().to_owned(),
@@ -102,9 +127,36 @@ fn to_new(
         source: keep.and_then(|a| a.source.clone()),
         author_ids,
         lead_photo_id: input.lead_photo_id,
-        tag_ids: input.tag_ids.clone(),
-        section_id,
+        tag_ids,
+        section_id: input.section_id,
         important: input.important,
+    }
+}
+
+/// Authors write as themselves: a byline other than their own (or the one the article has) is
+/// refused rather than silently replaced.
+fn check_author_byline(
+    user: &User,
+    ids: Option<&Vec<Id>>,
+    current: Option<&Article>,
+) -> Result<(), AppError> {
+    if user.role != newsdesk_core::accounts::Role::Author {
+        return Ok(());
+    }
+    let Some(ids) = ids else { return Ok(()) };
+    let mut asked: Vec<Id> = ids.clone();
+    asked.sort_unstable();
+    asked.dedup();
+    let mut kept: Vec<Id> =
+        current.map_or_else(Vec::new, |a| a.authors.iter().map(|x| x.id).collect());
+    kept.sort_unstable();
+    let own: Vec<Id> = user.author_id.into_iter().collect();
+    if asked == own || (current.is_some() && asked == kept) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "Authors cannot change the byline; ask an editor.".into(),
+        ))
     }
 }
 
@@ -124,6 +176,7 @@ pub async fn create(
     input: &ArticleInput,
 ) -> Result<Article, AppError> {
     require(user, Action::CreateArticle, Ownership::None)?;
+    check_author_byline(user, input.author_ids.as_ref(), None)?;
     let slug = validate(input)?;
     let author_ids = if user.role == newsdesk_core::accounts::Role::Author {
         vec![user.author_id.ok_or_else(|| {
@@ -135,12 +188,32 @@ pub async fn create(
             .clone()
             .unwrap_or_else(|| user.author_id.into_iter().collect())
     };
+    let needs_id_slug = slug.is_none();
+    // Unique until the id is known and the article renamed after it.
+    let slug = slug.unwrap_or_else(|| {
+        Slug::fallback(
+            "article-new",
+            Utc::now().timestamp_nanos_opt().unwrap_or_default().abs(),
+        )
+    });
     let new = to_new(input, slug, author_ids, None);
-    let article = state.store.create_article(&new).await.map_err(store_err)?;
-    state
-        .store
-        .record_revision(article.id, Some(user.id), Utc::now())
-        .await?;
+    let mut article = state.store.create_article(&new).await.map_err(store_err)?;
+    if needs_id_slug {
+        let renamed = NewArticle {
+            slug: Slug::fallback("article", article.id),
+            ..new
+        };
+        article = state
+            .store
+            .update_article(article.id, &renamed, Some(user.id), Utc::now())
+            .await
+            .map_err(store_err)?;
+    } else {
+        state
+            .store
+            .record_revision(article.id, Some(user.id), Utc::now())
+            .await?;
+    }
     audit(
         state,
         Some(user),
@@ -170,7 +243,8 @@ pub async fn edit(
     {
         return Err(forbidden());
     }
-    let slug = validate(input)?;
+    check_author_byline(user, input.author_ids.as_ref(), Some(&current))?;
+    let slug = validate(input)?.unwrap_or_else(|| current.slug.clone());
     // The site keeps no redirects: a public article's address is what readers, feeds and
     // search engines have, so it stays until the article is taken back to draft.
     if current.status != ArticleStatus::Draft && slug != current.slug {
@@ -208,29 +282,18 @@ pub async fn set_status(
     let current = load(state, id).await?;
     require(user, Action::PublishArticle, user.owns(&current))?;
     let now = Utc::now();
-    let (status, published_at, event, action) = match status {
+    let (status, published_at, action) = match status {
         ArticleStatus::Draft => (
             ArticleStatus::Draft,
             current.published_at,
-            "article.unpublished",
             "article.unpublish",
         ),
         ArticleStatus::Published | ArticleStatus::Scheduled => {
             let when = at.unwrap_or(now);
             if when > now {
-                (
-                    ArticleStatus::Scheduled,
-                    Some(when),
-                    "article.published",
-                    "article.schedule",
-                )
+                (ArticleStatus::Scheduled, Some(when), "article.schedule")
             } else {
-                (
-                    ArticleStatus::Published,
-                    Some(when),
-                    "article.published",
-                    "article.publish",
-                )
+                (ArticleStatus::Published, Some(when), "article.publish")
             }
         }
     };
@@ -238,11 +301,17 @@ pub async fn set_status(
         .store
         .set_article_status(id, status, published_at, now)
         .await?;
+    if let (ArticleStatus::Scheduled, Some(when)) = (status, published_at) {
+        // Goes live through the job queue, which also fires `article.published` then.
+        newsdesk_core::publishing::schedule(state.store.as_ref(), id, when).await?;
+    }
     audit(state, Some(user), action, &format!("article {id}")).await;
     state.cache.invalidate_all();
-    let was_public = current.status != ArticleStatus::Draft;
-    if status != ArticleStatus::Draft || was_public {
-        crate::webhooks::notify(state, event, &saved).await;
+    let was_visible = current.is_visible_at(now);
+    if status == ArticleStatus::Published {
+        crate::webhooks::notify(state, "article.published", &saved).await;
+    } else if was_visible {
+        crate::webhooks::notify(state, "article.unpublished", &saved).await;
     }
     Ok(saved)
 }
@@ -318,6 +387,7 @@ pub async fn restore(
         body_markdown: revision.body_markdown.clone(),
         slug: Some(current.slug.to_string()),
         tag_ids: current.tags.iter().map(|t| t.id).collect(),
+        section_id: current.section.as_ref().map(|t| t.id),
         author_ids: Some(current.authors.iter().map(|a| a.id).collect()),
         lead_photo_id: current.lead_photo.as_ref().map(|p| p.id),
         important: current.important,

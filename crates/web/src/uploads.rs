@@ -29,6 +29,8 @@ const MAX_DECODE_ALLOC: u64 = 256 * 1024 * 1024;
 #[derive(Default)]
 pub struct UploadForm {
     fields: HashMap<String, String>,
+    /// Every text field in the order sent, repeated names included (the editor's tags).
+    pub pairs: Vec<(String, String)>,
     pub file: Option<Vec<u8>>,
 }
 
@@ -63,6 +65,7 @@ pub async fn read_form(mut multipart: Multipart) -> Result<UploadForm, AppError>
                 .text()
                 .await
                 .map_err(|e| bad(format!("The form could not be read: {}", e.body_text())))?;
+            form.pairs.push((name.clone(), text.clone()));
             form.fields.insert(name, text);
         }
     }

@@ -386,7 +386,7 @@ pub fn script_safe_json(v: &serde_json::Value) -> String {
 pub fn news_article_jsonld(site: &SiteSettings, a: &Article, canonical: &str) -> String {
     let published = a.published_at.unwrap_or(a.created_at);
     let modified = a.updated_at.max(published);
-    let authors: Vec<serde_json::Value> = a
+    let mut authors: Vec<serde_json::Value> = a
         .authors
         .iter()
         .map(|au| {
@@ -397,6 +397,14 @@ pub fn news_article_jsonld(site: &SiteSettings, a: &Article, canonical: &str) ->
             })
         })
         .collect();
+    // No byline: the article is the publisher's, as the page says too (never `"author": []`).
+    if authors.is_empty() {
+        authors.push(serde_json::json!({
+            "@type": "Organization",
+            "name": site.publisher,
+            "url": site.url("/"),
+        }));
+    }
     let mut v = serde_json::json!({
         "@context": "https://schema.org",
         "@type": "NewsArticle",

@@ -14,15 +14,14 @@ use async_trait::async_trait;
 use chrono::Utc;
 use hmac::{Hmac, Mac as _};
 use newsdesk_core::accounts::AccountStore;
-use newsdesk_core::jobs::{Job, JobError, JobHandler, NewJob};
+use newsdesk_core::jobs::{Job, JobError, JobHandler};
 use newsdesk_core::{Article, Store};
 use sha2::Sha256;
 
 use crate::error::AppError;
 use crate::state::AppState;
 
-pub const QUEUE: &str = "webhook";
-const MAX_ATTEMPTS: u32 = 8;
+pub const QUEUE: &str = newsdesk_core::publishing::WEBHOOK_QUEUE;
 
 /// `sha256=<hex>` over `"<timestamp>.<body>"`.
 pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
@@ -51,37 +50,9 @@ async fn try_notify(
     event: &str,
     a: &Article,
 ) -> Result<(), newsdesk_core::StoreError> {
-    let hooks = store.list_webhooks().await?;
-    if hooks.is_empty() {
-        return Ok(());
-    }
-    let now = Utc::now();
-    let payload = serde_json::json!({
-        "event": event,
-        "sent_at": now.to_rfc3339(),
-        "article": {
-            "id": a.id,
-            "slug": a.slug.as_str(),
-            "headline": a.headline,
-            "status": a.status.as_str(),
-            "published_at": a.published_at.map(|t| t.to_rfc3339()),
-            "updated_at": a.updated_at.to_rfc3339(),
-            "url": format!("{}/articles/{}", base_url.trim_end_matches('/'), a.slug),
-        }
-    })
-    .to_string();
-    for hook in hooks {
-        let d = store
-            .create_webhook_delivery(hook.id, event, &payload, now)
-            .await?;
-        store
-            .enqueue(
-                &NewJob::new(QUEUE, serde_json::json!({ "delivery_id": d.id }))
-                    .max_attempts(MAX_ATTEMPTS),
-            )
-            .await?;
-    }
-    Ok(())
+    newsdesk_core::publishing::enqueue_article_event(store, base_url, event, a)
+        .await
+        .map(|_| ())
 }
 
 /// Delivers one webhook job.

@@ -242,13 +242,20 @@ impl EditorialStore for ThisStore {
                 .push_bind(author)
                 .push(")");
         }
+        if let Some(author) = q.drafts_of {
+            qb.push(
+                " AND (a.status <> 'draft' OR a.id IN (SELECT article_id FROM article_authors WHERE author_id = ",
+            )
+            .push_bind(author)
+            .push("))");
+        }
         if q.review_queue {
             qb.push(
                 " AND a.status = 'draft' AND (a.source_url IS NOT NULL
                    OR a.id IN (SELECT article_id FROM review_requests))",
             );
         }
-        qb.push(" ORDER BY a.updated_at DESC, a.id DESC LIMIT ")
+        qb.push(" ORDER BY COALESCE(a.published_at, a.updated_at) DESC, a.id DESC LIMIT ")
             .push_bind(i64::from(rows::clamp_page_limit(q.limit)))
             .push(" OFFSET ")
             .push_bind(i64::from(q.offset));

@@ -254,6 +254,7 @@ struct ListParams {
     since: Option<String>,
     limit: Option<String>,
     cursor: Option<String>,
+    status: Option<String>,
 }
 
 fn bad(msg: impl Into<String>) -> ApiError {
@@ -278,6 +279,14 @@ fn restore_offset_plus(s: &str) -> String {
 
 fn parse_list_query(p: ListParams, now: DateTime<Utc>) -> Result<ArticleQuery, ApiError> {
     let mut q = ArticleQuery::visible_at(now);
+    // Asked for, a filter is applied or refused: never silently ignored.
+    if let Some(s) = given(p.status)
+        && s != "published"
+    {
+        return Err(bad(format!(
+            "status: this list holds published articles only, so {s:?} cannot be listed; read a draft or scheduled article with GET /api/v1/articles/{{id}} and an editor's token"
+        )));
+    }
     if let Some(t) = given(p.tag) {
         q.tag = Some(Slug::parse(&t).map_err(|e| bad(format!("tag: {e}")))?);
     }
@@ -330,6 +339,8 @@ fn path_slug(p: Result<Path<String>, PathRejection>) -> Result<Slug, ApiError> {
             description = "Articles per page (default 20)."),
         ("cursor" = Option<String>, Query,
             description = "The `next_cursor` of the previous page."),
+        ("status" = Option<String>, Query,
+            description = "Only `published` is accepted (the list holds nothing else); any other value is a 400."),
     ),
     responses((status = 200, body = ArticleList), (status = 400, body = ErrorBody)))]
 async fn list_articles(
@@ -350,21 +361,68 @@ async fn list_articles(
     }))
 }
 
-/// One published article.
+/// What `GET /articles/{slug}` answers: the public shape, or with a bearer token of someone who
+/// may open the article, the admin shape (any status, Markdown, ids).
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+enum ArticleRead {
+    Admin(crate::routes::api_admin::AdminArticle),
+    Public(ArticleDto),
+}
+
+/// One published article; with a bearer token, also a draft or scheduled one the token's user
+/// may open, by slug or numeric id.
 #[utoipa::path(get, path = "/articles/{slug}", tag = "public",
-    params(("slug" = String, Path, description = "The article's slug.")),
-    responses((status = 200, body = ArticleDto), (status = 404, body = ErrorBody)))]
+    params(("slug" = String, Path, description = "The article's slug (or, with a token, its numeric id).")),
+    responses((status = 200, body = ArticleRead), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)),
+    security((), ("bearer" = [])))]
 async fn article(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    who: Result<crate::auth::ApiUser, ApiError>,
     slug: Result<Path<String>, PathRejection>,
-) -> ApiResult<ArticleDto> {
+) -> Result<Response, ApiError> {
+    if headers.contains_key(header::AUTHORIZATION) {
+        let who = who?;
+        let Path(key) = slug.map_err(|_| ApiError(AppError::NotFound))?;
+        let a = crate::routes::api_admin::find(&state, &key).await?;
+        let may_open = who.user.can(
+            newsdesk_core::accounts::Action::EditArticle,
+            who.user.owns(&a),
+        ) || who.user.can(
+            newsdesk_core::accounts::Action::Review,
+            newsdesk_core::accounts::Ownership::None,
+        );
+        let body = if may_open {
+            ArticleRead::Admin(crate::routes::api_admin::AdminArticle::of(
+                &a,
+                &state.site.base_url,
+            ))
+        } else if a.is_visible_at(Utc::now()) {
+            ArticleRead::Public(ArticleDto::from_article(&a, &state.site))
+        } else {
+            return Err(ApiError(AppError::NotFound));
+        };
+        let mut res = Json(body).into_response();
+        // One user's view of unpublished work: no shared cache may keep it.
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+        return Ok(res);
+    }
     let slug = path_slug(slug)?;
     let a = state
         .store
         .visible_article_by_slug(&slug, Utc::now())
         .await?
         .ok_or(ApiError(AppError::NotFound))?;
-    Ok(ApiJson(ArticleDto::from_article(&a, &state.site)))
+    Ok(ApiJson(ArticleRead::Public(ArticleDto::from_article(
+        &a,
+        &state.site,
+    )))
+    .into_response())
 }
 
 /// Every author.

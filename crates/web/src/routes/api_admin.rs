@@ -57,7 +57,7 @@ async fn me(who: ApiUser) -> Json<Me> {
 
 /// An article as the admin API shows it (any status).
 #[derive(Serialize, ToSchema)]
-struct AdminArticle {
+pub(crate) struct AdminArticle {
     id: Id,
     slug: String,
     headline: String,
@@ -69,6 +69,7 @@ struct AdminArticle {
     updated_at: DateTime<Utc>,
     author_ids: Vec<Id>,
     tag_ids: Vec<Id>,
+    section_id: Option<Id>,
     lead_photo_id: Option<Id>,
     important: bool,
     /// The public URL once visible.
@@ -76,7 +77,7 @@ struct AdminArticle {
 }
 
 impl AdminArticle {
-    fn of(a: &Article, base: &str) -> Self {
+    pub(crate) fn of(a: &Article, base: &str) -> Self {
         AdminArticle {
             id: a.id,
             slug: a.slug.to_string(),
@@ -88,6 +89,7 @@ impl AdminArticle {
             updated_at: a.updated_at,
             author_ids: a.authors.iter().map(|x| x.id).collect(),
             tag_ids: a.tags.iter().map(|t| t.id).collect(),
+            section_id: a.section.as_ref().map(|t| t.id),
             lead_photo_id: a.lead_photo.as_ref().map(|p| p.id),
             important: a.important,
             url: a.is_visible_at(Utc::now()).then(|| {
@@ -108,9 +110,24 @@ struct CreateArticle {
     /// `draft` (default), `published` (needs the right to publish) or `scheduled`.
     #[serde(default)]
     status: Option<String>,
-    /// When to publish; in the future means scheduled.
+    /// When to publish, RFC 3339 (`2026-05-01T09:00:00Z`); in the future means scheduled.
     #[serde(default)]
-    published_at: Option<DateTime<Utc>>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    published_at: Option<String>,
+}
+
+/// `published_at` as sent; a bad value names the field and the format it should have.
+fn parse_published_at(raw: Option<&str>) -> Result<Option<DateTime<Utc>>, AppError> {
+    let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    DateTime::parse_from_rfc3339(raw)
+        .map(|t| Some(t.with_timezone(&Utc)))
+        .map_err(|_| {
+            AppError::Unprocessable(format!(
+                "published_at: {raw:?} is not an RFC 3339 date and time, e.g. 2026-05-01T09:00:00Z or 2026-05-01T12:00:00+03:00"
+            ))
+        })
 }
 
 fn parse_status(s: &str) -> Result<ArticleStatus, AppError> {
@@ -136,15 +153,19 @@ async fn create_article(
     who: ApiUser,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<AdminArticle>), ApiError> {
-    let req: CreateArticle = json(&body)?;
+    let mut req: CreateArticle = json(&body)?;
     let status = req.status.as_deref().map(parse_status).transpose()?;
+    let published_at = parse_published_at(req.published_at.as_deref())?;
+    if req.article.section_id.is_none() {
+        req.article.section_id = req.article.tag_ids.first().copied();
+    }
     // Refuse before creating anything, so a forbidden publish leaves no draft behind.
     if matches!(status, Some(s) if s != ArticleStatus::Draft) {
         who.require(Action::PublishArticle, Ownership::Own)?;
     }
     let mut a = newsroom::create(&state, &who.user, &req.article).await?;
     if let Some(s) = status.filter(|s| *s != ArticleStatus::Draft) {
-        a = newsroom::set_status(&state, &who.user, a.id, s, req.published_at).await?;
+        a = newsroom::set_status(&state, &who.user, a.id, s, published_at).await?;
     }
     Ok((
         StatusCode::CREATED,
@@ -159,6 +180,12 @@ struct PatchArticle {
     body_markdown: Option<String>,
     slug: Option<String>,
     tag_ids: Option<Vec<Id>>,
+    /// The section (one of the tags; added to them when missing). `null`: no section. Left
+    /// out: the current section while it stays among the tags, else the first tag.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    section_id: Option<Option<Id>>,
+    /// The byline. Authors may not change it (403).
     author_ids: Option<Vec<Id>>,
     /// `null` removes the lead photo.
     #[serde(default, deserialize_with = "present")]
@@ -167,7 +194,9 @@ struct PatchArticle {
     important: Option<bool>,
     /// `draft` unpublishes; `published`/`scheduled` publish at `published_at` (default now).
     status: Option<String>,
-    published_at: Option<DateTime<Utc>>,
+    /// RFC 3339, e.g. `2026-05-01T09:00:00Z`.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    published_at: Option<String>,
 }
 
 /// A field that is present (even as `null`) is `Some`.
@@ -176,7 +205,7 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Id>>,
 }
 
 /// Finds an article by numeric id, or a published or scheduled one by slug.
-async fn find(state: &AppState, key: &str) -> Result<Article, AppError> {
+pub(crate) async fn find(state: &AppState, key: &str) -> Result<Article, AppError> {
     if let Ok(id) = key.parse::<Id>() {
         return newsroom::load(state, id).await;
     }
@@ -204,6 +233,7 @@ async fn update_article(
     let p: PatchArticle = json(&body)?;
     let current = find(&state, &key).await?;
     let status = p.status.as_deref().map(parse_status).transpose()?;
+    let published_at = parse_published_at(p.published_at.as_deref())?;
     let own = who.user.owns(&current);
     if status.is_some() {
         who.require(Action::PublishArticle, own)?;
@@ -213,11 +243,24 @@ async fn update_article(
         || p.body_markdown.is_some()
         || p.slug.is_some()
         || p.tag_ids.is_some()
+        || p.section_id.is_some()
         || p.author_ids.is_some()
         || p.lead_photo_id.is_some()
         || p.important.is_some();
     let mut a = current.clone();
     if edits_text {
+        let tag_ids = p
+            .tag_ids
+            .unwrap_or_else(|| current.tags.iter().map(|t| t.id).collect());
+        let section_id = match p.section_id {
+            Some(s) => s,
+            None => current
+                .section
+                .as_ref()
+                .map(|t| t.id)
+                .filter(|id| tag_ids.contains(id))
+                .or_else(|| tag_ids.first().copied()),
+        };
         let input = ArticleInput {
             headline: p.headline.unwrap_or_else(|| current.headline.clone()),
             standfirst: p.standfirst.unwrap_or_else(|| current.standfirst.clone()),
@@ -225,13 +268,10 @@ async fn update_article(
                 .body_markdown
                 .unwrap_or_else(|| current.body_markdown.clone()),
             slug: Some(p.slug.unwrap_or_else(|| current.slug.to_string())),
-            tag_ids: p
-                .tag_ids
-                .unwrap_or_else(|| current.tags.iter().map(|t| t.id).collect()),
-            author_ids: Some(
-                p.author_ids
-                    .unwrap_or_else(|| current.authors.iter().map(|x| x.id).collect()),
-            ),
+            tag_ids,
+            section_id,
+            // Left out: unchanged (and no byline check for authors).
+            author_ids: p.author_ids,
             lead_photo_id: p
                 .lead_photo_id
                 .unwrap_or_else(|| current.lead_photo.as_ref().map(|x| x.id)),
@@ -240,7 +280,7 @@ async fn update_article(
         a = newsroom::edit(&state, &who.user, current.id, &input).await?;
     }
     if let Some(s) = status {
-        a = newsroom::set_status(&state, &who.user, current.id, s, p.published_at).await?;
+        a = newsroom::set_status(&state, &who.user, current.id, s, published_at).await?;
     }
     Ok(Json(AdminArticle::of(&a, &state.site.base_url)))
 }

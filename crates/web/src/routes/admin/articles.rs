@@ -1,13 +1,15 @@
 //! The article list (`/admin`, the newsroom's home) and the editor: new, edit, preview, publish,
-//! schedule, submit for review, unpublish, delete.
+//! schedule, submit for review, unpublish, delete, and uploading a lead photo from inside the
+//! editor. Whatever goes wrong with a POST, the editor comes back with the text as it was sent
+//! and says what happened: nothing typed is lost to an error page.
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::routing::get;
-use chrono::{DateTime, NaiveDateTime, Utc};
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
 use newsdesk_core::accounts::{Action, Ownership};
 use newsdesk_core::editorial::AdminArticleQuery;
 use newsdesk_core::{Article, ArticleStatus, Author, Id, Photo, Tag};
@@ -25,7 +27,15 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/admin", get(articles))
         .route("/admin/articles/new", get(new_article).post(create_article))
         .route("/admin/articles/{id}", get(edit_article).post(save_article))
+        .layer(DefaultBodyLimit::max(newsroom::MAX_ARTICLE_REQUEST_BYTES))
+        .route(
+            PHOTO_UPLOAD_PATH,
+            post(upload_from_editor).layer(DefaultBodyLimit::max(crate::uploads::MAX_UPLOAD_BYTES)),
+        )
 }
+
+/// Where the editor's "Upload and use" button sends the whole form, text and file together.
+pub const PHOTO_UPLOAD_PATH: &str = "/admin/articles/photo";
 
 pub struct Row {
     pub id: Id,
@@ -107,6 +117,8 @@ async fn articles(
             } else {
                 None
             },
+            drafts_of: (who.user.role == newsdesk_core::accounts::Role::Author)
+                .then(|| who.user.author_id.unwrap_or(-1)),
             review_queue: false,
             offset: p.page.saturating_mul(PER_PAGE),
             limit: PER_PAGE + 1,
@@ -140,6 +152,15 @@ pub struct Choice {
     pub selected: bool,
 }
 
+/// A photo in the lead-photo picker.
+pub struct PhotoChoice {
+    pub id: Id,
+    pub thumb: String,
+    pub alt: String,
+    pub caption: String,
+    pub selected: bool,
+}
+
 #[derive(Template)]
 #[template(path = "admin/edit.html")]
 struct EditView {
@@ -148,12 +169,20 @@ struct EditView {
     id: Option<Id>,
     input: ArticleInput,
     tags: Vec<Choice>,
+    /// The section select: every tag, the article's section selected.
+    sections: Vec<Choice>,
     authors: Vec<Choice>,
-    photos: Vec<Choice>,
+    photos: Vec<PhotoChoice>,
     preview: Option<String>,
     can_publish: bool,
     can_submit: bool,
+    can_upload: bool,
     schedule_value: String,
+    /// The site's time zone, in which publish-at is shown and read.
+    timezone: String,
+    /// Who the article goes out under when the byline is empty.
+    publisher: String,
+    max_body: usize,
     is_draft: bool,
 }
 
@@ -189,6 +218,14 @@ async fn edit_view(
                 selected: input.tag_ids.contains(&t.id),
             })
             .collect(),
+        sections: tags
+            .iter()
+            .map(|t: &Tag| Choice {
+                id: t.id,
+                label: t.name.clone(),
+                selected: input.section_id == Some(t.id),
+            })
+            .collect(),
         authors: authors
             .iter()
             .map(|a: &Author| Choice {
@@ -199,9 +236,15 @@ async fn edit_view(
             .collect(),
         photos: photos
             .iter()
-            .map(|p: &Photo| Choice {
+            .map(|p: &Photo| PhotoChoice {
                 id: p.id,
-                label: format!("#{} {}", p.id, p.caption),
+                thumb: crate::views::photo_url(p),
+                alt: p.alt.clone(),
+                caption: if p.caption.is_empty() {
+                    format!("Photo {}", p.id)
+                } else {
+                    p.caption.clone()
+                },
                 selected: input.lead_photo_id == Some(p.id),
             })
             .collect(),
@@ -209,11 +252,15 @@ async fn edit_view(
         preview: None,
         can_publish: who.user.can(Action::PublishArticle, own),
         can_submit: article.is_some() && who.user.can(Action::SubmitForReview, own),
+        can_upload: who.user.can(Action::UploadPhoto, Ownership::None),
         schedule_value: article
             .and_then(|a| a.published_at)
             .filter(|t| *t > Utc::now())
-            .map(|t| t.format("%Y-%m-%dT%H:%M").to_string())
+            .map(|t| state.site.to_local_input(&t))
             .unwrap_or_default(),
+        timezone: state.site.timezone.clone(),
+        publisher: state.site.publisher.clone(),
+        max_body: newsroom::MAX_BODY,
         is_draft: article.is_none_or(|a| a.status == ArticleStatus::Draft),
     })
 }
@@ -225,6 +272,7 @@ fn input_of(a: &Article) -> ArticleInput {
         body_markdown: a.body_markdown.clone(),
         slug: Some(a.slug.to_string()),
         tag_ids: a.tags.iter().map(|t| t.id).collect(),
+        section_id: a.section.as_ref().map(|t| t.id),
         author_ids: Some(a.authors.iter().map(|x| x.id).collect()),
         lead_photo_id: a.lead_photo.as_ref().map(|p| p.id),
         important: a.important,
@@ -268,6 +316,7 @@ fn parse_edit_form(fields: Vec<(String, String)>) -> EditForm {
             "slug" => f.input.slug = Some(v),
             "important" => f.input.important = true,
             "tag" => f.input.tag_ids.extend(v.parse::<Id>().ok()),
+            "section" => f.input.section_id = v.parse::<Id>().ok(),
             "author" => {
                 if let (Some(list), Ok(id)) = (f.input.author_ids.as_mut(), v.parse::<Id>()) {
                     list.push(id);
@@ -280,44 +329,73 @@ fn parse_edit_form(fields: Vec<(String, String)>) -> EditForm {
     f
 }
 
-/// `datetime-local` input values are in UTC here (the form says so).
-fn parse_local(s: &str) -> Result<Option<DateTime<Utc>>, AppError> {
+/// A `datetime-local` value, in the site's time zone.
+fn parse_local(state: &AppState, s: &str) -> Result<Option<DateTime<Utc>>, AppError> {
     let s = s.trim();
     if s.is_empty() {
         return Ok(None);
     }
-    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
-        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
-        .map(|n| Some(n.and_utc()))
-        .map_err(|_| AppError::Unprocessable("The publish time is not a date and time.".into()))
+    state.site.from_local_input(s).map(Some).ok_or_else(|| {
+        AppError::Unprocessable(format!(
+            "Publish at: {s:?} is not a date and time; write it as YYYY-MM-DDTHH:MM ({}).",
+            state.site.timezone
+        ))
+    })
+}
+
+/// The editor's form as the admin site reads it. Authors' forms show no byline fields, so an
+/// author's byline is left as it is rather than read as empty.
+fn read_edit_form(who: &AdminUser, fields: Vec<(String, String)>) -> EditForm {
+    let mut form = parse_edit_form(fields);
+    if who.user.role == newsdesk_core::accounts::Role::Author {
+        form.input.author_ids = None;
+    }
+    form
+}
+
+/// The editor again, with what was sent and why it was not done, under the error's status.
+/// Only when even that page cannot be made (the store is down) does the error page answer.
+async fn editor_with_error(
+    state: &AppState,
+    who: &AdminUser,
+    article: Option<&Article>,
+    input: ArticleInput,
+    e: AppError,
+) -> Result<Response, AppError> {
+    e.log();
+    let status = e.status();
+    let message = e.public_message();
+    let Ok(mut v) = edit_view(state, who, article, input).await else {
+        return Err(e);
+    };
+    v.chrome.error = Some(message);
+    let mut r = page(v)?;
+    *r.status_mut() = status;
+    Ok(r)
 }
 
 async fn create_article(
     State(state): State<AppState>,
     CsrfForm { who, form }: CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let form = parse_edit_form(form);
+    let form = read_edit_form(&who, form);
     if form.action == "preview" {
         let mut v = edit_view(&state, &who, None, form.input.clone()).await?;
         v.preview = Some(newsdesk_core::markdown::render(&form.input.body_markdown));
         return page(v);
     }
-    match newsroom::create(&state, &who.user, &form.input).await {
-        Ok(a) => {
-            if matches!(form.action.as_str(), "publish" | "schedule") {
-                let at = parse_local(&form.publish_at)?;
-                newsroom::set_status(&state, &who.user, a.id, ArticleStatus::Published, at).await?;
-            }
-            Ok(see_other(&format!("/admin/articles/{}", a.id)))
+    let result = async {
+        let at = parse_local(&state, &form.publish_at)?;
+        let a = newsroom::create(&state, &who.user, &form.input).await?;
+        if matches!(form.action.as_str(), "publish" | "schedule") {
+            newsroom::set_status(&state, &who.user, a.id, ArticleStatus::Published, at).await?;
         }
-        Err(e @ (AppError::Unprocessable(_) | AppError::Conflict(_))) => {
-            let mut v = edit_view(&state, &who, None, form.input).await?;
-            v.chrome.error = Some(e.public_message());
-            let mut r = page(v)?;
-            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(r)
-        }
-        Err(e) => Err(e),
+        Ok::<_, AppError>(a)
+    }
+    .await;
+    match result {
+        Ok(a) => Ok(see_other(&format!("/admin/articles/{}", a.id))),
+        Err(e) => editor_with_error(&state, &who, None, form.input, e).await,
     }
 }
 
@@ -347,7 +425,7 @@ async fn save_article(
     Path(id): Path<Id>,
     CsrfForm { who, form }: CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let form = parse_edit_form(form);
+    let form = read_edit_form(&who, form);
     let current = newsroom::load(&state, id).await?;
     // Every action below checks its own permission; this keeps a preview from showing an
     // article the user may not open.
@@ -361,33 +439,72 @@ async fn save_article(
         "unpublish" => newsroom::set_status(&state, &who.user, id, ArticleStatus::Draft, None)
             .await
             .map(|_| ()),
-        "delete" => {
-            newsroom::delete(&state, &who.user, id).await?;
-            return Ok(see_other("/admin"));
-        }
+        "delete" => match newsroom::delete(&state, &who.user, id).await {
+            Ok(()) => return Ok(see_other("/admin")),
+            Err(e) => Err(e),
+        },
         action => {
-            let saved = newsroom::edit(&state, &who.user, id, &form.input).await;
-            match (saved, action) {
-                (Ok(_), "publish" | "schedule") => {
-                    let at = parse_local(&form.publish_at)?;
-                    newsroom::set_status(&state, &who.user, id, ArticleStatus::Published, at)
-                        .await
-                        .map(|_| ())
+            async {
+                let at = parse_local(&state, &form.publish_at)?;
+                newsroom::edit(&state, &who.user, id, &form.input).await?;
+                match action {
+                    "publish" | "schedule" => {
+                        newsroom::set_status(&state, &who.user, id, ArticleStatus::Published, at)
+                            .await
+                            .map(|_| ())
+                    }
+                    "submit" => newsroom::submit_for_review(&state, &who.user, id).await,
+                    _ => Ok(()),
                 }
-                (Ok(_), "submit") => newsroom::submit_for_review(&state, &who.user, id).await,
-                (r, _) => r.map(|_| ()),
             }
+            .await
         }
     };
     match result {
         Ok(()) => Ok(see_other(&format!("/admin/articles/{id}"))),
-        Err(e @ (AppError::Unprocessable(_) | AppError::Conflict(_))) => {
-            let mut v = edit_view(&state, &who, Some(&current), form.input).await?;
-            v.chrome.error = Some(e.public_message());
-            let mut r = page(v)?;
-            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(r)
+        Err(e) => editor_with_error(&state, &who, Some(&current), form.input, e).await,
+    }
+}
+
+/// "Upload and use": the editor's whole form arrives as multipart with a photo. The photo is
+/// stored and the editor comes back with the text as sent and the new photo picked; nothing is
+/// saved to the article until the editor presses Save.
+async fn upload_from_editor(
+    State(state): State<AppState>,
+    who: AdminUser,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let upload = crate::uploads::read_form(multipart).await?;
+    who.verify_form(&state, &headers, upload.field("csrf"))?;
+    let article = match upload.field("article_id").parse::<Id>() {
+        Ok(id) => {
+            let a = newsroom::load(&state, id).await?;
+            may_open(&who, &a)?;
+            Some(a)
         }
-        Err(e) => Err(e),
+        Err(_) => None,
+    };
+    let mut input = read_edit_form(&who, upload.pairs.clone()).input;
+    if who.user.role == newsdesk_core::accounts::Role::Author {
+        input.author_ids = Some(article.as_ref().map_or_else(
+            || who.user.author_id.into_iter().collect(),
+            |a| a.authors.iter().map(|x| x.id).collect(),
+        ));
+    }
+    let stored = async {
+        who.require(Action::UploadPhoto, Ownership::None)?;
+        crate::uploads::store_photo(&state, &who.user, &upload).await
+    }
+    .await;
+    match stored {
+        Ok(photo) => {
+            input.lead_photo_id = Some(photo.id);
+            let mut v = edit_view(&state, &who, article.as_ref(), input).await?;
+            v.chrome.flash =
+                Some("Photo uploaded and picked as the lead photo; save to keep it.".into());
+            page(v)
+        }
+        Err(e) => editor_with_error(&state, &who, article.as_ref(), input, e).await,
     }
 }

@@ -35,6 +35,9 @@ use crate::auth::{AdminUser, audit};
 use crate::error::AppError;
 use crate::state::AppState;
 
+/// The editor's photo upload takes multipart bodies up to the upload limit.
+pub const EDITOR_PHOTO_UPLOAD_PATH: &str = articles::PHOTO_UPLOAD_PATH;
+
 const ADMIN_CSS: &str = include_str!("../../../static/admin.css");
 const ADMIN_JS: &str = include_str!("../../../static/admin.js");
 

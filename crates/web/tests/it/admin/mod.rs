@@ -22,6 +22,7 @@ mod sources;
 mod taxonomy;
 mod users;
 mod webhooks;
+mod writing;
 
 pub(crate) const PW: &str = "correct horse battery";
 
