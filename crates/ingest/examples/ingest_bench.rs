@@ -171,6 +171,9 @@ fn completed(
             important: false,
         },
         important_at_sources: 3,
+        byline: Vec::new(),
+        tags: Vec::new(),
+        lead_photo: None,
     }
 }
 
@@ -186,6 +189,7 @@ async fn place_stories(store: &dyn Store, source_id: i64, from: u64, to: u64) ->
             title: String::new(),
             summary: String::new(),
             published_at: None,
+            categories: Vec::new(),
         })
         .collect();
     for chunk in new.chunks(1000) {

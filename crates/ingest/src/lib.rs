@@ -14,6 +14,7 @@ pub mod canon;
 pub mod config;
 pub mod feeds;
 pub mod fetch;
+pub mod photos;
 pub mod pipeline;
 pub mod robots;
 pub mod schedule;

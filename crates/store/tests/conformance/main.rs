@@ -129,6 +129,7 @@ conformance! {
         failed_items_retry_later_or_fail_for_good_with_the_reason,
         held_items_keep_their_page_and_reason,
         clusters_publish_one_article_and_list_every_agency,
+        wire_articles_keep_byline_and_tags_and_number_only_a_clashing_slug,
         a_review_source_makes_a_draft,
         confirmation_works_once_per_generation,
         unsubscribe_then_signing_up_again_starts_over,
