@@ -72,6 +72,37 @@ pub struct Source {
     /// Why the last poll failed (cleared by a successful poll).
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// What becomes of the lead photos of this source's stories.
+    #[serde(default)]
+    pub lead_photos: LeadPhotos,
+}
+
+/// What the wire desk does with the lead photo the extractor found on an agency's page.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LeadPhotos {
+    /// Fetch it once and keep a re-encoded copy among our uploads (caption and credit kept).
+    #[default]
+    Import,
+    /// Leave photos out (e.g. when the agency's licence does not cover them).
+    Off,
+}
+
+impl LeadPhotos {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeadPhotos::Import => "import",
+            LeadPhotos::Off => "off",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "import" => Ok(LeadPhotos::Import),
+            "off" | "none" => Ok(LeadPhotos::Off),
+            other => Err(format!("lead photos {other:?}: expected import or off")),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,6 +160,8 @@ pub struct NewItem {
     pub title: String,
     pub summary: String,
     pub published_at: Option<DateTime<Utc>>,
+    /// The entry's categories as the feed names them; they become the article's tags.
+    pub categories: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -197,6 +230,8 @@ pub struct ClaimedItem {
     /// The attempt this claim is; completing or failing must name it.
     pub attempt: i32,
     pub lease_until: DateTime<Utc>,
+    /// The feed entry's categories.
+    pub categories: Vec<String>,
 }
 
 /// The fetched page, kept so that the story can be extracted again later.
@@ -230,9 +265,15 @@ pub struct CompletedItem {
     pub band_keys: Vec<i64>,
     /// Join this cluster, or start a new one when `None`.
     pub join_cluster: Option<Id>,
-    /// The article to create if the cluster has none yet. The store makes its slug unique by
-    /// appending the cluster id.
+    /// The article to create if the cluster has none yet. The store keeps its slug, or makes
+    /// it unique by appending the cluster id when another article has it.
     pub article: NewArticle,
+    /// The agency's byline: each name becomes (or finds) an author profile of the article.
+    pub byline: Vec<String>,
+    /// Tag names (the feed's categories): each becomes (or finds) a tag of the article.
+    pub tags: Vec<String>,
+    /// The lead photo, already imported into the uploads, for a new article.
+    pub lead_photo: Option<crate::model::NewPhoto>,
     /// Mark the cluster's article important once this many sources carry the story.
     pub important_at_sources: u32,
 }
@@ -342,6 +383,8 @@ pub trait IngestStore: Send + Sync {
     /// All sources, by id.
     async fn list_sources(&self) -> StoreResult<Vec<Source>>;
     async fn update_source(&self, id: Id, patch: &SourcePatch) -> StoreResult<Source>;
+    /// Sets what becomes of the lead photos of a source's stories.
+    async fn set_source_lead_photos(&self, id: Id, mode: LeadPhotos) -> StoreResult<Source>;
     /// Removes a source and its items (articles already published stay).
     async fn delete_source(&self, id: Id) -> StoreResult<()>;
     /// Unpaused sources whose next poll is due at `now`, soonest first.

@@ -13,6 +13,12 @@
 //! Nikiforov</cite>, press officer, in a comment to local media</figcaption></figure>`. When the
 //! place names a social network or messaging channel the figure also gets `quote-social`, so
 //! quoted posts (a Telegram channel, a post on X) can be styled as such.
+//!
+//! One image policy for every place a body goes (pages, feeds, e-mails): images are ours (a
+//! path on the site, e.g. `/uploads/...`) or they are dropped here, once, when the body is
+//! rendered. An external image would be blocked by the pages' CSP anyway, and in a feed or a
+//! mail it is a tracking pixel. Footnotes keep working: their anchors get `fn-`/`fnref-` ids,
+//! the only ids the sanitizer lets through.
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
 use std::collections::{HashMap, HashSet};
@@ -27,9 +33,120 @@ pub fn render(markdown: &str) -> String {
     opts.insert(Options::ENABLE_STRIKETHROUGH);
     let events: Vec<Event> = Parser::new_ext(markdown, opts).collect();
     let events = attribute_quotes(events);
+    let events = drop_external_images(events);
+    let events = footnotes(events);
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut raw, events.into_iter());
-    sanitizer().clean(&raw).to_string()
+    strip_sourceless_images(&sanitizer().clean(&raw).to_string())
+}
+
+/// Whether an image address is one of ours: a path on this site.
+pub fn is_own_image(src: &str) -> bool {
+    let s = src.trim();
+    s.starts_with('/') && !s.starts_with("//") && !s.starts_with("/\\")
+}
+
+/// Markdown images that are not ours go, alt text and all.
+fn drop_external_images(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
+    let mut out = Vec::with_capacity(events.len());
+    let mut skipping = 0usize;
+    for ev in events {
+        match &ev {
+            Event::Start(Tag::Image { dest_url, .. })
+                if skipping > 0 || !is_own_image(dest_url) =>
+            {
+                skipping += 1;
+                continue;
+            }
+            Event::End(TagEnd::Image) if skipping > 0 => {
+                skipping -= 1;
+                continue;
+            }
+            _ if skipping > 0 => continue,
+            _ => out.push(ev),
+        }
+    }
+    out
+}
+
+/// Footnote name as an id part: `[^Note 1]` → `note-1`.
+fn footnote_id(name: &str) -> String {
+    let mut id = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            id.push(c);
+        } else if !id.ends_with('-') {
+            id.push('-');
+        }
+    }
+    let id = id.trim_matches('-').to_owned();
+    if id.is_empty() { "note".into() } else { id }
+}
+
+/// Footnote references and definitions with ids that survive the sanitizer, numbered in the
+/// order they are first referenced, each definition linking back to its first reference.
+fn footnotes(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
+    let mut numbers: HashMap<String, usize> = HashMap::new();
+    for ev in &events {
+        if let Event::FootnoteReference(name) = ev {
+            let next = numbers.len() + 1;
+            numbers.entry(footnote_id(name)).or_insert(next);
+        }
+    }
+    let mut out = Vec::with_capacity(events.len());
+    for ev in events {
+        match ev {
+            Event::FootnoteReference(name) => {
+                let id = footnote_id(&name);
+                let n = numbers.get(&id).copied().unwrap_or(0);
+                out.push(Event::InlineHtml(CowStr::from(format!(
+                    "<sup class=\"footnote-reference\"><a href=\"#fn-{id}\" id=\"fnref-{id}\">{n}</a></sup>"
+                ))));
+            }
+            Event::Start(Tag::FootnoteDefinition(name)) => {
+                let id = footnote_id(&name);
+                let n = numbers.get(&id).copied().unwrap_or(0);
+                out.push(Event::Html(CowStr::from(format!(
+                    "<div class=\"footnote-definition\" id=\"fn-{id}\"><sup class=\"footnote-definition-label\"><a href=\"#fnref-{id}\">{n}</a></sup>"
+                ))));
+            }
+            Event::End(TagEnd::FootnoteDefinition) => {
+                out.push(Event::Html(CowStr::from("</div>\n")));
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Removes the `<img>` tags the sanitizer left without a `src` (raw HTML images that were not
+/// ours): the sanitizer's output is well-formed, with every attribute value quoted.
+fn strip_sourceless_images(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find("<img") {
+        out.push_str(&rest[..at]);
+        let tag = &rest[at..];
+        let mut end = tag.len();
+        let mut quoted = false;
+        for (i, c) in tag.char_indices() {
+            match c {
+                '"' => quoted = !quoted,
+                '>' if !quoted => {
+                    end = i + 1;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let element = &tag[..end];
+        if element.contains(" src=\"") {
+            out.push_str(element);
+        }
+        rest = &tag[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Plain text of a Markdown body (for feeds' summaries, search and word counts).
@@ -53,8 +170,22 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
         b.add_tags(["figure", "figcaption", "cite"]);
         let mut classes: HashMap<&'static str, HashSet<&'static str>> = HashMap::new();
         classes.insert("figure", ["quote", "quote-social"].into_iter().collect());
+        classes.insert(
+            "sup",
+            ["footnote-reference", "footnote-definition-label"]
+                .into_iter()
+                .collect(),
+        );
+        classes.insert("div", ["footnote-definition"].into_iter().collect());
         b.allowed_classes(classes);
         b.add_tag_attributes("img", ["loading"]);
+        b.add_tag_attributes("a", ["id"]);
+        b.add_tag_attributes("div", ["id"]);
+        b.attribute_filter(|element, attribute, value| match (element, attribute) {
+            ("img", "src") if !is_own_image(value) => None,
+            (_, "id") if !(value.starts_with("fn-") || value.starts_with("fnref-")) => None,
+            _ => Some(value.into()),
+        });
         b.link_rel(Some("noopener noreferrer nofollow"));
         b
     })
@@ -233,6 +364,35 @@ mod tests {
         assert!(!html.contains("onerror"), "{html}");
         assert!(!html.contains("onclick"), "{html}");
         assert!(!html.contains("javascript:"), "{html}");
+    }
+
+    #[test]
+    fn external_images_are_dropped_and_ours_are_kept() {
+        let html = render(
+            "Text ![pixel](https://tracker.example/p.gif) and ![ours](/uploads/2026/a.jpg)\n\n<img src=\"https://tracker.example/t.png\" width=1 alt=\"a > b\"> <img src=\"//cdn.example/x.png\"> <img src=\"/uploads/b.png\" alt=\"b\">\n",
+        );
+        assert!(!html.contains("tracker.example"), "{html}");
+        assert!(!html.contains("cdn.example"), "{html}");
+        assert!(!html.contains("pixel"), "{html}");
+        assert!(html.contains("src=\"/uploads/2026/a.jpg\""), "{html}");
+        assert!(html.contains("src=\"/uploads/b.png\""), "{html}");
+        assert_eq!(html.matches("<img").count(), 2, "{html}");
+    }
+
+    #[test]
+    fn footnote_links_jump_to_ids_the_sanitizer_kept() {
+        let html = render("A claim.[^src] Another.[^2]\n\n[^src]: The source.\n\n[^2]: More.\n");
+        assert!(html.contains("href=\"#fn-src\""), "{html}");
+        assert!(html.contains("id=\"fn-src\""), "{html}");
+        assert!(html.contains("id=\"fnref-src\""), "{html}");
+        assert!(html.contains("href=\"#fnref-2\""), "{html}");
+        assert!(
+            html.contains(">1</a></sup>") && html.contains(">2</a></sup>"),
+            "{html}"
+        );
+        // Other ids are still stripped: a body cannot shadow the page's own anchors.
+        let other = render("<div id=\"main\">x</div>\n");
+        assert!(!other.contains("id=\"main\""), "{other}");
     }
 
     #[test]

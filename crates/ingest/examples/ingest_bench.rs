@@ -175,6 +175,9 @@ fn completed(
             important: false,
         },
         important_at_sources: 3,
+        byline: Vec::new(),
+        tags: Vec::new(),
+        lead_photo: None,
     }
 }
 
@@ -255,6 +258,7 @@ async fn place_stories(
             title: String::new(),
             summary: String::new(),
             published_at: Some(start + chrono::Duration::seconds((i % 10_000_000) as i64 * 172)),
+            categories: Vec::new(),
         })
         .collect();
     for chunk in new.chunks(1000) {

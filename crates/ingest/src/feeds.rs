@@ -26,6 +26,8 @@ pub struct FeedEntry {
     pub title: String,
     pub summary: String,
     pub published: Option<DateTime<Utc>>,
+    /// The entry's categories (RSS `<category>`, Atom `<category label|term>`), each once.
+    pub categories: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +40,32 @@ pub struct ParsedFeed {
 }
 
 const SUMMARY_CHARS: usize = 1000;
+
+/// More categories than this on one entry are keyword stuffing, not sections.
+const MAX_CATEGORIES: usize = 8;
+
+fn entry_categories(categories: &[feed_rs::model::Category]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in categories {
+        let name = c
+            .label
+            .as_deref()
+            .filter(|l| !l.trim().is_empty())
+            .unwrap_or(&c.term);
+        let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+        // A category is a name, not a URL or a path of an agency's taxonomy.
+        if name.is_empty() || name.chars().count() > 60 || name.contains("://") {
+            continue;
+        }
+        if !out.iter().any(|o| o.eq_ignore_ascii_case(&name)) {
+            out.push(name);
+        }
+        if out.len() == MAX_CATEGORIES {
+            break;
+        }
+    }
+    out
+}
 
 /// Whether the bytes look like an HTML page rather than a feed.
 pub fn looks_like_html(bytes: &[u8], content_type: Option<&str>) -> bool {
@@ -162,6 +190,7 @@ pub fn parse_feed(
                 .unwrap_or_default(),
             summary: summary.chars().take(SUMMARY_CHARS).collect(),
             published: e.published.or(e.updated),
+            categories: entry_categories(&e.categories),
         });
     }
     Ok(ParsedFeed {

@@ -16,6 +16,7 @@ pub mod config;
 pub mod events;
 pub mod feeds;
 pub mod fetch;
+pub mod photos;
 pub mod pipeline;
 pub mod robots;
 pub mod schedule;

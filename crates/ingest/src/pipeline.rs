@@ -8,15 +8,17 @@
 //! serialised in-process so that two versions of one story fetched at the same moment still meet.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
 use futures::StreamExt as _;
 use newsdesk_core::ingest::{
-    ClaimedItem, CompletedItem, NewItem, PollFailure, PollSuccess, RawPage, Source, Story,
+    ClaimedItem, CompletedItem, LeadPhotos, NewItem, PollFailure, PollSuccess, RawPage, Source,
+    Story,
 };
-use newsdesk_core::{ArticleStatus, NewArticle, Slug, Store, StoreError};
+use newsdesk_core::{ArticleStatus, Id, NewArticle, NewPhoto, Slug, Store, StoreError};
 use tokio::sync::Semaphore;
 use url::Url;
 
@@ -51,6 +53,8 @@ pub struct IngestOptions {
     pub robots_agent: String,
     /// Event clustering (window, threshold, weights): the settings `newsdesk cluster` uses.
     pub clustering: newsdesk_cluster::Settings,
+    /// Where imported lead photos are written (the site's uploads); `None` imports none.
+    pub uploads_dir: Option<PathBuf>,
 }
 
 impl Default for IngestOptions {
@@ -64,6 +68,7 @@ impl Default for IngestOptions {
             respect_robots: true,
             robots_agent: "newsdesk".into(),
             clustering: newsdesk_cluster::Settings::default(),
+            uploads_dir: None,
         }
     }
 }
@@ -125,7 +130,13 @@ pub struct Pipeline {
     placing: tokio::sync::Mutex<EventPlacement>,
     /// Called after a pass that stored stories (e.g. to drop cached public pages).
     on_publish: Option<Arc<dyn Fn() + Send + Sync>>,
+    /// Called with each article a pass published (auto-publishing sources).
+    on_article_published: Option<PublishedHook>,
 }
+
+/// What runs when ingest publishes an article: serve and `ingest` fire the `article.published`
+/// webhook there.
+pub type PublishedHook = Arc<dyn Fn(Id) -> futures::future::BoxFuture<'static, ()> + Send + Sync>;
 
 impl std::fmt::Debug for Pipeline {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -155,7 +166,14 @@ impl Pipeline {
             robots: Mutex::new(HashMap::new()),
             placing: tokio::sync::Mutex::new(events),
             on_publish: None,
+            on_article_published: None,
         }
+    }
+
+    /// Runs `hook` (and waits for it) for every article an item's completion published.
+    pub fn on_article_published(mut self, hook: PublishedHook) -> Self {
+        self.on_article_published = Some(hook);
+        self
     }
 
     /// Runs `f` after every pass of [`Pipeline::run_forever`] that stored stories.
@@ -345,6 +363,7 @@ impl Pipeline {
                             title: e.title,
                             summary: e.summary,
                             published_at: e.published,
+                            categories: e.categories,
                         })
                     })
                     .collect();
@@ -485,8 +504,11 @@ impl Pipeline {
             }
             let results: Vec<Result<ItemResult, StoreError>> = futures::stream::iter(claimed)
                 .map(|item| async move {
-                    let auto_publish = sources.get(&item.source_id).is_some_and(|s| s.auto_publish);
-                    self.process_item(item, auto_publish).await
+                    let source = sources.get(&item.source_id);
+                    let auto_publish = source.is_some_and(|s| s.auto_publish);
+                    let photos = source.map_or(LeadPhotos::Off, |s| s.lead_photos);
+                    let agency = source.map(|s| s.name.clone()).unwrap_or_default();
+                    self.process_item(item, auto_publish, photos, &agency).await
                 })
                 .buffer_unordered(self.options.concurrency.max(1))
                 .collect()
@@ -552,6 +574,8 @@ impl Pipeline {
         &self,
         item: ClaimedItem,
         auto_publish: bool,
+        photos: LeadPhotos,
+        agency: &str,
     ) -> Result<ItemResult, StoreError> {
         let Ok(url) = Url::parse(&item.url) else {
             return self.fail(&item, "invalid URL", false).await;
@@ -641,8 +665,22 @@ impl Pipeline {
         let now = Utc::now();
         let published_at = item.published_at.filter(|p| *p <= now).unwrap_or(now);
         let slug = Slug::from_title(&headline)
-            .or_else(|_| Slug::parse("wire-story"))
+            .or_else(|_| Slug::parse(&format!("wire-story-{}", item.id)))
             .map_err(|e| StoreError::Corrupt(e.0))?;
+        // A photo only for a story that is no copy of a stored one (a copy adds no article). A
+        // story that then joins by event similarity leaves its photo unused in the library.
+        let lead_photo = match (&article.lead_image, photos) {
+            (Some(image), LeadPhotos::Import) => {
+                let candidates = self.store.cluster_candidates(&fp.band_keys, 200).await?;
+                if best_match(&fp.signature, &candidates).is_none() {
+                    self.import_photo(&item, image, agency).await
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
+        let byline = byline(&article.authors, agency);
         let new_article = NewArticle {
             slug,
             headline: headline.clone(),
@@ -692,17 +730,81 @@ impl Pipeline {
             join_cluster: None,
             article: new_article,
             important_at_sources: self.options.important_at_sources,
+            byline,
+            tags: item.categories.clone(),
+            lead_photo,
         };
         let placer = StoryPlacer {
             features: &features,
             settings: events.settings(),
         };
-        match self.store.place_item(&done, &query, &placer).await {
-            Ok(outcome) => Ok(ItemResult::Stored {
-                created_article: outcome.created_article,
-            }),
+        let completed = self.store.place_item(&done, &query, &placer).await;
+        drop(events);
+        match completed {
+            Ok(outcome) => {
+                if outcome.created_article
+                    && auto_publish
+                    && let Some(hook) = &self.on_article_published
+                {
+                    hook(outcome.article_id).await;
+                }
+                Ok(ItemResult::Stored {
+                    created_article: outcome.created_article,
+                })
+            }
             Err(StoreError::NotFound) => Ok(ItemResult::Stale),
             Err(e) => Err(e),
+        }
+    }
+
+    /// Fetches and imports the page's lead photo; a photo that cannot be had is left out (the
+    /// story goes on without it).
+    async fn import_photo(
+        &self,
+        item: &ClaimedItem,
+        image: &newsdesk_extract::Image,
+        agency: &str,
+    ) -> Option<NewPhoto> {
+        let dir = self.options.uploads_dir.clone()?;
+        let url = Url::parse(&image.url).ok()?;
+        let fetched = {
+            let permit = self.host_permit(&url);
+            let _permit = permit.acquire_owned().await;
+            self.fetcher.get(url.as_str(), &Validators::default()).await
+        };
+        let bytes = match fetched {
+            Ok(FetchOutcome::Fetched(f)) => f.body,
+            Ok(FetchOutcome::NotModified { .. }) => return None,
+            Err(e) => {
+                tracing::debug!(item = item.id, photo = %url, error = %e, "lead photo not fetched");
+                return None;
+            }
+        };
+        let text = crate::photos::PhotoText {
+            alt: image.alt.clone().unwrap_or_default(),
+            caption: image.caption.clone().unwrap_or_default(),
+            credit: crate::photos::credit_line(image.credit.as_deref(), agency),
+        };
+        // Named after the item: one file per story, and nothing the agency chose in a path.
+        let stem = format!(
+            "wire/{}/item-{}-{}",
+            Utc::now().format("%Y"),
+            item.id,
+            item.attempt
+        );
+        let imported =
+            tokio::task::spawn_blocking(move || crate::photos::import(&bytes, &dir, &stem, text))
+                .await;
+        match imported {
+            Ok(Ok(photo)) => Some(photo),
+            Ok(Err(e)) => {
+                tracing::debug!(item = item.id, photo = %url, error = %e, "lead photo left out");
+                None
+            }
+            Err(e) => {
+                tracing::warn!(item = item.id, error = %e, "lead photo import crashed");
+                None
+            }
         }
     }
 
@@ -773,6 +875,31 @@ pub fn best_match(
         .filter(|(s, _)| *s >= SAME_STORY_THRESHOLD)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, cluster)| cluster)
+}
+
+/// The agency's authors as a byline: names only (no "By", no agency name standing in for a
+/// person), each once.
+fn byline(authors: &[String], agency: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for a in authors {
+        let mut name = a.split_whitespace().collect::<Vec<_>>().join(" ");
+        for prefix in ["By ", "by ", "BY "] {
+            if let Some(rest) = name.strip_prefix(prefix) {
+                name = rest.to_owned();
+            }
+        }
+        if name.is_empty()
+            || name.chars().count() > 80
+            || name.eq_ignore_ascii_case(agency.trim())
+            || name.contains("://")
+        {
+            continue;
+        }
+        if !out.iter().any(|o| o.eq_ignore_ascii_case(&name)) {
+            out.push(name);
+        }
+    }
+    out
 }
 
 fn strip_tags(html: &str) -> String {

@@ -340,7 +340,10 @@ impl JobHandler for DigestHandler {
                 continue;
             }
             let new = digest::next_issue(self.store.as_ref(), &self.site_title, kind, now).await?;
-            if new.articles.is_empty() {
+            // No recipients: no issue (it would become nobody's "since" and hold nothing back).
+            let audience = self.store.audience(kind).await?;
+            if let Some(why) = digest::nothing_to_send(&new, &audience) {
+                tracing::info!(kind = kind.as_str(), "{why}");
                 continue;
             }
             let issue = self.store.create_issue(&new).await?;

@@ -31,6 +31,9 @@ pub struct Config {
     pub ingest: newsdesk_ingest::config::IngestConfig,
     /// The newsletter's mail: SMTP servers, sender, DKIM, outbox.
     pub mail: newsdesk_mail::MailConfig,
+    /// `site.base_url` was not set by the file or the environment: it was made from `listen`.
+    #[serde(skip)]
+    pub base_url_from_listen: bool,
 }
 
 impl Default for Config {
@@ -46,6 +49,7 @@ impl Default for Config {
             fetch: newsdesk_ingest::config::FetchConfig::default(),
             ingest: newsdesk_ingest::config::IngestConfig::default(),
             mail: newsdesk_mail::MailConfig::default(),
+            base_url_from_listen: false,
         }
     }
 }
@@ -169,10 +173,13 @@ pub fn load(config_file: Option<&Path>, overrides: &Overrides) -> anyhow::Result
         None => Some(early.data_dir.join("newsdesk.toml")).filter(|p| p.is_file()),
     };
     let mut fig = Figment::from(Serialized::defaults(Config::default()));
+    let mut given = Figment::new();
     if let Some(file) = file {
-        fig = fig.merge(Toml::file(file));
+        fig = fig.merge(Toml::file(&file));
+        given = given.merge(Toml::file(&file));
     }
-    let config: Config = fig
+    given = given.merge(env.clone());
+    let mut config: Config = fig
         .merge(env)
         .merge(Serialized::defaults(overrides))
         .extract()?;
@@ -181,7 +188,54 @@ pub fn load(config_file: Option<&Path>, overrides: &Overrides) -> anyhow::Result
         "site.timezone {:?} is not an IANA time zone (such as UTC or Europe/Kyiv)",
         config.site.timezone
     );
+    // Every absolute link (canonical, feeds, sitemaps, mails) starts with the base URL: when
+    // the operator gave none, it is where we listen, not a default port we may not be on.
+    if given.find_value("site.base_url").is_err() {
+        config.site.base_url = base_url_for(config.listen);
+        config.base_url_from_listen = true;
+    }
     Ok(config)
+}
+
+/// `http://<listen>`; an unspecified address (0.0.0.0, ::) becomes loopback, the one name
+/// sure to reach it from this machine.
+pub fn base_url_for(listen: SocketAddr) -> String {
+    let mut addr = listen;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(if addr.is_ipv4() {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        } else {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        });
+    }
+    format!("http://{addr}")
+}
+
+/// Why `site.base_url` may send readers elsewhere than the server at `listen`, if it may.
+pub fn base_url_mismatch(config: &Config) -> Option<String> {
+    if config.base_url_from_listen {
+        return config.listen.ip().is_unspecified().then(|| {
+            format!(
+                "site.base_url is not set; links use {} — set site.base_url to the public address",
+                config.site.base_url
+            )
+        });
+    }
+    let url = url::Url::parse(&config.site.base_url).ok()?;
+    let host = url.host_str()?.trim_matches(['[', ']']);
+    let local = match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback() || ip.is_unspecified() || ip == config.listen.ip(),
+        Err(_) => host == "localhost",
+    };
+    // A public name in front of a proxy is the usual case; a local address on another port is
+    // a forgotten setting.
+    (local && url.port_or_known_default() != Some(config.listen.port())).then(|| {
+        format!(
+            "site.base_url is {} but the server listens on {}: absolute links (canonical, \
+             feeds, sitemaps, mails) will point elsewhere",
+            config.site.base_url, config.listen
+        )
+    })
 }
 
 #[cfg(test)]
@@ -228,6 +282,31 @@ mod tests {
                 .map(|e| e.to_string())
                 .unwrap_or_default();
             assert!(err.contains("site.timezone"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail error type, not ours
+    fn base_url_follows_listen_unless_set_and_a_local_mismatch_is_reported() {
+        figment::Jail::expect_with(|jail| {
+            let flags = Overrides {
+                listen: Some("127.0.0.1:9300".parse().map_err(|e| format!("{e}"))?),
+                ..Overrides::default()
+            };
+            let c = load(None, &flags).map_err(|e| e.to_string())?;
+            assert_eq!(c.site.base_url, "http://127.0.0.1:9300");
+            assert_eq!(base_url_mismatch(&c), None);
+            jail.set_env("NEWSDESK_SITE__BASE_URL", "http://127.0.0.1:8080");
+            let c = load(None, &flags).map_err(|e| e.to_string())?;
+            assert_eq!(
+                c.site.base_url, "http://127.0.0.1:8080",
+                "a set value is kept"
+            );
+            assert!(base_url_mismatch(&c).is_some_and(|w| w.contains("9300")));
+            jail.set_env("NEWSDESK_SITE__BASE_URL", "https://news.example.org");
+            let c = load(None, &flags).map_err(|e| e.to_string())?;
+            assert_eq!(base_url_mismatch(&c), None, "a public name behind a proxy");
             Ok(())
         });
     }

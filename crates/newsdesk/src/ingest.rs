@@ -21,7 +21,37 @@ pub fn fetch_options(config: &Config) -> FetchOptions {
 
 pub fn pipeline(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Pipeline> {
     let fetcher = Fetcher::new(fetch_options(config))?;
-    Ok(Pipeline::new(store, fetcher, config.ingest.options()))
+    let mut options = config.ingest.options();
+    options.uploads_dir = Some(config.uploads_dir());
+    let hook = published_hook(store.clone(), config.site.base_url.clone());
+    Ok(Pipeline::new(store, fetcher, options).on_article_published(hook))
+}
+
+/// The one place auto-published wire articles are announced: the `article.published` webhook,
+/// as the newsroom fires it when an editor publishes.
+fn published_hook(
+    store: Arc<dyn Store>,
+    base_url: String,
+) -> newsdesk_ingest::pipeline::PublishedHook {
+    Arc::new(move |id| {
+        let store = store.clone();
+        let base_url = base_url.clone();
+        Box::pin(async move {
+            match store.article(id).await {
+                Ok(Some(a)) => {
+                    newsdesk_web::webhooks::notify_from(
+                        store.as_ref(),
+                        &base_url,
+                        "article.published",
+                        &a,
+                    )
+                    .await;
+                }
+                Ok(None) => {}
+                Err(e) => tracing::error!(error = %e, article = id, "published article not loaded"),
+            }
+        })
+    })
 }
 
 #[derive(Args, Debug)]

@@ -1,5 +1,7 @@
 //! The newsdesk binary: the command line and the wiring between the library crates.
 
+#[macro_use]
+mod output;
 mod cluster_cmd;
 mod config;
 mod extract_cmd;

@@ -90,11 +90,9 @@ pub async fn run(cmd: NewsletterCommand, config: Config) -> anyhow::Result<()> {
                     let new =
                         digest::next_issue(store.as_ref(), &config.site.title, kind, Utc::now())
                             .await?;
-                    if new.articles.is_empty() {
-                        println!(
-                            "no important stories since {}: no issue made",
-                            new.since.format("%Y-%m-%d %H:%M UTC")
-                        );
+                    let audience = store.audience(kind).await?;
+                    if let Some(why) = digest::nothing_to_send(&new, &audience) {
+                        println!("{why}");
                         return Ok(());
                     }
                     let issue = store.create_issue(&new).await?;

@@ -36,6 +36,9 @@ impl ServeArgs {
 }
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
+    if let Some(warning) = crate::config::base_url_mismatch(&config) {
+        tracing::warn!("{warning}");
+    }
     let store = crate::open_store(&config).await?;
     if config.demo && store.count_articles().await? == 0 {
         let summary =
@@ -95,14 +98,35 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
     tracing::info!(
-        "newsdesk serving http://{} (data in {}, {} store)",
+        "newsdesk serving http://{} (data in {}, {} store; links use {})",
         listener.local_addr()?,
         config.data_dir.display(),
-        state.store.backend()
+        state.store.backend(),
+        config.site.base_url
     );
+    tracing::info!("running: {}", running_loops(&config));
     newsdesk_web::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// What `serve` runs beside the site, for the start-up line: an operator should not have to
+/// guess that the wire desk and the newsletter are live.
+pub fn running_loops(config: &Config) -> String {
+    let ingest = if config.ingest.enabled {
+        format!("ingest loop (every {}s)", config.ingest.tick_seconds.max(1))
+    } else {
+        "ingest loop off (ingest.enabled = false)".to_owned()
+    };
+    let digests = if config.mail.schedule {
+        format!(
+            "daily/weekly digests from {:02}:00 UTC",
+            config.mail.send_hour_utc.min(23)
+        )
+    } else {
+        "scheduled digests off (mail.schedule = false)".to_owned()
+    };
+    format!("{ingest}; newsletter sender ({digests}); webhook deliveries")
 }
 
 async fn shutdown_signal() {

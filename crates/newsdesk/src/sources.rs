@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use clap::Subcommand;
-use newsdesk_core::ingest::{NewSource, Source, SourcePatch};
+use newsdesk_core::ingest::{LeadPhotos, NewSource, Source, SourcePatch};
 use newsdesk_core::{Id, StoreError};
 use newsdesk_ingest::schedule::parse_interval;
 
@@ -23,6 +23,9 @@ pub enum SourcesCommand {
         /// Display name (default: the feed's title).
         #[arg(long)]
         name: Option<String>,
+        /// Lead photos of its stories: import (a copy in our uploads, credited) or off.
+        #[arg(long, value_parser = LeadPhotos::parse, default_value = "import")]
+        lead_photos: LeadPhotos,
     },
     /// List sources with their state and last error.
     List {
@@ -40,6 +43,9 @@ pub enum SourcesCommand {
         /// true or false.
         #[arg(long)]
         auto_publish: Option<bool>,
+        /// Lead photos of its stories: import or off.
+        #[arg(long, value_parser = LeadPhotos::parse)]
+        lead_photos: Option<LeadPhotos>,
     },
     /// Stop polling a source.
     Pause { id: Id },
@@ -64,6 +70,7 @@ pub async fn run(cmd: SourcesCommand, config: Config) -> anyhow::Result<()> {
             auto_publish,
             interval,
             name,
+            lead_photos,
         } => {
             let parsed = newsdesk_ingest::Url::parse(&url)
                 .ok()
@@ -109,8 +116,13 @@ pub async fn run(cmd: SourcesCommand, config: Config) -> anyhow::Result<()> {
                     StoreError::Conflict(_) => anyhow::anyhow!("{parsed} is already a source"),
                     other => other.into(),
                 })?;
+            let source = if lead_photos == LeadPhotos::default() {
+                source
+            } else {
+                store.set_source_lead_photos(source.id, lead_photos).await?
+            };
             println!(
-                "added source {}: {} (every {}s, {})",
+                "added source {}: {} (every {}s, {}, lead photos {})",
                 source.id,
                 source.feed_url,
                 source.interval_seconds,
@@ -118,7 +130,8 @@ pub async fn run(cmd: SourcesCommand, config: Config) -> anyhow::Result<()> {
                     "auto-publish"
                 } else {
                     "held for review"
-                }
+                },
+                source.lead_photos.as_str()
             );
         }
         SourcesCommand::List { json } => {
@@ -134,6 +147,7 @@ pub async fn run(cmd: SourcesCommand, config: Config) -> anyhow::Result<()> {
             name,
             interval,
             auto_publish,
+            lead_photos,
         } => {
             let interval = interval
                 .as_deref()
@@ -152,6 +166,13 @@ pub async fn run(cmd: SourcesCommand, config: Config) -> anyhow::Result<()> {
                 )
                 .await
                 .map_err(not_found(id))?;
+            let s = match lead_photos {
+                Some(mode) => store
+                    .set_source_lead_photos(id, mode)
+                    .await
+                    .map_err(not_found(id))?,
+                None => s,
+            };
             println!("source {}: {} ({})", s.id, s.name, s.feed_url);
         }
         SourcesCommand::Pause { id } | SourcesCommand::Resume { id } => {
@@ -182,15 +203,16 @@ fn print_table(sources: &[Source]) {
         return;
     }
     println!(
-        "{:>4}  {:<7} {:<8} {:>7}  {:<24} {:<40} last error",
-        "id", "state", "policy", "every", "name", "feed"
+        "{:>4}  {:<7} {:<8} {:<6} {:>7}  {:<24} {:<40} last error",
+        "id", "state", "policy", "photos", "every", "name", "feed"
     );
     for s in sources {
         println!(
-            "{:>4}  {:<7} {:<8} {:>6}s  {:<24} {:<40} {}",
+            "{:>4}  {:<7} {:<8} {:<6} {:>6}s  {:<24} {:<40} {}",
             s.id,
             if s.paused { "paused" } else { "active" },
             if s.auto_publish { "publish" } else { "review" },
+            s.lead_photos.as_str(),
             s.current_interval_seconds,
             truncate(&s.name, 24),
             truncate(&s.feed_url, 40),

@@ -133,9 +133,20 @@ pub async fn run(cmd: UserCommand, config: Config) -> anyhow::Result<()> {
             println!("{token}");
         }
         UserCommand::List => {
+            let authors: std::collections::HashMap<_, _> = store
+                .list_authors()
+                .await?
+                .into_iter()
+                .map(|a| (a.id, a))
+                .collect();
             for u in store.list_users().await? {
+                // The byline a user writes under, or why their articles would have none.
+                let profile = match u.author_id.and_then(|id| authors.get(&id)) {
+                    Some(a) => format!("author {} ({})", a.slug.as_str(), a.name),
+                    None => "no author profile".to_owned(),
+                };
                 println!(
-                    "{}\t{}\t{}\t{}{}",
+                    "{}\t{}\t{}\t{}\t{profile}{}",
                     u.id,
                     u.email,
                     u.role.as_str(),

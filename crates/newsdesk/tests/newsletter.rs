@@ -1062,3 +1062,77 @@ async fn two_senders_on_one_issue_with_a_slow_server_send_each_message_once() {
     let issue = store.list_issues(None, 1).await.unwrap()[0].id;
     assert_eq!(store.delivery_counts(issue).await.unwrap().sent, N as u64);
 }
+
+/// Issue 12's walkthrough, as a new operator does it: start `serve` (demo content, the digest
+/// schedule on and past its hour), sign up, confirm, `newsletter send`. The first start must
+/// make no issue for nobody, and the first subscriber's issue must hold the important stories.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_sign_up_confirm_then_newsletter_send_sends_the_first_digest() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(sink) = Sink::start(tmp.path(), &[]) else {
+        return;
+    };
+    let data = tmp.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    std::fs::write(
+        data.join("newsdesk.toml"),
+        "[mail]\nsend_hour_utc = 0\n[ingest]\nenabled = false\n",
+    )
+    .unwrap();
+    // Before anyone subscribed: nothing is made, and nothing becomes the next issue's "since".
+    let out = run_send(&data, &sink.url(), &[]);
+    assert!(out.contains("no confirmed subscribers"), "{out}");
+    let _server = Server(
+        newsdesk(&data, &sink.url())
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("serve"),
+    );
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while client
+        .get(format!("{base}/robots.txt"))
+        .send()
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "serve did not come up");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let res = client
+        .post(format!("{base}/newsletter"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("email=first%40example.org&website=")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let mail = wait_for(&sink, "first@example.org", 1).await;
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&mail[0])
+        .unwrap();
+    let text = parsed.body_text(0).unwrap().into_owned();
+    let link = first_link(&text, "/newsletter/confirm?token=");
+    // The link names the server we listen on, though site.base_url was never set.
+    assert!(link.starts_with(&base), "{link}");
+    let confirmed = client.post(&link).send().await.unwrap();
+    assert_eq!(confirmed.status(), 200);
+    let out = run_send(&data, &sink.url(), &[]);
+    assert!(out.starts_with("issue "), "{out}");
+    let mail = wait_for(&sink, "first@example.org", 2).await;
+    let digest = mail
+        .iter()
+        .map(|m| mail_parser::MessageParser::default().parse(m).unwrap())
+        .find(|m| m.header_raw("List-Unsubscribe").is_some())
+        .expect("the digest");
+    let html = digest.body_html(0).unwrap().into_owned();
+    assert!(html.contains("/articles/"), "{html}");
+}

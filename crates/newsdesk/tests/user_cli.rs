@@ -173,3 +173,46 @@ fn user_password_sets_a_new_password_and_signs_out_every_session() {
         ));
     });
 }
+
+#[test]
+fn user_list_shows_each_users_author_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = run(
+        &data,
+        &["user", "add", "--name", "Writer", "w@example.org"],
+        "a long enough password\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let list = text(&run(&data, &["user", "list"], "").stdout);
+    let line = list.lines().find(|l| l.contains("w@example.org")).unwrap();
+    assert!(line.ends_with("no author profile"), "{line}");
+}
+
+#[test]
+fn cli_output_into_a_closed_pipe_does_not_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = run(
+        &data,
+        &["user", "add", "u@example.org"],
+        "a long enough password\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // `newsdesk user list | head -0`: the reader is gone before the first line is written
+    // (opening the store takes far longer than closing a pipe).
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["user", "list"])
+        .env("NEWSDESK_LOG", "error")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = text(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.status.success(), "{err}");
+}

@@ -44,6 +44,14 @@ pub async fn notify(state: &AppState, event: &str, article: &Article) {
     }
 }
 
+/// [`notify`] for callers without an [`AppState`] (the ingest pipeline's auto-published
+/// articles): the same deliveries, the same payload.
+pub async fn notify_from(store: &dyn Store, base_url: &str, event: &str, article: &Article) {
+    if let Err(e) = try_notify(store, base_url, event, article).await {
+        tracing::error!(error = %e, event, article = article.id, "could not queue webhooks");
+    }
+}
+
 async fn try_notify(
     store: &dyn Store,
     base_url: &str,

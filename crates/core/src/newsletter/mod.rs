@@ -188,6 +188,16 @@ impl IssueKind {
     }
 }
 
+/// The confirmed subscribers an issue would go to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Audience {
+    pub members: u64,
+    /// Members who have received an issue before.
+    pub received_before: u64,
+    /// The oldest of those members' latest received issues (its creation time).
+    pub oldest_last_received: Option<DateTime<Utc>>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum IssueState {
@@ -349,6 +359,18 @@ pub trait NewsletterStore: Send + Sync {
 
     /// Subscribers by status.
     async fn count_subscribers(&self, status: SubscriptionStatus) -> StoreResult<u64>;
+
+    /// Who an issue of `kind` would go to now, and the latest issue each of them received.
+    async fn audience(&self, kind: IssueKind) -> StoreResult<Audience>;
+
+    /// Important stories visible at `now` that appeared on the site after `since` (published
+    /// then, or stored then with an earlier agency time), newest first.
+    async fn important_appeared_since(
+        &self,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::model::Article>>;
 
     /// Creates the issue and, in the same write, a pending send-log row for each confirmed
     /// subscriber in its audience.

@@ -599,3 +599,190 @@ async fn a_home_page_whose_feed_is_already_followed_fails_alone_and_the_pass_goe
         server.url("/atom.xml")
     );
 }
+
+/// A PNG of our own making, big enough to be a lead photo.
+fn lead_png() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(480, 270, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .unwrap();
+    out.into_inner()
+}
+
+fn page_with_byline_and_photo(server: &TestServer, path: &str, headline: &str, topic: &str) {
+    let paras = story_paragraphs(topic);
+    let body: String = paras
+        .iter()
+        .map(|p| format!("<p>{}</p>\n", html_escape(p)))
+        .collect();
+    let ld = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": headline,
+        "author": [
+            {"@type": "Person", "name": "Ana Reyes"},
+            {"@type": "Person", "name": "Tom Okafor"}
+        ],
+        "image": {
+            "@type": "ImageObject",
+            "url": server.url("/img/lead.png"),
+            "caption": "Waves over the sea wall on Monday",
+            "creditText": "Jo Lens"
+        }
+    });
+    server.route(
+        path,
+        Reply::html(format!(
+            r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{t}</title>
+<meta property="og:type" content="article"><meta property="og:title" content="{t}">
+<script type="application/ld+json">{ld}</script></head>
+<body><main><article><h1>{t}</h1>{body}</article></main></body></html>"#,
+            t = html_escape(headline),
+        )),
+    );
+}
+
+#[tokio::test]
+async fn wire_articles_carry_byline_photo_and_categories_and_announce_publication() {
+    let server = TestServer::start().await;
+    let ts = TestStore::new().await;
+    let uploads = tempfile::tempdir().unwrap();
+    server.route("/img/lead.png", Reply::ok("image/png", lead_png()));
+    page_with_byline_and_photo(
+        &server,
+        "/storm",
+        "Storm closes the coast road",
+        "coast road storm",
+    );
+    server.route(
+        "/feed.xml",
+        Reply::ok(
+            "application/rss+xml",
+            format!(
+                r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Coast Wire</title>
+<link>{b}/</link><description>d</description>
+<item><title>Storm closes the coast road</title><link>{b}/storm</link><guid>storm</guid>
+<category>Weather</category><category>Transport</category></item>
+</channel></rss>"#,
+                b = server.base
+            ),
+        ),
+    );
+    add_source(ts.store.as_ref(), &server.url("/feed.xml"), true).await;
+    let announced = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = announced.clone();
+    let hook: newsdesk_ingest::pipeline::PublishedHook = std::sync::Arc::new(move |id| {
+        let seen = seen.clone();
+        Box::pin(async move { seen.lock().unwrap().push(id) })
+    });
+    let options = newsdesk_ingest::IngestOptions {
+        uploads_dir: Some(uploads.path().to_owned()),
+        ..Default::default()
+    };
+    let p = newsdesk_ingest::Pipeline::new(
+        ts.store.clone(),
+        newsdesk_ingest::Fetcher::new(fetch_options()).unwrap(),
+        options,
+    )
+    .on_article_published(hook);
+    let summary = p.run_pass().await.unwrap();
+    assert_eq!(summary.articles_created, 1, "{summary}");
+    let a = ts
+        .store
+        .list_articles(&ArticleQuery::visible_at(Utc::now()))
+        .await
+        .unwrap()
+        .items
+        .pop()
+        .unwrap();
+    assert_eq!(
+        a.slug.as_str(),
+        "storm-closes-the-coast-road",
+        "no number without a clash"
+    );
+    let names: Vec<&str> = a.authors.iter().map(|x| x.name.as_str()).collect();
+    assert_eq!(names, ["Ana Reyes", "Tom Okafor"]);
+    let tags: Vec<&str> = a.tags.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(tags, ["Weather", "Transport"]);
+    let photo = a.lead_photo.clone().expect("the lead photo was imported");
+    assert_eq!(photo.caption, "Waves over the sea wall on Monday");
+    assert_eq!(
+        photo.credit, "Jo Lens / Coast Wire",
+        "the agency is credited"
+    );
+    assert_eq!((photo.width, photo.height), (480, 270));
+    let file = uploads.path().join(&photo.file);
+    let copy = std::fs::read(&file).unwrap();
+    assert_eq!(image::guess_format(&copy).unwrap(), image::ImageFormat::Png);
+    assert!(
+        !photo.file.contains("lead.png"),
+        "no agency name in our path: {}",
+        photo.file
+    );
+    assert_eq!(
+        *announced.lock().unwrap(),
+        vec![a.id],
+        "article.published is fired"
+    );
+}
+
+#[tokio::test]
+async fn a_review_source_announces_nothing_and_photos_can_be_turned_off() {
+    let server = TestServer::start().await;
+    let ts = TestStore::new().await;
+    let uploads = tempfile::tempdir().unwrap();
+    server.route("/img/lead.png", Reply::ok("image/png", lead_png()));
+    page_with_byline_and_photo(
+        &server,
+        "/storm",
+        "Storm closes the coast road",
+        "coast road storm",
+    );
+    server.route(
+        "/feed.xml",
+        Reply::ok(
+            "application/rss+xml",
+            rss2(
+                "Coast Wire",
+                &[(
+                    "Storm closes the coast road",
+                    &server.url("/storm"),
+                    "storm",
+                )],
+            ),
+        ),
+    );
+    let id = add_source(ts.store.as_ref(), &server.url("/feed.xml"), false).await;
+    ts.store
+        .set_source_lead_photos(id, newsdesk_core::ingest::LeadPhotos::Off)
+        .await
+        .unwrap();
+    let announced = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = announced.clone();
+    let options = newsdesk_ingest::IngestOptions {
+        uploads_dir: Some(uploads.path().to_owned()),
+        ..Default::default()
+    };
+    let p = newsdesk_ingest::Pipeline::new(
+        ts.store.clone(),
+        newsdesk_ingest::Fetcher::new(fetch_options()).unwrap(),
+        options,
+    )
+    .on_article_published(std::sync::Arc::new(move |id| {
+        let seen = seen.clone();
+        Box::pin(async move { seen.lock().unwrap().push(id) })
+    }));
+    let summary = p.run_pass().await.unwrap();
+    assert_eq!(summary.articles_created, 1, "{summary}");
+    assert!(
+        announced.lock().unwrap().is_empty(),
+        "a draft is not published"
+    );
+    assert!(
+        server.requests_to("/img/lead.png").is_empty(),
+        "photos off: not fetched"
+    );
+}

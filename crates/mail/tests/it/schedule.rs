@@ -167,6 +167,29 @@ async fn the_monday_check_makes_the_daily_and_weekly_digests_sends_them_and_queu
 {
     let at = monday_9();
     let desk = Desk::new(3, at).await;
+    let email = EmailAddress::parse("weekly@example.org").expect("addr");
+    let SignupResult::NeedsConfirmation(w) = desk
+        .store
+        .request_subscription(&email, Utc::now())
+        .await
+        .expect("sign up")
+    else {
+        panic!("already confirmed");
+    };
+    desk.store
+        .confirm_subscription(w.id, w.token_gen, Utc::now())
+        .await
+        .expect("confirm");
+    desk.store
+        .set_preferences(
+            w.id,
+            &newsdesk_core::newsletter::Preferences {
+                frequency: newsdesk_core::newsletter::Frequency::Weekly,
+                topics: Vec::new(),
+            },
+        )
+        .await
+        .expect("weekly");
     desk.store
         .enqueue(&SCHEDULE.first_check(at).job())
         .await
@@ -180,14 +203,14 @@ async fn the_monday_check_makes_the_daily_and_weekly_digests_sends_them_and_queu
     kinds.sort_by_key(|k| k.as_str());
     assert_eq!(kinds, [IssueKind::Daily, IssueKind::Weekly]);
     assert!(issues.iter().all(|i| i.finished_at.is_some()));
-    // New subscribers get the daily digest: each of the three once.
-    assert_eq!(desk.outbox(), 3);
+    // New subscribers get their digest: each of the three daily ones, and the weekly one, once.
+    assert_eq!(desk.outbox(), 4);
     assert_eq!(
         desk.store
             .count_subscribers(SubscriptionStatus::Confirmed)
             .await
             .expect("count"),
-        3
+        4
     );
     // Tuesday's check waits in the queue, at the send hour.
     let digest = desk.store.job_counts(DIGEST_QUEUE).await.expect("counts");
@@ -226,7 +249,8 @@ async fn a_second_check_on_the_same_day_makes_no_second_digest() {
             .await
             .expect("issues")
             .len(),
-        2
+        1,
+        "the daily; no weekly issue, as no subscriber is weekly"
     );
     assert_eq!(desk.outbox(), 2);
 }
@@ -316,4 +340,113 @@ async fn nodes_starting_together_queue_the_open_issue_and_the_check_once() {
         desk.store.job_counts(DIGEST_QUEUE).await.expect("c").queued,
         0
     );
+}
+
+/// An important story as wire copy stores it: the agency's publication time, earlier than
+/// when it reached us (now).
+async fn wire_story(store: &Arc<dyn Store>, slug: &str, agency_time: DateTime<Utc>) {
+    let body = "Our own words for a wire story.";
+    store
+        .create_article(&NewArticle {
+            slug: Slug::parse(slug).expect("slug"),
+            headline: format!("Wire story {slug}"),
+            standfirst: "One line.".into(),
+            body_markdown: body.into(),
+            body_html: newsdesk_core::markdown::render(body),
+            status: ArticleStatus::Published,
+            published_at: Some(agency_time),
+            canonical_url: None,
+            source: None,
+            author_ids: vec![],
+            lead_photo_id: None,
+            tag_ids: vec![],
+            section_id: None,
+            important: true,
+        })
+        .await
+        .expect("article");
+}
+
+#[tokio::test]
+async fn a_wire_story_stamped_before_the_last_issue_but_stored_after_it_goes_out_next() {
+    let desk = Desk::new(2, Utc::now()).await;
+    let first_at = Utc::now();
+    let new = digest::next_issue(desk.store.as_ref(), "newsdesk", IssueKind::Manual, first_at)
+        .await
+        .expect("next");
+    let issue = desk.store.create_issue(&new).await.expect("issue");
+    desk.store
+        .enqueue(&issue_job(issue.id, first_at))
+        .await
+        .expect("enqueue");
+    desk.worker(SCHEDULE, first_at)
+        .drain()
+        .await
+        .expect("drain");
+    assert_eq!(desk.outbox(), 2);
+    // The agency says two hours ago; it reached the site after the first issue.
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    wire_story(
+        &desk.store,
+        "late-wire",
+        first_at - chrono::Duration::hours(2),
+    )
+    .await;
+    let at = Utc::now();
+    let next = digest::next_issue(desk.store.as_ref(), "newsdesk", IssueKind::Manual, at)
+        .await
+        .expect("next");
+    let slugs: Vec<&str> = next.articles.iter().map(|a| a.slug.as_str()).collect();
+    assert_eq!(slugs, ["late-wire"], "by when it appeared here");
+    let issue = desk.store.create_issue(&next).await.expect("issue");
+    desk.store
+        .enqueue(&issue_job(issue.id, at))
+        .await
+        .expect("enqueue");
+    desk.worker(SCHEDULE, at).drain().await.expect("drain");
+    assert_eq!(desk.outbox(), 4, "both subscribers got the wire story");
+}
+
+#[tokio::test]
+async fn a_check_with_no_subscribers_makes_no_issue_and_the_first_subscriber_gets_the_days_stories()
+{
+    let at = Utc::now();
+    let desk = Desk::new(0, at).await;
+    let schedule = Schedule {
+        enabled: true,
+        send_hour_utc: 0,
+    };
+    desk.store
+        .enqueue(&schedule.first_check(at).job())
+        .await
+        .expect("enqueue");
+    desk.worker(schedule, at).drain().await.expect("drain");
+    assert!(
+        desk.store
+            .list_issues(None, 10)
+            .await
+            .expect("issues")
+            .is_empty(),
+        "an issue for nobody is not an issue"
+    );
+    // A subscriber arrives; an earlier issue another reader got does not hold theirs back.
+    let email = EmailAddress::parse("first@example.org").expect("addr");
+    let SignupResult::NeedsConfirmation(s) = desk
+        .store
+        .request_subscription(&email, at)
+        .await
+        .expect("sign up")
+    else {
+        panic!("already confirmed");
+    };
+    desk.store
+        .confirm_subscription(s.id, s.token_gen, at)
+        .await
+        .expect("confirm");
+    let later = Utc::now();
+    let new = digest::next_issue(desk.store.as_ref(), "newsdesk", IssueKind::Daily, later)
+        .await
+        .expect("next");
+    assert_eq!(new.articles.len(), 1, "the last day's important story");
+    assert_eq!(new.since, later - chrono::Duration::days(1));
 }

@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use newsdesk_core::ingest::{
     Candidate, ClaimedItem, ClusterMember, CompleteOutcome, CompletedItem, EventCandidate,
-    EventQuery, IngestCounts, IngestStore, Item, ItemState, NewItem, NewSource, Placer,
-    PlacementChoice, PollFailure, PollSuccess, RawPage, Source, SourcePatch,
+    EventQuery, IngestCounts, IngestStore, Item, ItemState, LeadPhotos, NewItem, NewSource,
+    Placer, PlacementChoice, PollFailure, PollSuccess, RawPage, Source, SourcePatch,
 };
 use newsdesk_core::{Id, StoreError, StoreResult};
 // Dynamic SQL here is only ever built from the column-list constants below.
@@ -20,7 +20,7 @@ use crate::types::{self, Time};
 
 const SOURCE_COLUMNS: &str = "id, feed_url, site_url, name, name_from_feed, auto_publish,
     interval_seconds, current_interval_seconds, paused, etag, last_modified, next_poll_at,
-    last_polled_at, last_success_at, consecutive_errors, last_error, created_at";
+    last_polled_at, last_success_at, consecutive_errors, last_error, created_at, lead_photos";
 
 const ITEM_COLUMNS: &str = "id, source_id, guid, url, canonical_url, title, state, attempts,
     next_attempt_at, last_error, hold_reason, headline, cluster_id,
@@ -45,6 +45,7 @@ struct SourceRow {
     consecutive_errors: i32,
     last_error: Option<String>,
     created_at: Time,
+    lead_photos: String,
 }
 
 impl From<SourceRow> for Source {
@@ -67,6 +68,8 @@ impl From<SourceRow> for Source {
             consecutive_errors: r.consecutive_errors,
             last_error: r.last_error,
             created_at: r.created_at.0,
+            // The column's CHECK admits only the modes `LeadPhotos::parse` reads.
+            lead_photos: LeadPhotos::parse(&r.lead_photos).unwrap_or_default(),
         }
     }
 }
@@ -124,6 +127,7 @@ struct ClaimedItemRow {
     published_at: Option<Time>,
     attempts: i32,
     lease_until: Time,
+    categories: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -190,6 +194,20 @@ impl IngestStore for ThisStore {
             .bind(patch.auto_publish)
             .bind(patch.interval_seconds)
             .bind(patch.paused)
+            .bind(id)
+            .fetch_optional(self.writer())
+            .await
+            .map_err(backend)?
+            .ok_or(StoreError::NotFound)?;
+        Ok(row.into())
+    }
+
+    async fn set_source_lead_photos(&self, id: Id, mode: LeadPhotos) -> StoreResult<Source> {
+        let sql = format!(
+            "UPDATE ingest_sources SET lead_photos = $1 WHERE id = $2 RETURNING {SOURCE_COLUMNS}"
+        );
+        let row: SourceRow = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(mode.as_str())
             .bind(id)
             .fetch_optional(self.writer())
             .await
@@ -289,8 +307,8 @@ impl IngestStore for ThisStore {
         for item in items {
             let done = sqlx::query(
                 "INSERT INTO ingest_items (source_id, guid, url, canonical_url, title, summary,
-                     published_at, state, next_attempt_at, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $8, $8)
+                     published_at, state, next_attempt_at, created_at, updated_at, categories)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $8, $8, $9)
                  ON CONFLICT DO NOTHING",
             )
             .bind(item.source_id)
@@ -301,6 +319,7 @@ impl IngestStore for ThisStore {
             .bind(&item.summary)
             .bind(item.published_at.map(Time))
             .bind(Time(now))
+            .bind(serde_json::to_string(&item.categories).map_err(|e| StoreError::Corrupt(e.to_string()))?)
             .execute(&mut *tx)
             .await
             .map_err(|e| write_error(e, "item", "source"))?;
@@ -325,7 +344,8 @@ impl IngestStore for ThisStore {
                           ORDER BY next_attempt_at, id LIMIT $3",
             skip_locked!(),
             ")
-             RETURNING id, source_id, url, title, summary, published_at, attempts, lease_until"
+             RETURNING id, source_id, url, title, summary, published_at, attempts, lease_until,
+                       categories"
         ))
         .bind(Time(lease_until))
         .bind(Time(now))
@@ -343,6 +363,7 @@ impl IngestStore for ThisStore {
                 summary: r.summary,
                 published_at: types::opt(r.published_at),
                 attempt: r.attempts,
+                categories: serde_json::from_str(&r.categories).unwrap_or_default(),
                 lease_until: r.lease_until.0,
             })
             .collect();
@@ -679,12 +700,45 @@ async fn complete_in(
         }
         None => {
             let a = &done.article;
-            let slug = cluster_slug(&a.slug, cluster_id)?;
+            // The headline's slug as it is; a number only when another article has it.
+            let taken: Option<Id> =
+                sqlx::query_scalar("SELECT id FROM articles WHERE slug = $1")
+                    .bind(a.slug.as_str())
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err(backend)?;
+            let slug = match taken {
+                Some(_) => cluster_slug(&a.slug, cluster_id)?,
+                None => a.slug.clone(),
+            };
+            let author_ids = named_rows(&mut **tx, "authors", &done.byline).await?;
+            let tag_ids = named_rows(&mut **tx, "tags", &done.tags).await?;
+            let photo_id: Option<Id> = match &done.lead_photo {
+                Some(p) => Some(
+                    sqlx::query_scalar(
+                        "INSERT INTO photos (file, content_type, alt, caption, credit, width,
+                             height)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                    )
+                    .bind(&p.file)
+                    .bind(&p.content_type)
+                    .bind(&p.alt)
+                    .bind(&p.caption)
+                    .bind(&p.credit)
+                    .bind(i64::from(p.width))
+                    .bind(i64::from(p.height))
+                    .fetch_one(&mut **tx)
+                    .await
+                    .map_err(|e| write_error(e, "file", "photo"))?,
+                ),
+                None => a.lead_photo_id,
+            };
             let article_id: Id = sqlx::query_scalar(
                 "INSERT INTO articles (slug, headline, standfirst, body_markdown, body_html,
                      status, published_at, updated_at, created_at, canonical_url,
-                     source_agency, source_url, important)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, $12) RETURNING id",
+                     source_agency, source_url, important, lead_photo_id, section_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, $12, $13, $14)
+                 RETURNING id",
             )
             .bind(slug.as_str())
             .bind(&a.headline)
@@ -698,9 +752,20 @@ async fn complete_in(
             .bind(&agency)
             .bind(&original_url)
             .bind(a.important || important)
+            .bind(photo_id)
+            // The feed's first category is the agency's section.
+            .bind(tag_ids.first().copied())
             .fetch_one(&mut **tx)
             .await
             .map_err(|e| write_error(e, "slug", "article"))?;
+            super::articles::set_links(
+                &mut **tx,
+                article_id,
+                &author_ids,
+                &tag_ids,
+                "author or tag",
+            )
+            .await?;
             sqlx::query("UPDATE ingest_clusters SET article_id = $1 WHERE id = $2")
                 .bind(article_id)
                 .bind(cluster_id)
@@ -852,3 +917,48 @@ async fn write_event_index(
 
 /// Stored stories compared as possible copies.
 const COPY_CANDIDATES: i64 = 200;
+
+/// The ids of the authors or tags (`table`) with these names, made when missing: found by the
+/// slug of the name, in the order given, each once. Names that make no slug are left out.
+async fn named_rows(
+    tx: &mut super::Conn,
+    table: &'static str,
+    names: &[String],
+) -> StoreResult<Vec<Id>> {
+    let mut ids = Vec::new();
+    for name in names {
+        let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+        let Ok(slug) = newsdesk_core::Slug::from_title(&name) else {
+            continue;
+        };
+        let insert = match table {
+            "authors" => {
+                "INSERT INTO authors (slug, name, bio, links) VALUES ($1, $2, '', '[]')
+                 ON CONFLICT (slug) DO NOTHING"
+            }
+            _ => {
+                "INSERT INTO tags (slug, name, description) VALUES ($1, $2, '')
+                 ON CONFLICT (slug) DO NOTHING"
+            }
+        };
+        sqlx::query(insert)
+            .bind(slug.as_str())
+            .bind(&name)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let select = match table {
+            "authors" => "SELECT id FROM authors WHERE slug = $1",
+            _ => "SELECT id FROM tags WHERE slug = $1",
+        };
+        let id: Id = sqlx::query_scalar(select)
+            .bind(slug.as_str())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}

@@ -7,15 +7,15 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use newsdesk_core::newsletter::{
-    ClaimedDelivery, ConfirmOutcome, DeliveryCounts, DeliveryFailure, Issue, IssueKind, NewIssue,
+    Audience, ClaimedDelivery, ConfirmOutcome, DeliveryCounts, DeliveryFailure, Issue, IssueKind, NewIssue,
     NewsletterStore, NewsletterSubscriber, Preferences, SignupResult,
 };
-use newsdesk_core::{EmailAddress, Id, StoreError, StoreResult, SubscriptionStatus};
+use newsdesk_core::{Article, EmailAddress, Id, StoreError, StoreResult, SubscriptionStatus};
 use sqlx::AssertSqlSafe;
 
 use super::{Conn, ThisStore, id_list};
 use crate::newsletter_rows::{self as nr, IssueRow, SubscriberRow};
-use crate::rows::{backend, email_key};
+use crate::rows::{ArticleRow, backend, email_key};
 use crate::types::Time;
 
 // Constant column lists, spliced into otherwise constant SQL (hence `AssertSqlSafe`).
@@ -198,6 +198,50 @@ impl NewsletterStore for ThisStore {
             .await
             .map_err(backend)?;
         Ok(count(n))
+    }
+
+    async fn audience(&self, kind: IssueKind) -> StoreResult<Audience> {
+        let (members, received, oldest): (i64, i64, Option<Time>) = sqlx::query_as(
+            "SELECT count(*), count(t.last_received), min(t.last_received) FROM (
+                 SELECT (SELECT max(i.created_at) FROM newsletter_deliveries d
+                         JOIN newsletter_issues i ON i.id = d.issue_id
+                         WHERE d.subscriber_id = s.id AND d.state = 'sent') AS last_received
+                 FROM subscribers s
+                 WHERE s.status = 'confirmed' AND ($1 IS NULL OR s.frequency = $1)
+             ) t",
+        )
+        .bind(kind.audience().map(|f| f.as_str()))
+        .fetch_one(self.reader())
+        .await
+        .map_err(backend)?;
+        Ok(Audience {
+            members: count(members),
+            received_before: count(received),
+            oldest_last_received: oldest.map(|t| t.0),
+        })
+    }
+
+    async fn important_appeared_since(
+        &self,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<Article>> {
+        let rows: Vec<ArticleRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            article_columns!(),
+            " FROM articles a LEFT JOIN photos p ON p.id = a.lead_photo_id
+             WHERE a.important AND a.status <> 'draft' AND a.published_at <= $1
+               AND (a.published_at > $2 OR a.created_at > $2)
+             ORDER BY a.published_at DESC, a.id DESC LIMIT $3"
+        ))
+        .bind(Time(now))
+        .bind(Time(since))
+        .bind(i64::from(limit.clamp(1, 100)))
+        .fetch_all(self.reader())
+        .await
+        .map_err(backend)?;
+        self.load_articles(rows).await
     }
 
     async fn create_issue(&self, new: &NewIssue) -> StoreResult<Issue> {

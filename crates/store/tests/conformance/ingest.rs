@@ -38,6 +38,7 @@ fn item(source_id: i64, guid: &str, url: &str) -> NewItem {
         title: format!("title {guid}"),
         summary: "summary".into(),
         published_at: Some(t0()),
+        categories: vec!["Weather".into()],
     }
 }
 
@@ -77,6 +78,9 @@ fn completed(item_id: i64, attempt: i32, join: Option<i64>, keys: Vec<i64>) -> C
             important: false,
         },
         important_at_sources: 3,
+        byline: Vec::new(),
+        tags: Vec::new(),
+        lead_photo: None,
     }
 }
 
@@ -377,6 +381,54 @@ pub async fn held_items_keep_their_page_and_reason(store: Arc<dyn Store>) {
     assert_eq!(store.count_articles().await.unwrap(), 0);
 }
 
+pub async fn wire_articles_keep_byline_and_tags_and_number_only_a_clashing_slug(
+    store: Arc<dyn Store>,
+) {
+    let id = source(store.as_ref(), "Northwind", true).await;
+    store
+        .add_items(
+            &[
+                item(id, "a", "https://n.example/a"),
+                item(id, "b", "https://n.example/b"),
+            ],
+            t0(),
+        )
+        .await
+        .unwrap();
+    let claimed = store
+        .claim_items(t0(), t0() + Duration::seconds(60), 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed[0].categories, vec!["Weather".to_owned()]);
+    let mut first = completed(claimed[0].id, 1, None, vec![1]);
+    first.byline = vec!["Ana Reyes".into(), "Tom Okafor".into()];
+    first.tags = vec!["Weather".into(), "Coast".into()];
+    let first = store.complete_item(&first).await.unwrap();
+    // A different story under the same headline: its own cluster, a numbered slug.
+    let mut second = completed(claimed[1].id, 1, None, vec![2]);
+    second.byline = vec!["Ana Reyes".into()];
+    second.tags = vec!["weather".into()];
+    let second = store.complete_item(&second).await.unwrap();
+    assert_ne!(first.cluster_id, second.cluster_id);
+    let a = store.article(first.article_id).await.unwrap().unwrap();
+    let b = store.article(second.article_id).await.unwrap().unwrap();
+    assert_eq!(a.slug.as_str(), "same-story");
+    assert_eq!(b.slug.as_str(), format!("same-story-{}", second.cluster_id));
+    let names =
+        |x: &newsdesk_core::Article| x.authors.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&a), vec!["Ana Reyes", "Tom Okafor"]);
+    assert_eq!(names(&b), vec!["Ana Reyes"]);
+    assert_eq!(
+        a.authors[0].id, b.authors[0].id,
+        "one profile per byline name"
+    );
+    let tags =
+        |x: &newsdesk_core::Article| x.tags.iter().map(|t| t.name.clone()).collect::<Vec<_>>();
+    assert_eq!(tags(&a), vec!["Weather", "Coast"]);
+    assert_eq!(a.section.as_ref().map(|t| t.name.as_str()), Some("Weather"));
+    assert_eq!(b.tags[0].id, a.tags[0].id, "tags are found by slug");
+}
+
 pub async fn clusters_publish_one_article_and_list_every_agency(store: Arc<dyn Store>) {
     let names = ["Northwind", "Harbour", "Valley"];
     let mut ids = Vec::new();
@@ -440,10 +492,7 @@ pub async fn clusters_publish_one_article_and_list_every_agency(store: Arc<dyn S
         .items;
     assert_eq!(a.len(), 1);
     assert!(!a[0].important);
-    assert_eq!(
-        a[0].slug.as_str(),
-        format!("same-story-{}", first.cluster_id)
-    );
+    assert_eq!(a[0].slug.as_str(), "same-story", "no clash: no number");
     let src = a[0].source.clone().unwrap();
     assert_eq!(
         (src.agency.as_str(), src.original_url.as_str()),

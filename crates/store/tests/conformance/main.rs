@@ -136,6 +136,7 @@ conformance! {
         event_candidates_rank_by_shared_weight,
         concurrent_placements_of_one_event_make_one_cluster,
         recent_story_texts_are_the_latest_stored_stories,
+        wire_articles_keep_byline_and_tags_and_number_only_a_clashing_slug,
         a_review_source_makes_a_draft,
         confirmation_works_once_per_generation,
         unsubscribe_then_signing_up_again_starts_over,

@@ -47,6 +47,8 @@ fn new_issue(kind: IssueKind) -> NewIssue {
             published_at: t0() - Duration::hours(2),
             tags: vec!["local".into()],
             section: Some("Local".into()),
+            appeared_at: None,
+            photo: None,
         }],
     }
 }

@@ -518,3 +518,29 @@ async fn robots_txt_allows_all_but_the_api_and_names_the_sitemaps() {
     assert!(body.contains(&format!("Sitemap: {}\n", app.url("/sitemap.xml"))));
     assert!(body.contains(&format!("Sitemap: {}\n", app.url("/news-sitemap.xml"))));
 }
+
+#[tokio::test]
+async fn a_tracking_pixel_reaches_neither_page_nor_feeds_and_footnotes_jump() {
+    let app = spawn_app().await;
+    let a = app
+        .article(ArticleSpec {
+            slug: "pixel-story",
+            markdown: "The council met.[^minutes] ![](https://tracker.example/open.gif)\n\n<img src=\"https://tracker.example/p.png\" width=\"1\" height=\"1\">\n\n[^minutes]: The minutes of the meeting.\n",
+            ..ArticleSpec::default()
+        })
+        .await;
+    let (status, page) = app.get_text(&format!("/articles/{}", a.slug)).await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("tracker.example"), "page");
+    assert!(page.contains("href=\"#fn-minutes\""), "{page}");
+    assert!(page.contains("id=\"fn-minutes\""), "{page}");
+    for (file, _) in FORMATS {
+        let (status, feed) = app.get_text(&format!("/{file}")).await;
+        assert_eq!(status, 200, "{file}");
+        assert!(
+            feed.contains("council met"),
+            "{file}: the body is in the feed"
+        );
+        assert!(!feed.contains("tracker.example"), "{file}: {feed}");
+    }
+}

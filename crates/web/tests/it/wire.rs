@@ -36,6 +36,7 @@ async fn wire_story(store: &dyn Store, agency: &str, url: &str, join: Option<i64
                 title: "Ferry strike".into(),
                 summary: String::new(),
                 published_at: None,
+                categories: Vec::new(),
             }],
             now,
         )
@@ -83,6 +84,9 @@ async fn wire_story(store: &dyn Store, agency: &str, url: &str, join: Option<i64
                 important: false,
             },
             important_at_sources: 3,
+            byline: Vec::new(),
+            tags: Vec::new(),
+            lead_photo: None,
         })
         .await
         .unwrap();

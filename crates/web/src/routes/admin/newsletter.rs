@@ -101,8 +101,14 @@ async fn admin_send(
             Utc::now(),
         )
         .await?;
-        if next.articles.is_empty() {
-            return Err(AppError::Conflict("There is nothing to send.".into()));
+        let audience = state
+            .store
+            .audience(newsdesk_core::newsletter::IssueKind::Manual)
+            .await?;
+        if let Some(why) = newsdesk_core::newsletter::digest::nothing_to_send(&next, &audience) {
+            return Err(AppError::Conflict(format!(
+                "There is nothing to send: {why}."
+            )));
         }
         let issue = state.store.create_issue(&next).await?;
         // Sent by the mail worker; were this enqueue lost, the next start or digest check resumes it.
