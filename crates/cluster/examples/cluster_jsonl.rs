@@ -18,6 +18,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Ok(b) = std::env::var("RUNNER_UP") {
         settings.runner_up_weight = b.parse()?;
     }
+    if let Ok(b) = std::env::var("MIN_BODY") {
+        settings.min_body = b.parse()?;
+    }
+    if let Ok(b) = std::env::var("MIN_DOCS") {
+        settings.min_documents = b.parse()?;
+    }
+    if let Ok(b) = std::env::var("MIN_ENTITIES") {
+        settings.min_entities = b.parse()?;
+    }
     if let Ok(b) = std::env::var("CANDIDATES") {
         settings.candidates = b.parse()?;
     }

@@ -75,6 +75,9 @@ pub struct StoryText<'a> {
     pub published: Option<i64>,
     /// ISO 639 code; detected from the text when absent.
     pub language: Option<&'a str>,
+    /// Who published it (any stable name): one source does not write one event up twice in
+    /// different words, so a second text of its own never joins by event similarity.
+    pub source: Option<&'a str>,
 }
 
 /// Settings of the featuriser that change what a story is reduced to.
@@ -90,6 +93,8 @@ pub struct FeatureSettings {
     pub title_in_body: u32,
     /// A key found in more than this share of stories is too common to find candidates by.
     pub index_max_df_share: f64,
+    /// Count names in the body vector too (they have their own signal).
+    pub names_in_body: bool,
 }
 
 impl Default for FeatureSettings {
@@ -100,6 +105,7 @@ impl Default for FeatureSettings {
             index_body_terms: 12,
             index_max_df_share: 0.05,
             title_in_body: 2,
+            names_in_body: true,
         }
     }
 }
@@ -123,6 +129,10 @@ impl Counts {
 #[derive(Debug, Clone, Default)]
 pub struct Features {
     pub published: Option<i64>,
+    /// Stories counted in the document frequencies the weights came from.
+    pub documents: u64,
+    /// Hash of [`StoryText::source`].
+    pub source: Option<u64>,
     /// One normalised vector per [`Signal`].
     pub vectors: [SparseVec; SIGNALS],
     /// Keys to find candidate clusters by, with their idf.
@@ -208,7 +218,10 @@ impl Featurizer {
                 prev_entity = None;
                 return;
             };
-            *body_tf.entry(Signal::Body.key(t)).or_default() += 1;
+            let is_name = f.capitalised && !f.sentence_start && w.chars().count() > 1;
+            if !is_name || self.settings.names_in_body {
+                *body_tf.entry(Signal::Body.key(t)).or_default() += 1;
+            }
             if f.quoted {
                 *quote_tf.entry(Signal::Quotes.key(t)).or_default() += 1;
             }
@@ -232,7 +245,8 @@ impl Featurizer {
 
     /// Weights counted story `counts` by the document frequencies `df` (which should already
     /// include the story itself).
-    pub fn weigh(&self, counts: Counts, published: Option<i64>, df: &impl DocFreqs) -> Features {
+    pub fn weigh(&self, counts: Counts, story: &StoryText<'_>, df: &impl DocFreqs) -> Features {
+        let published = story.published;
         let n = df.documents().max(1) as f64;
         let idf = |key: u64| -> f64 {
             let d = df.doc_freq(key).max(1) as f64;
@@ -241,6 +255,11 @@ impl Featurizer {
         let max_df = (self.settings.index_max_df_share * n).max(3.0);
         let mut features = Features {
             published,
+            documents: df.documents(),
+            source: story
+                .source
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| text::hash_str(s.trim())),
             ..Features::default()
         };
         for (i, tf) in counts.tf.iter().enumerate() {

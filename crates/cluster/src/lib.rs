@@ -15,5 +15,5 @@ pub mod placement;
 pub mod text;
 
 pub use features::{DocFreqs, StoryText};
-pub use index::{ClusterId, ClusterSummary, EventIndex, MemoryIndex};
+pub use index::{BadSummary, ClusterId, ClusterSummary, DocFreqTable, EventIndex, MemoryIndex};
 pub use placement::{Clusterer, Decision, Placement, Proposal, Settings};

@@ -102,6 +102,7 @@ impl OfflineRun {
             text: &story.text,
             published,
             language: story.language.as_deref(),
+            source: story.source.as_deref(),
         });
         let mut out = json!({"id": story.id, "cluster": placement.cluster});
         if self.explain {

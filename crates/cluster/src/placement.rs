@@ -28,6 +28,20 @@ pub struct Settings {
     /// Share of the second-best candidate's score subtracted from the best's: a story close to
     /// many clusters is close to a topic, not to one event.
     pub runner_up_weight: f64,
+    /// Body cosine below which a story never joins by event similarity: the body tells the event,
+    /// and shared names and headline words alone (one company in the news twice in a week) are
+    /// the topic, not the event.
+    pub min_body: f64,
+    /// Stories the desk must have counted before any joins by event similarity: idf from a
+    /// handful of stories cannot tell an event's words from its topic's (copies join anyway).
+    pub min_documents: u64,
+    /// Entity cosine below which a story with names never joins a cluster with names by event
+    /// similarity: two central banks' rate decisions share the topic's vocabulary, not their
+    /// governors; reports of one event name the same people and places.
+    pub min_entities: f64,
+    /// A story never joins by event similarity a cluster that holds a story of its own source
+    /// (see [`StoryText::source`]); copies (updates of its own text) still do.
+    pub one_version_per_source: bool,
     /// Candidate clusters compared per story.
     pub candidates: usize,
     pub features: FeatureSettings,
@@ -44,6 +58,10 @@ impl Default for Settings {
             weights: [0.15, 0.70, 0.10, 0.0, 0.05],
             time_weight: 0.02,
             runner_up_weight: 0.4,
+            min_body: 0.19,
+            min_documents: 8,
+            min_entities: 0.05,
+            one_version_per_source: true,
             candidates: 12,
             features: FeatureSettings::default(),
         }
@@ -119,7 +137,7 @@ impl<I: EventIndex> Clusterer<I> {
     pub fn features(&mut self, story: &StoryText<'_>) -> Features {
         let counts = self.featurizer.count(story);
         self.index.count_document(&mut counts.keys());
-        self.featurizer.weigh(counts, story.published, &self.index)
+        self.featurizer.weigh(counts, story, &self.index)
     }
 
     /// Places a story: the decision and the candidate that came closest. A new cluster takes the
@@ -231,6 +249,19 @@ pub fn similarity(
     }
 }
 
+/// Do the story and the cluster name someone in common (or is either without names)?
+fn shares_names(
+    features: &Features,
+    cluster: &ClusterSummary,
+    s: &Similarity,
+    settings: &Settings,
+) -> bool {
+    let e = Signal::Entities as usize;
+    features.vectors[e].is_empty()
+        || cluster.centroid[e].is_empty()
+        || s.parts[e] >= settings.min_entities
+}
+
 /// The decision for a story given its candidate clusters: the decision, the closest candidate,
 /// and the index in `candidates` of the cluster to join (none for a new one).
 pub fn decide<C: std::ops::Deref<Target = ClusterSummary>>(
@@ -261,7 +292,14 @@ pub fn decide<C: std::ops::Deref<Target = ClusterSummary>>(
         .map(|s| s.score)
         .fold(0.0f64, f64::max);
     match best {
-        Some((i, s)) if s.score - settings.runner_up_weight * runner_up >= settings.threshold => {
+        Some((i, s))
+            if s.score - settings.runner_up_weight * runner_up >= settings.threshold
+                && s.parts[Signal::Body as usize] >= settings.min_body
+                && features.documents >= settings.min_documents
+                && !(settings.one_version_per_source
+                    && candidates[i].has_source(features.source))
+                && shares_names(features, &candidates[i], s, settings) =>
+        {
             (Decision::Joined, Some(s.clone()), Some(i))
         }
         Some((_, s)) => (Decision::New, Some(s.clone()), None),

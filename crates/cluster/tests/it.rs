@@ -24,6 +24,7 @@ fn place(c: &mut Clusterer<MemoryIndex>, f: &Fixture, at: Option<i64>) -> Placem
         text: f.text,
         published: at,
         language: None,
+        source: None,
     })
 }
 
@@ -126,6 +127,7 @@ fn a_lightly_edited_copy_joins_as_a_copy() {
         text: &edited,
         published: Some(T0 + HOUR),
         language: None,
+        source: None,
     });
     assert_eq!(copy.cluster, original.cluster);
     assert_eq!(copy.decision, Decision::Copy);
@@ -144,7 +146,8 @@ fn the_best_candidate_is_reported_even_when_not_joined() {
 }
 
 fn line(f: &Fixture, published: &str) -> String {
-    serde_json::json!({"id": f.id, "title": f.title, "text": f.text, "published": published, "source": "x"})
+    // Each fixture from an outlet of its own.
+    serde_json::json!({"id": f.id, "title": f.title, "text": f.text, "published": published, "source": f.id})
         .to_string()
 }
 
@@ -216,7 +219,7 @@ fn bad_lines_are_refused_with_a_reason() {
 
 #[test]
 fn stories_in_other_languages_cluster_with_their_own_stemmer() {
-    let mut c = clusterer();
+    let mut c = warmed_up(Some(T0));
     let de = [
         (
             "Stadtrat von Linden beschließt Sperrung der Hafenbrücke",
@@ -246,9 +249,52 @@ fn stories_in_other_languages_cluster_with_their_own_stemmer() {
                 text,
                 published: Some(T0),
                 language: Some("de"),
+                source: None,
             })
         })
         .collect();
     assert_eq!(placed[1].cluster, placed[0].cluster, "{:?}", placed[1]);
     assert_ne!(placed[2].cluster, placed[0].cluster);
+}
+
+#[test]
+fn a_cold_desk_joins_only_copies_until_it_has_counted_enough_stories() {
+    // The same three reports, on a desk that has seen nothing else: idf from three stories
+    // cannot tell the event's words from the topic's, so nothing joins by event similarity.
+    let mut c = clusterer();
+    let placed: Vec<Placement> = BRIDGE_VOTE
+        .iter()
+        .map(|f| place(&mut c, f, Some(T0)))
+        .collect();
+    assert!(
+        placed.iter().all(|p| p.decision == Decision::New),
+        "{placed:?}"
+    );
+    // The same desk after a morning's news joins them.
+    let mut warm = warmed_up(Some(T0));
+    let a = place(&mut warm, &BRIDGE_VOTE[0], Some(T0));
+    let b = place(&mut warm, &BRIDGE_VOTE[1], Some(T0));
+    assert_eq!(b.cluster, a.cluster);
+}
+
+#[test]
+fn a_second_text_from_the_same_source_never_joins_its_own_cluster_by_event_similarity() {
+    let from = |c: &mut Clusterer<MemoryIndex>, f: &Fixture, source: &str| {
+        c.place(&StoryText {
+            title: f.title,
+            text: f.text,
+            published: Some(T0),
+            language: None,
+            source: Some(source),
+        })
+    };
+    let mut c = warmed_up(Some(T0));
+    let a = from(&mut c, &BRIDGE_VOTE[0], "Harbour Press");
+    // Another outlet's report of the event joins...
+    let b = from(&mut c, &BRIDGE_VOTE[1], "Valley Courier");
+    assert_eq!((b.cluster, b.decision), (a.cluster, Decision::Joined));
+    // ...but the first outlet's second, differently written text is another story of its own.
+    let d = from(&mut c, &BRIDGE_VOTE[2], "Harbour Press");
+    assert_ne!(d.cluster, a.cluster, "{d:?}");
+    assert_eq!(d.decision, Decision::New);
 }

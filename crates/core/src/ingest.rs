@@ -255,6 +255,45 @@ pub struct Candidate {
     pub signature: Vec<u32>,
 }
 
+/// Where to look for the clusters of independently written reports of a story's event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventQuery {
+    /// The story's rare keys (hashed headline terms, names, numbers, heaviest body terms) with
+    /// their weight in thousandths (idf × 1000): candidates are ranked by the weight they share.
+    pub keys: Vec<(i64, i64)>,
+    /// The story's time: the index is read within `window_seconds` of it.
+    pub at: DateTime<Utc>,
+    pub window_seconds: i64,
+    /// Candidate clusters handed to the placer.
+    pub limit: u32,
+}
+
+/// A cluster that may hold the same event, with its stored summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventCandidate {
+    pub cluster_id: Id,
+    /// Opaque to the store: the clustering library's encoding of the cluster's centroid.
+    pub summary: Vec<u8>,
+}
+
+/// What a [`Placer`] decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlacementChoice {
+    /// The cluster to join; `None` starts a new one.
+    pub join_cluster: Option<Id>,
+    /// The summary of the cluster the story ends up in, the story included.
+    pub summary: Vec<u8>,
+}
+
+/// Decides a story's cluster inside the store's placement transaction, so that two pipelines
+/// (two nodes) placing reports of one event at the same instant see each other's clusters.
+/// Pure and quick: no I/O.
+pub trait Placer: Send + Sync {
+    /// `copies`: stored stories sharing MinHash bands; `events`: candidate clusters (those of
+    /// `copies` included) with their summaries.
+    fn place(&self, copies: &[Candidate], events: &[EventCandidate]) -> PlacementChoice;
+}
+
 /// One agency's version of a clustered story, for "also reported by".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClusterMember {
@@ -270,6 +309,28 @@ pub struct IngestCounts {
     pub clustered: u64,
     pub failed: u64,
     pub clusters: u64,
+}
+
+/// Finds the feed a URL stands for: itself when it is a feed, else the first feed its HTML
+/// page advertises. Implemented by the ingest pipeline; the web API takes it as a trait so it
+/// does not depend on the fetcher. Errors are operator text.
+#[async_trait]
+pub trait FeedDiscovery: Send + Sync + std::fmt::Debug {
+    async fn discover(&self, url: &str) -> Result<String, String>;
+}
+
+/// The source already following `feed` (a URL reached through discovery), if any: adding
+/// another would only fail at every poll. `sources add` and `POST /api/v1/sources` refuse it.
+pub fn already_following<'a>(sources: &'a [Source], feed: &str) -> Option<&'a Source> {
+    sources.iter().find(|s| s.feed_url == feed)
+}
+
+/// Why a URL whose discovered feed is followed was not added (one wording for CLI and API).
+pub fn already_followed_message(url: &str, feed: &str, other: &Source) -> String {
+    format!(
+        "{url} advertises the feed {feed}, which is already followed as source {} ({}); not added",
+        other.id, other.name
+    )
 }
 
 /// Storage for this area; part of [`crate::Store`].
@@ -324,6 +385,18 @@ pub trait IngestStore: Send + Sync {
     /// Stores the story, places it in its cluster and creates the cluster's article if it has
     /// none, all at once. `NotFound` if the claim is stale (the item was done by someone else).
     async fn complete_item(&self, done: &CompletedItem) -> StoreResult<CompleteOutcome>;
+    /// [`IngestStore::complete_item`] with the cluster chosen by `placer` inside the same
+    /// serialised transaction (`done.join_cluster` is ignored), and the chosen cluster's summary
+    /// and the story's keys written to the event index.
+    async fn place_item(
+        &self,
+        done: &CompletedItem,
+        events: &EventQuery,
+        placer: &dyn Placer,
+    ) -> StoreResult<CompleteOutcome>;
+    /// Headline and body text of the latest stored stories, newest first: what a starting
+    /// pipeline counts its document frequencies from.
+    async fn recent_story_texts(&self, limit: u32) -> StoreResult<Vec<(String, String)>>;
 
     /// The agencies carrying the story this article was made from, first reporter first.
     async fn cluster_members_for_article(&self, article_id: Id) -> StoreResult<Vec<ClusterMember>>;

@@ -14,6 +14,7 @@ pub mod markup;
 pub mod model;
 pub mod net;
 pub mod newsletter;
+pub mod pages;
 pub mod password_reset;
 pub mod publishing;
 pub mod site;

@@ -36,6 +36,7 @@ pub trait Store:
     + crate::ingest::IngestStore
     + crate::jobs::JobStore
     + crate::newsletter::NewsletterStore
+    + crate::pages::PageStore
     + crate::throttle::ThrottleStore
     + Send
     + Sync

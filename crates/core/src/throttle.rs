@@ -122,6 +122,28 @@ pub fn login_limits(email: &str, network: &str) -> Vec<Limit> {
     ]
 }
 
+/// The key wrong current passwords on the change-password form count under, from every
+/// session and network: a borrowed session gets a handful of guesses, not a free oracle.
+pub fn key_password_change(email: &str) -> String {
+    format!("pwchange:{}", email.trim().to_lowercase())
+}
+
+/// The limits a change-password check for `email` from `network` reserves: its own cap per
+/// account, and the login's (account, network) key, so guesses made through a session also
+/// count against that network's sign-in attempts. Failed logins of others do not block it.
+pub fn password_change_limits(email: &str, network: &str) -> Vec<Limit> {
+    vec![
+        Limit {
+            key: key_password_change(email),
+            max: MAX_PER_ACCOUNT_NETWORK,
+        },
+        Limit {
+            key: key_account_network(email, network),
+            max: MAX_PER_ACCOUNT_NETWORK,
+        },
+    ]
+}
+
 /// The audit group of failed logins from one network within one window.
 pub fn failed_login_group(network: &str) -> String {
     format!("login.failed|{network}")

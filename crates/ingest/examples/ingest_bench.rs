@@ -3,8 +3,11 @@
 //! 1. end to end: N items from a loopback feed server (axum, pages generated on the fly) through
 //!    the whole pipeline — feed fetch, page fetch, extraction, sanitizing, fingerprint, clustering
 //!    and storage in a fresh SQLite file — and the items per second;
-//! 2. clustering cost per new story (LSH candidate lookup, similarity check, storing the story in
-//!    its cluster) against stores already holding 10,000 and 100,000 stories.
+//! 2. clustering cost per new story through the pipeline's placement (features, event candidates
+//!    from the store's inverted index, MinHash copies, the decision and the store write, in one
+//!    transaction) against stores already holding 10,000 and 100,000 stories. The stories are
+//!    spread at 500 a day, so a 72-hour window holds the same ~1,500 at every archive size, and
+//!    their words follow a Zipf law over a 40,000-word vocabulary with names, like news text.
 //!
 //! ```text
 //! cargo run --release -p newsdesk-ingest --example ingest_bench -- [ITEMS] [STORE_SIZES...]
@@ -19,28 +22,29 @@ use axum::extract::Path;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use chrono::Utc;
+use newsdesk_cluster::StoryText;
 use newsdesk_core::ingest::{CompletedItem, NewItem, NewSource, RawPage, Story};
 use newsdesk_core::{ArticleStatus, NewArticle, Slug, Store};
+use newsdesk_ingest::events::{EventPlacement, StoryPlacer};
 use newsdesk_ingest::fingerprint::fingerprint;
-use newsdesk_ingest::pipeline::best_match;
 use newsdesk_ingest::{FetchOptions, Fetcher, IngestOptions, Pipeline};
 
 const FEEDS: usize = 20;
 
-fn words(seed: u64, n: usize) -> String {
-    newsdesk_demo::filler_words(seed, n)
-}
-
 fn page(id: u64) -> String {
-    let paras: String = (0..5)
-        .map(|p| format!("<p>{}.</p>\n", words(id * 8 + p, 45)))
+    // Every page its own event, in news-like words.
+    let (title, text) = news_text(id + 50_000_000, 0, 225);
+    let paras: String = text
+        .split(". ")
+        .collect::<Vec<_>>()
+        .chunks(3)
+        .map(|c| format!("<p>{}.</p>\n", c.join(". ")))
         .collect();
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Story {id}</title>\
          <meta property=\"og:type\" content=\"article\"></head><body><header><nav><a href=\"/\">Home</a>\
-         <a href=\"/world\">World</a></nav></header><main><article><h1>Story {id}: {}</h1>{paras}</article></main>\
-         <footer>Wire agency</footer></body></html>",
-        words(id, 6)
+         <a href=\"/world\">World</a></nav></header><main><article><h1>Story {id}: {title}</h1>{paras}</article></main>\
+         <footer>Wire agency</footer></body></html>"
     )
 }
 
@@ -174,22 +178,87 @@ fn completed(
     }
 }
 
-/// Adds stories `from..to` the way the pipeline does (lookup, place, store), timing it.
-async fn place_stories(store: &dyn Store, source_id: i64, from: u64, to: u64) -> Duration {
-    let now = Utc::now();
+/// A pseudo-word of rank `r`: distinct syllable strings, so the vocabulary has `VOCAB` words.
+fn word(r: u64) -> String {
+    const SYL: [&str; 20] = [
+        "ka", "lo", "mi", "ne", "su", "ta", "ri", "vo", "de", "pa", "go", "hu", "ze", "bi", "fa",
+        "no", "we", "ly", "ro", "sa",
+    ];
+    let mut r = r + 1;
+    let mut w = String::new();
+    while r > 0 {
+        w.push_str(SYL[(r % 20) as usize]);
+        r /= 20;
+    }
+    w
+}
+
+const VOCAB: u64 = 40_000;
+
+/// `n` words of news-like text for event `seed`: Zipf-distributed vocabulary (the few common
+/// words of every story and the rare ones of this event), capitalised names every ~12 words.
+fn news_text(seed: u64, variant: u64, n: usize) -> (String, String) {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ variant;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    // The event's own rare words, which every outlet's version uses.
+    let event: Vec<u64> = (0..12)
+        .map(|i| 2_000 + (seed * 131 + i * 977) % (VOCAB - 2_000))
+        .collect();
+    let mut out = String::with_capacity(n * 8);
+    for i in 0..n {
+        let u = (next() % 1_000_000) as f64 / 1_000_000.0;
+        let r = if next() % 4 == 0 {
+            event[(next() % 12) as usize]
+        } else {
+            // Zipf(1) by inverse transform over ranks 1..VOCAB.
+            ((VOCAB as f64).powf(u) as u64).saturating_sub(1)
+        };
+        let mut w = word(r);
+        if i % 12 == 5
+            && let Some(first) = w.get(..1)
+        {
+            w = first.to_uppercase() + &w[1..];
+        }
+        out.push_str(&w);
+        out.push(if i % 17 == 16 { '.' } else { ' ' });
+        if i % 17 == 16 {
+            out.push(' ');
+        }
+    }
+    let title = (0..8)
+        .map(|i| word(event[(i + variant as usize) % 12]))
+        .collect::<Vec<_>>()
+        .join(" ");
+    (title, out)
+}
+
+/// Places stories `from..to` through the pipeline's placement, timing only the placement.
+async fn place_stories(
+    store: &dyn Store,
+    events: &mut EventPlacement,
+    sources: &[i64],
+    from: u64,
+    to: u64,
+) -> Duration {
+    let start = Utc::now() - chrono::Duration::days(400);
     let new: Vec<NewItem> = (from..to)
         .map(|i| NewItem {
-            source_id,
+            source_id: sources[(i % sources.len() as u64) as usize],
             guid: format!("g{i}"),
             url: format!("http://bench.invalid/{i}"),
             canonical_url: format!("http://bench.invalid/{i}"),
             title: String::new(),
             summary: String::new(),
-            published_at: None,
+            published_at: Some(start + chrono::Duration::seconds((i % 10_000_000) as i64 * 172)),
         })
         .collect();
     for chunk in new.chunks(1000) {
-        store.add_items(chunk, now).await.unwrap();
+        store.add_items(chunk, Utc::now()).await.unwrap();
     }
     let mut spent = Duration::ZERO;
     loop {
@@ -202,18 +271,30 @@ async fn place_stories(store: &dyn Store, source_id: i64, from: u64, to: u64) ->
         }
         for c in claimed {
             let id: u64 = c.url.rsplit('/').next().unwrap().parse().unwrap();
-            // Every 5th story is a rewrite of the one before it: real clusters, not only singles.
-            let seed = if id % 5 == 4 { id - 1 } else { id };
-            let mut text = words(seed, 220);
-            if seed != id {
-                text.push_str(" filed by another agency with a new closing line");
-            }
+            // Three outlets' own versions of each event, one after another.
+            let (title, text) = news_text(id / 3, id % 3, 300);
             let fp = fingerprint(&text);
+            let at = c.published_at.unwrap_or_else(Utc::now);
             let t = Instant::now();
-            let cands = store.cluster_candidates(&fp.band_keys, 200).await.unwrap();
-            let join = best_match(&fp.signature, &cands);
+            let source_key = c.source_id.to_string();
+            let features = events.features(&StoryText {
+                title: &title,
+                text: &text,
+                published: Some(at.timestamp()),
+                language: Some("en"),
+                source: Some(&source_key),
+            });
+            let query = events.query(&features, at);
+            let placer = StoryPlacer {
+                features: &features,
+                settings: events.settings(),
+            };
             store
-                .complete_item(&completed(c.id, &text, join, fp.signature, fp.band_keys))
+                .place_item(
+                    &completed(c.id, &text, None, fp.signature, fp.band_keys),
+                    &query,
+                    &placer,
+                )
                 .await
                 .unwrap();
             spent += t.elapsed();
@@ -224,39 +305,40 @@ async fn place_stories(store: &dyn Store, source_id: i64, from: u64, to: u64) ->
 async fn clustering(sizes: &[u64]) {
     let dir = tempfile::tempdir().unwrap();
     let store = open_store(dir.path()).await;
-    let source_id = store
-        .create_source(
-            &NewSource {
-                feed_url: "http://bench.invalid/feed".into(),
-                name: Some("Bench".into()),
-                auto_publish: true,
-                interval_seconds: 900,
-            },
-            Utc::now(),
-        )
-        .await
-        .unwrap()
-        .id;
-    let probe = 1000;
+    let mut sources = Vec::new();
+    for n in 0..3 {
+        sources.push(
+            store
+                .create_source(
+                    &NewSource {
+                        feed_url: format!("http://bench.invalid/feed/{n}"),
+                        name: Some(format!("Bench {n}")),
+                        auto_publish: true,
+                        interval_seconds: 900,
+                    },
+                    Utc::now(),
+                )
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let mut events = EventPlacement::new(newsdesk_cluster::Settings::default());
+    let probe = 999;
     let mut have = 0u64;
     for &size in sizes {
         let fill = Instant::now();
-        place_stories(store.as_ref(), source_id, have, size).await;
+        place_stories(store.as_ref(), &mut events, &sources, have, size).await;
         eprintln!(
             "  filled to {size} stories in {:.1}s",
             fill.elapsed().as_secs_f64()
         );
         // Probe with new stories beyond everything already stored.
-        let spent = place_stories(
-            store.as_ref(),
-            source_id,
-            10_000_000 + size,
-            10_000_000 + size + probe,
-        )
-        .await;
-        have = size;
+        // The next stories of the stream, after everything already stored.
+        let spent = place_stories(store.as_ref(), &mut events, &sources, size, size + probe).await;
+        have = size + probe;
         println!(
-            "clustering: {:.3} ms per new story against {size} stories (lookup + place + store, mean of {probe})",
+            "clustering: {:.3} ms per new story against {size} stories (features + candidates + decision + store, mean of {probe})",
             spent.as_secs_f64() * 1000.0 / probe as f64
         );
     }

@@ -112,6 +112,7 @@ impl IngestConfig {
             lease: Duration::from_secs(self.lease_seconds.max(1)),
             important_at_sources: self.important_at_sources.max(1),
             respect_robots: self.respect_robots,
+            clustering: self.clustering(),
             ..IngestOptions::default()
         }
     }

@@ -5,6 +5,7 @@
 //! - [`feeds`]: feed parsing (RSS 0.9x/1.0/2.0, Atom, JSON Feed), charsets, discovery from HTML;
 //! - [`canon`]: URL canonicalisation for exact duplicates;
 //! - [`config`]: the `[fetch]` and `[ingest]` configuration tables;
+//! - [`events`]: event placement of independently written reports, against the store's clusters;
 //! - [`fingerprint`]: MinHash signatures and LSH band keys for near-duplicates;
 //! - [`robots`]: robots.txt rules for article fetches;
 //! - [`schedule`]: adaptive polling intervals and back-off;
@@ -12,6 +13,7 @@
 
 pub mod canon;
 pub mod config;
+pub mod events;
 pub mod feeds;
 pub mod fetch;
 pub mod pipeline;

@@ -21,11 +21,13 @@ use tokio::sync::Semaphore;
 use url::Url;
 
 use crate::canon::canonical_url;
+use crate::events::{EventPlacement, StoryPlacer};
 use crate::feeds::{self, FeedError};
 use crate::fetch::{FetchOutcome, Fetcher, Validators};
 use crate::fingerprint::{self, SAME_STORY_THRESHOLD};
 use crate::robots::Robots;
 use crate::schedule;
+use newsdesk_cluster::StoryText;
 
 /// How long a host's robots.txt is trusted before it is fetched again.
 const ROBOTS_TTL: Duration = Duration::from_secs(3600);
@@ -47,6 +49,8 @@ pub struct IngestOptions {
     pub respect_robots: bool,
     /// User-agent token matched against robots.txt groups.
     pub robots_agent: String,
+    /// Event clustering (window, threshold, weights): the settings `newsdesk cluster` uses.
+    pub clustering: newsdesk_cluster::Settings,
 }
 
 impl Default for IngestOptions {
@@ -59,6 +63,7 @@ impl Default for IngestOptions {
             important_at_sources: 3,
             respect_robots: true,
             robots_agent: "newsdesk".into(),
+            clustering: newsdesk_cluster::Settings::default(),
         }
     }
 }
@@ -115,7 +120,9 @@ pub struct Pipeline {
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
     /// robots.txt per host, with when it was fetched.
     robots: Mutex<HashMap<String, (std::time::Instant, Arc<Robots>)>>,
-    placing: tokio::sync::Mutex<()>,
+    /// Placement runs one story at a time in this process (the store serialises it across
+    /// processes) and holds the document frequencies event placement weighs words by.
+    placing: tokio::sync::Mutex<EventPlacement>,
     /// Called after a pass that stored stories (e.g. to drop cached public pages).
     on_publish: Option<Arc<dyn Fn() + Send + Sync>>,
 }
@@ -139,13 +146,14 @@ fn host_key(url: &Url) -> String {
 
 impl Pipeline {
     pub fn new(store: Arc<dyn Store>, fetcher: Fetcher, options: IngestOptions) -> Self {
+        let events = EventPlacement::new(options.clustering.clone());
         Pipeline {
             store,
             fetcher,
             options,
             hosts: Mutex::new(HashMap::new()),
             robots: Mutex::new(HashMap::new()),
-            placing: tokio::sync::Mutex::new(()),
+            placing: tokio::sync::Mutex::new(events),
             on_publish: None,
         }
     }
@@ -367,7 +375,7 @@ impl Pipeline {
     }
 
     /// The feed a URL stands for: itself when it is a feed, or the first feed an HTML page
-    /// advertises. For `sources add`, to refuse a page whose feed is already followed.
+    /// advertises. For `sources add` and the API, to refuse a page whose feed is followed.
     pub async fn discover(&self, url: &str) -> Result<String, String> {
         let outcome = self
             .fetcher
@@ -662,20 +670,34 @@ impl Pipeline {
             body_html,
             raw,
         };
-        let _placing = self.placing.lock().await;
-        let candidates = self.store.cluster_candidates(&fp.band_keys, 200).await?;
-        let join_cluster = best_match(&fp.signature, &candidates);
+        // The source as the clustering names it: its id, stable across renames.
+        let source_key = item.source_id.to_string();
+        let mut events = self.placing.lock().await;
+        events.warm(self.store.as_ref()).await?;
+        let features = events.features(&StoryText {
+            title: &story.headline,
+            text: &story.body_text,
+            published: Some(published_at.timestamp()),
+            language: article.language.as_deref(),
+            source: Some(&source_key),
+        });
+        let query = events.query(&features, published_at);
         let done = CompletedItem {
             item_id: item.id,
             attempt: item.attempt,
             story,
             signature: fp.signature,
             band_keys: fp.band_keys,
-            join_cluster,
+            // Chosen by the placer inside the store's placement transaction.
+            join_cluster: None,
             article: new_article,
             important_at_sources: self.options.important_at_sources,
         };
-        match self.store.complete_item(&done).await {
+        let placer = StoryPlacer {
+            features: &features,
+            settings: events.settings(),
+        };
+        match self.store.place_item(&done, &query, &placer).await {
             Ok(outcome) => Ok(ItemResult::Stored {
                 created_article: outcome.created_article,
             }),
@@ -839,6 +861,13 @@ pub fn blocks_to_markdown(blocks: &[newsdesk_extract::Block]) -> String {
         }
     }
     parts.join("\n\n")
+}
+
+#[async_trait::async_trait]
+impl newsdesk_core::ingest::FeedDiscovery for Pipeline {
+    async fn discover(&self, url: &str) -> Result<String, String> {
+        Pipeline::discover(self, url).await
+    }
 }
 
 #[cfg(test)]

@@ -22,6 +22,8 @@ pub struct Config {
     pub demo: bool,
     /// Seconds a rendered public page is served from memory; 0 turns the cache off.
     pub page_cache_seconds: u64,
+    /// One log line per request (target `access`, at `info`).
+    pub access_log: bool,
     pub site: SiteSettings,
     /// Limits of the ingest fetcher (feeds and agency pages).
     pub fetch: newsdesk_ingest::config::FetchConfig,
@@ -39,6 +41,7 @@ impl Default for Config {
             database_url: String::new(),
             demo: true,
             page_cache_seconds: 10,
+            access_log: true,
             site: SiteSettings::default(),
             fetch: newsdesk_ingest::config::FetchConfig::default(),
             ingest: newsdesk_ingest::config::IngestConfig::default(),
@@ -59,6 +62,7 @@ impl std::fmt::Debug for Config {
             )
             .field("demo", &self.demo)
             .field("page_cache_seconds", &self.page_cache_seconds)
+            .field("access_log", &self.access_log)
             .field("site", &self.site)
             .field("fetch", &self.fetch)
             .field("ingest", &self.ingest)
@@ -126,6 +130,7 @@ const ENV_NAMES: &[(&str, &str)] = &[
     ("DATABASE_URL", "database_url"),
     ("DEMO", "demo"),
     ("PAGE_CACHE_SECONDS", "page_cache_seconds"),
+    ("ACCESS_LOG", "access_log"),
     ("FETCH_ALLOW_PRIVATE", "fetch.allow_private"),
     ("SMTP_URL", "mail.smtp_url"),
 ];

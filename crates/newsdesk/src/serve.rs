@@ -49,6 +49,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     crate::newsletter::spawn_background(config.clone(), store.clone()).await?;
     let mut state = AppState::new(store, config.site.clone(), config.uploads_dir());
     state.cache = PageCache::new(Duration::from_secs(config.page_cache_seconds));
+    state.access_log = config.access_log;
     // Stops the ingest loop when dropped, at the end of serve.
     let cache = state.cache.clone();
     let _ingest = crate::ingest::spawn_background(
@@ -56,6 +57,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         state.store.clone(),
         std::sync::Arc::new(move || cache.invalidate_all()),
     )?;
+    state.discovery = Some(std::sync::Arc::new(crate::ingest::pipeline(
+        &config,
+        state.store.clone(),
+    )?));
     state.newsroom = std::sync::Arc::new(newsdesk_web::auth::Newsroom::new(
         config.fetch.allow_private,
     ));

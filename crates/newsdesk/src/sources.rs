@@ -75,18 +75,18 @@ pub async fn run(cmd: SourcesCommand, config: Config) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             // A home page whose feed is already followed would only fail at every poll.
             let pipeline = crate::ingest::pipeline(&config, store.clone())?;
-            if let Ok(feed) = pipeline.discover(parsed.as_str()).await
-                && let Some(other) = store
-                    .list_sources()
-                    .await?
-                    .into_iter()
-                    .find(|s| s.feed_url == feed)
-            {
-                anyhow::bail!(
-                    "{parsed} advertises the feed {feed}, which is already followed as source {} ({}); not added",
-                    other.id,
-                    other.name
-                );
+            if let Ok(feed) = pipeline.discover(parsed.as_str()).await {
+                let sources = store.list_sources().await?;
+                if let Some(other) = newsdesk_core::ingest::already_following(&sources, &feed) {
+                    anyhow::bail!(
+                        "{}",
+                        newsdesk_core::ingest::already_followed_message(
+                            parsed.as_str(),
+                            &feed,
+                            other
+                        )
+                    );
+                }
             }
             let interval = parse_interval(
                 interval

@@ -11,7 +11,8 @@
 //! `db_run!` expands one body per backend), and names its backend only through `super::`: `Db`,
 //! `Conn`, `ThisStore`, the `reader()`/`writer()` pools, `begin_write()`, the list binders
 //! `id_list`/`text_list`, the claims' SQL in `claims` and the dialect macros `in_list!`,
-//! `list_rows!`, `ilike!`, `for_update!` and `skip_locked!`. What really differs (the claims'
+//! `list_rows!`, `ilike!`, `for_update!`, `skip_locked!` and the JSON builders `json_agg!`,
+//! `json_row!` and `links_text!`. What really differs (the claims'
 //! SQL, `VACUUM INTO`, connection set-up) stays in the backend folders.
 //!
 //! Choices both backends share:
@@ -23,8 +24,11 @@
 //! - subscribers are one per address regardless of case (a lower-cased key column is unique);
 //!   the address is kept as first given;
 //! - `related_articles` is exact: it counts shared tags over every article sharing one, so its
-//!   cost grows with the size of the subject's tags (a few ms at 10,000 articles); cache it per
-//!   article on hot pages.
+//!   cost grows with the size of the subject's tags (a few ms at 10,000 articles); the public
+//!   pages use `PageStore::related_by_tags` instead, bounded to each tag's newest articles;
+//! - the render path's reads (`src/sql/pages.rs`: content stamp, article page, related) are one
+//!   statement each, and the content stamp is a row the database's own triggers bump on every
+//!   content write (migration 0010).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -54,6 +58,9 @@ macro_rules! sql_modules {
         #[path = "../sql/newsletter.rs"]
         mod newsletter;
         #[allow(clippy::duplicate_mod)]
+        #[path = "../sql/pages.rs"]
+        mod pages;
+        #[allow(clippy::duplicate_mod)]
         #[path = "../sql/throttle.rs"]
         mod throttle;
     };
@@ -64,12 +71,26 @@ mod columns;
 mod ingest_rows;
 mod job_rows;
 mod newsletter_rows;
+mod page_rows;
 mod postgres;
 mod rows;
 mod sqlite;
 mod types;
 
 pub use postgres::PgStore;
+
+/// The render path's statements as each backend runs them, for the store tests' `EXPLAIN`
+/// checks (see `src/sql/pages.rs`).
+pub mod pages_sql {
+    /// SQLite's.
+    pub mod sqlite {
+        pub use crate::sqlite::pages_sql::*;
+    }
+    /// PostgreSQL's.
+    pub mod postgres {
+        pub use crate::postgres::pages_sql::*;
+    }
+}
 pub use sqlite::{SqliteLocation, SqliteStore};
 
 /// The URL forms [`open`] accepts, for error messages and help texts.

@@ -1,16 +1,19 @@
-//! An in-memory cache of rendered public responses (pages, feeds, sitemaps).
+//! An in-memory cache of rendered public responses (pages, feeds, sitemaps), and the compression
+//! and conditional-request handling of every response built from one.
 //!
-//! Rendering a page means several store queries and a template; serving one from here is a hash
-//! lookup. Each entry carries its strong ETag and pre-compressed gzip and brotli bodies, so a hit
-//! costs no hashing and no compression. Entries live for a short TTL, which bounds how stale a page
-//! can be when another node (sharing PostgreSQL) changes content, and lets scheduled articles appear
-//! on time; a write on this node calls [`PageCache::invalidate_all`].
+//! Rendering a page means store queries and a template; serving one from here is a hash lookup.
+//! Bodies are compressed lazily, only in an encoding some client asked for: the first request
+//! that wants gzip or brotli pays a cheap, fast compression; an entry that keeps being requested
+//! is recompressed harder once, in the background, so the bytes that are served again and again
+//! are the small ones. Entries live for a short TTL, which bounds how stale a page can be when
+//! another node (sharing PostgreSQL) changes content, and lets scheduled articles appear on time;
+//! a write on this node calls [`PageCache::invalidate_all`].
 
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::io::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -25,6 +28,26 @@ use crate::error::AppError;
 const MAX_ENTRIES: usize = 20_000;
 /// Bodies smaller than this are sent uncompressed: the headers would outweigh the saving.
 const MIN_COMPRESS: usize = 512;
+/// Bodies at least this large are compressed on the blocking pool, not on an executor thread.
+const COMPRESS_OFF_EXECUTOR: usize = 128 * 1024;
+/// After this many compressed responses from one entry, it is recompressed at [`BR_LASTING`].
+const RECOMPRESS_AFTER_HITS: u32 = 4;
+/// Brotli quality for the first, on-the-fly compression: qualities 0–1 use brotli's fast path
+/// with small tables (higher ones clear a megabyte of hash table per body).
+const BR_QUICK: i32 = 1;
+/// Brotli quality for entries that are served again and again (paid once per entry).
+const BR_LASTING: i32 = 6;
+const GZIP_QUICK: u32 = 1;
+const GZIP_LASTING: u32 = 6;
+
+/// One encoding of a body: filled on first demand.
+#[derive(Debug, Default)]
+struct Encoded {
+    quick: tokio::sync::OnceCell<Option<Bytes>>,
+    /// Shared with the background task that fills it.
+    lasting: Arc<OnceLock<Bytes>>,
+    started_lasting: AtomicBool,
+}
 
 #[derive(Debug)]
 pub struct CachedResponse {
@@ -33,14 +56,42 @@ pub struct CachedResponse {
     pub cache_control: &'static str,
     /// Quoted strong validator, e.g. `"3f2a..."`.
     pub etag: HeaderValue,
+    /// When the content last changed, if the page knows (HTTP date, second precision).
+    pub last_modified: Option<SystemTime>,
     pub identity: Bytes,
-    pub gzip: Option<Bytes>,
-    pub br: Option<Bytes>,
+    gzip: Encoded,
+    br: Encoded,
+    hits: AtomicU32,
     created: Instant,
 }
 
+/// Which compression a response uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Coding {
+    Br,
+    Gzip,
+}
+
+impl Coding {
+    fn name(self) -> &'static str {
+        match self {
+            Coding::Br => "br",
+            Coding::Gzip => "gzip",
+        }
+    }
+
+    fn compress(self, data: &[u8], lasting: bool) -> Option<Bytes> {
+        match (self, lasting) {
+            (Coding::Br, false) => brotli(data, BR_QUICK),
+            (Coding::Br, true) => brotli(data, BR_LASTING),
+            (Coding::Gzip, false) => gzip(data, GZIP_QUICK),
+            (Coding::Gzip, true) => gzip(data, GZIP_LASTING),
+        }
+    }
+}
+
 impl CachedResponse {
-    /// Builds an entry from a rendered body: hashes it and compresses it once.
+    /// Builds an entry from a rendered body; its ETag is a hash of the body.
     pub fn new(
         status: StatusCode,
         content_type: &'static str,
@@ -49,60 +100,136 @@ impl CachedResponse {
     ) -> Self {
         let identity: Bytes = body.into();
         let digest = Sha256::digest(&identity);
-        let etag = format!("\"{}\"", hex_prefix(&digest, 16));
-        let etag =
-            HeaderValue::from_str(&etag).unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
-        let (gzip, br) = if identity.len() >= MIN_COMPRESS && is_compressible(content_type) {
-            (gzip(&identity), brotli(&identity))
-        } else {
-            (None, None)
-        };
+        let etag = HeaderValue::from_str(&format!("\"{}\"", hex_prefix(&digest, 16)))
+            .unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
+        Self::with_validators(status, content_type, cache_control, identity, etag, None)
+    }
+
+    /// Builds an entry whose validators were derived from the content's version (so that a
+    /// conditional request can be answered before anything is rendered).
+    pub fn with_validators(
+        status: StatusCode,
+        content_type: &'static str,
+        cache_control: &'static str,
+        body: impl Into<Bytes>,
+        etag: HeaderValue,
+        last_modified: Option<SystemTime>,
+    ) -> Self {
         CachedResponse {
             status,
             content_type,
             cache_control,
             etag,
-            identity,
-            gzip,
-            br,
+            last_modified,
+            identity: body.into(),
+            gzip: Encoded::default(),
+            br: Encoded::default(),
+            hits: AtomicU32::new(0),
             created: Instant::now(),
         }
     }
 
-    /// The response for a request with these headers: 304 when `If-None-Match` matches, else the
-    /// best encoding the client accepts.
-    pub fn respond(&self, request_headers: &HeaderMap) -> Response {
-        let mut headers = HeaderMap::with_capacity(6);
+    fn compressible(&self) -> bool {
+        self.identity.len() >= MIN_COMPRESS && is_compressible(self.content_type)
+    }
+
+    /// The response for a request with these headers: 304 when the validators match, else the
+    /// best encoding the client accepts, compressed now if no earlier request needed it.
+    pub async fn respond(&self, request_headers: &HeaderMap) -> Response {
+        let mut headers = HeaderMap::with_capacity(7);
         headers.insert(header::ETAG, self.etag.clone());
         headers.insert(
             header::CACHE_CONTROL,
             HeaderValue::from_static(self.cache_control),
         );
         headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-        if self.status == StatusCode::OK && if_none_match(request_headers, &self.etag) {
+        if let Some(lm) = self.last_modified.and_then(http_date) {
+            headers.insert(header::LAST_MODIFIED, lm);
+        }
+        if self.status == StatusCode::OK
+            && not_modified(request_headers, &self.etag, self.last_modified)
+        {
             return (StatusCode::NOT_MODIFIED, headers).into_response();
         }
         headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static(self.content_type),
         );
-        let accept = request_headers
-            .get(header::ACCEPT_ENCODING)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let body = match (&self.br, &self.gzip) {
-            (Some(br), _) if accepts(accept, "br") => {
-                headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("br"));
-                br.clone()
-            }
-            (_, Some(gz)) if accepts(accept, "gzip") => {
-                headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-                gz.clone()
-            }
-            _ => self.identity.clone(),
+        let body = match self.chosen_coding(request_headers) {
+            Some(coding) => match self.encoded(coding).await {
+                Some(bytes) => {
+                    headers.insert(
+                        header::CONTENT_ENCODING,
+                        HeaderValue::from_static(coding.name()),
+                    );
+                    bytes
+                }
+                None => self.identity.clone(),
+            },
+            None => self.identity.clone(),
         };
         (self.status, headers, Body::from(body)).into_response()
     }
+
+    fn chosen_coding(&self, request_headers: &HeaderMap) -> Option<Coding> {
+        if !self.compressible() {
+            return None;
+        }
+        let accept = request_headers
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())?;
+        if accepts(accept, "br") {
+            Some(Coding::Br)
+        } else if accepts(accept, "gzip") {
+            Some(Coding::Gzip)
+        } else {
+            None
+        }
+    }
+
+    fn slot(&self, coding: Coding) -> &Encoded {
+        match coding {
+            Coding::Br => &self.br,
+            Coding::Gzip => &self.gzip,
+        }
+    }
+
+    /// The body in `coding`: the lasting (harder) compression once there is one, else the quick
+    /// one, made on first demand. Frequently served entries get their lasting copy made in the
+    /// background.
+    async fn encoded(&self, coding: Coding) -> Option<Bytes> {
+        let slot = self.slot(coding);
+        if let Some(best) = slot.lasting.get() {
+            return Some(best.clone());
+        }
+        let quick = slot
+            .quick
+            .get_or_init(|| compress_maybe_blocking(coding, self.identity.clone(), false))
+            .await
+            .clone();
+        if self.hits.fetch_add(1, Ordering::Relaxed) + 1 >= RECOMPRESS_AFTER_HITS
+            && !slot.started_lasting.swap(true, Ordering::AcqRel)
+        {
+            let (data, lasting) = (self.identity.clone(), slot.lasting.clone());
+            // Not awaited: this request is served the quick copy meanwhile.
+            drop(tokio::task::spawn_blocking(move || {
+                if let Some(best) = coding.compress(&data, true) {
+                    let _ = lasting.set(best);
+                }
+            }));
+        }
+        quick
+    }
+}
+
+async fn compress_maybe_blocking(coding: Coding, data: Bytes, lasting: bool) -> Option<Bytes> {
+    if data.len() < COMPRESS_OFF_EXECUTOR {
+        return coding.compress(&data, lasting);
+    }
+    tokio::task::spawn_blocking(move || coding.compress(&data, lasting))
+        .await
+        .ok()
+        .flatten()
 }
 
 /// How long past its TTL an entry may still be served while one request renders its successor.
@@ -220,6 +347,11 @@ impl PageCache {
         }
     }
 
+    /// Bumped by every [`PageCache::invalidate_all`].
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
     /// Forgets everything; call after any write that changes what readers see.
     pub fn invalidate_all(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
@@ -241,16 +373,60 @@ fn is_compressible(content_type: &str) -> bool {
         || content_type.contains("svg")
 }
 
-fn gzip(data: &[u8]) -> Option<Bytes> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
-    enc.write_all(data).ok()?;
-    enc.finish().ok().map(Bytes::from)
+thread_local! {
+    /// Each thread keeps its deflate state (tens of kilobytes of tables) and resets it between
+    /// bodies instead of allocating and clearing a new one per response.
+    static DEFLATE: RefCell<Option<(u32, flate2::Compress)>> = const { RefCell::new(None) };
 }
 
-fn brotli(data: &[u8]) -> Option<Bytes> {
-    let mut out = Vec::new();
+/// gzip framing (RFC 1952) around raw deflate from the thread's reused compressor.
+fn gzip(data: &[u8], level: u32) -> Option<Bytes> {
+    DEFLATE.with(|cell| {
+        let mut cell = cell.try_borrow_mut().ok()?;
+        let enc = match &mut *cell {
+            Some((l, enc)) if *l == level => {
+                enc.reset();
+                enc
+            }
+            slot => {
+                let (_, enc) = slot.insert((
+                    level,
+                    flate2::Compress::new(flate2::Compression::new(level), false),
+                ));
+                enc
+            }
+        };
+        let mut out = Vec::with_capacity(data.len() / 3 + 64);
+        // Magic, deflate, no flags, no mtime, no extra flags, OS unknown.
+        out.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+        loop {
+            let consumed = usize::try_from(enc.total_in()).ok()?;
+            let status = enc
+                .compress_vec(&data[consumed..], &mut out, flate2::FlushCompress::Finish)
+                .ok()?;
+            if status == flate2::Status::StreamEnd {
+                break;
+            }
+            out.reserve(out.capacity().max(4096));
+        }
+        let mut crc = flate2::Crc::new();
+        crc.update(data);
+        out.extend_from_slice(&crc.sum().to_le_bytes());
+        // ISIZE is the length modulo 2^32 by definition.
+        out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        Some(Bytes::from(out))
+    })
+}
+
+fn brotli(data: &[u8], quality: i32) -> Option<Bytes> {
+    let mut out = Vec::with_capacity(data.len() / 3 + 64);
+    // A window no larger than the body keeps the ring buffer and hash tables small.
+    let fits = usize::BITS - data.len().max(1).leading_zeros();
     let params = brotli::enc::BrotliEncoderParams {
-        quality: 5,
+        quality,
+        lgwin: i32::try_from(fits).unwrap_or(22).clamp(10, 22),
+        size_hint: data.len(),
+        mode: brotli::enc::backward_references::BrotliEncoderMode::BROTLI_MODE_TEXT,
         ..Default::default()
     };
     brotli::BrotliCompress(&mut &data[..], &mut out, &params).ok()?;
@@ -270,17 +446,41 @@ fn accepts(accept: &str, coding: &str) -> bool {
     })
 }
 
-fn if_none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
-    let Some(inm) = headers
+/// An HTTP date (IMF-fixdate) header value.
+pub fn http_date(t: SystemTime) -> Option<HeaderValue> {
+    let t: chrono::DateTime<chrono::Utc> = t.into();
+    HeaderValue::from_str(&t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()).ok()
+}
+
+/// Whether a request's validators say the client's copy is current (RFC 9110 §13.2.2: when
+/// `If-None-Match` is present, `If-Modified-Since` is ignored).
+pub fn not_modified(
+    request_headers: &HeaderMap,
+    etag: &HeaderValue,
+    last_modified: Option<SystemTime>,
+) -> bool {
+    if let Some(inm) = request_headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-    else {
+    {
+        let ours = etag.to_str().unwrap_or("");
+        return inm
+            .split(',')
+            .map(str::trim)
+            .any(|t| t == "*" || t == ours || t.strip_prefix("W/") == Some(ours));
+    }
+    let (Some(lm), Some(ims)) = (
+        last_modified,
+        request_headers
+            .get(header::IF_MODIFIED_SINCE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok()),
+    ) else {
         return false;
     };
-    let ours = etag.to_str().unwrap_or("");
-    inm.split(',')
-        .map(str::trim)
-        .any(|t| t == "*" || t == ours || t.strip_prefix("W/") == Some(ours))
+    let lm: chrono::DateTime<chrono::Utc> = lm.into();
+    // HTTP dates have whole seconds.
+    lm.timestamp() <= ims.timestamp()
 }
 
 #[cfg(test)]
@@ -374,8 +574,8 @@ mod tests {
         assert!(!accepts("identity", "gzip"));
     }
 
-    #[test]
-    fn matching_etag_gives_304_and_other_gives_body() {
+    #[tokio::test]
+    async fn matching_etag_gives_304_and_other_gives_body() {
         let page = CachedResponse::new(
             StatusCode::OK,
             "text/html; charset=utf-8",
@@ -384,27 +584,127 @@ mod tests {
         );
         let mut h = HeaderMap::new();
         h.insert(header::IF_NONE_MATCH, page.etag.clone());
-        assert_eq!(page.respond(&h).status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(page.respond(&h).await.status(), StatusCode::NOT_MODIFIED);
         h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"other\""));
-        assert_eq!(page.respond(&h).status(), StatusCode::OK);
+        assert_eq!(page.respond(&h).await.status(), StatusCode::OK);
     }
 
-    #[test]
-    fn brotli_preferred_when_accepted() {
+    #[tokio::test]
+    async fn if_modified_since_gives_304_unless_if_none_match_disagrees() {
+        let changed = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let page = CachedResponse::with_validators(
+            StatusCode::OK,
+            "text/html; charset=utf-8",
+            "public",
+            "body",
+            HeaderValue::from_static("\"v1\""),
+            Some(changed),
+        );
+        let at = |t: SystemTime| http_date(t).expect("date");
+        let mut h = HeaderMap::new();
+        h.insert(header::IF_MODIFIED_SINCE, at(changed));
+        let r = page.respond(&h).await;
+        assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(r.headers()[header::LAST_MODIFIED], at(changed));
+        h.insert(
+            header::IF_MODIFIED_SINCE,
+            at(changed - Duration::from_secs(1)),
+        );
+        assert_eq!(page.respond(&h).await.status(), StatusCode::OK);
+        h.insert(header::IF_MODIFIED_SINCE, at(changed));
+        h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"v0\""));
+        assert_eq!(page.respond(&h).await.status(), StatusCode::OK);
+    }
+
+    fn decode(coding: &str, body: &[u8]) -> Vec<u8> {
+        use std::io::Read;
+        let mut out = Vec::new();
+        match coding {
+            "gzip" => {
+                flate2::read::GzDecoder::new(body)
+                    .read_to_end(&mut out)
+                    .expect("gunzip");
+            }
+            "br" => {
+                brotli::Decompressor::new(body, 4096)
+                    .read_to_end(&mut out)
+                    .expect("unbrotli");
+            }
+            other => panic!("unexpected coding {other}"),
+        }
+        out
+    }
+
+    async fn fetch(page: &CachedResponse, accept: &'static str) -> (Option<String>, Vec<u8>) {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(accept));
+        let r = page.respond(&h).await;
+        let coding = r
+            .headers()
+            .get(header::CONTENT_ENCODING)
+            .map(|v| v.to_str().unwrap_or("").to_owned());
+        let body = axum::body::to_bytes(r.into_body(), 1 << 24)
+            .await
+            .expect("body");
+        (coding, body.to_vec())
+    }
+
+    #[tokio::test]
+    async fn brotli_preferred_when_accepted_and_every_encoding_round_trips() {
+        let text = "hello world, a page of news ".repeat(400);
         let page = CachedResponse::new(
             StatusCode::OK,
             "text/html; charset=utf-8",
             "public",
-            "hello world ".repeat(200),
+            text.clone(),
         );
-        let mut h = HeaderMap::new();
-        h.insert(
-            header::ACCEPT_ENCODING,
-            HeaderValue::from_static("gzip, br"),
-        );
-        let r = page.respond(&h);
-        assert_eq!(r.headers()[header::CONTENT_ENCODING], "br");
-        h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip"));
-        assert_eq!(page.respond(&h).headers()[header::CONTENT_ENCODING], "gzip");
+        for _ in 0..RECOMPRESS_AFTER_HITS + 2 {
+            let (coding, body) = fetch(&page, "gzip, br").await;
+            assert_eq!(coding.as_deref(), Some("br"));
+            assert_eq!(decode("br", &body), text.as_bytes());
+            let (coding, body) = fetch(&page, "gzip").await;
+            assert_eq!(coding.as_deref(), Some("gzip"));
+            assert!(body.len() < text.len() / 4);
+            assert_eq!(decode("gzip", &body), text.as_bytes());
+            tokio::task::yield_now().await;
+        }
+        let (coding, body) = fetch(&page, "identity").await;
+        assert_eq!(coding, None);
+        assert_eq!(body, text.as_bytes());
+    }
+
+    #[tokio::test]
+    async fn nothing_is_compressed_before_a_client_asks_for_it() {
+        let page = CachedResponse::new(StatusCode::OK, "text/html", "public", "y".repeat(4000));
+        fetch(&page, "identity").await;
+        assert!(page.br.quick.get().is_none() && page.gzip.quick.get().is_none());
+        fetch(&page, "gzip").await;
+        assert!(page.br.quick.get().is_none() && page.gzip.quick.get().is_some());
+    }
+
+    #[tokio::test]
+    async fn large_bodies_compress_correctly_off_the_executor() {
+        // Not random, but not trivially repetitive either: exercises more than one deflate block.
+        let text: String = (0..60_000u32)
+            .map(|i| format!("{} ", i.wrapping_mul(2_654_435_761) % 1000))
+            .collect();
+        assert!(text.len() > COMPRESS_OFF_EXECUTOR);
+        let page = CachedResponse::new(StatusCode::OK, "application/json", "public", text.clone());
+        for accept in ["gzip", "br"] {
+            let (coding, body) = fetch(&page, accept).await;
+            assert_eq!(coding.as_deref(), Some(accept));
+            assert_eq!(decode(accept, &body), text.as_bytes());
+        }
+    }
+
+    #[test]
+    fn the_reused_deflate_state_gives_the_same_bytes_every_time() {
+        let a = "first body ".repeat(100);
+        let b = "second body, longer and different ".repeat(300);
+        let once = gzip(b.as_bytes(), GZIP_QUICK);
+        gzip(a.as_bytes(), GZIP_QUICK);
+        assert_eq!(gzip(b.as_bytes(), GZIP_QUICK), once);
+        gzip(a.as_bytes(), GZIP_LASTING);
+        assert_eq!(gzip(b.as_bytes(), GZIP_QUICK), once);
     }
 }

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cache;
 pub mod csrf;
 pub mod error;
+pub mod facts;
 pub mod middleware;
 pub mod newsroom;
 pub mod routes;

@@ -16,12 +16,20 @@ pub struct AppState {
     pub uploads_dir: PathBuf,
     /// Rendered public pages, keyed by path and query.
     pub cache: PageCache,
+    /// Site-wide facts (navigation, content stamp), recomputed when content changes.
+    pub facts: Arc<crate::facts::Facts>,
+    /// "You may also like" from somewhere other than the store's tag query (a search index).
+    pub related: Option<Arc<dyn newsdesk_core::pages::RelatedSource>>,
+    /// Whether each request writes an access-log line (config `access_log`).
+    pub access_log: bool,
     /// Newsroom keys and settings (CSRF secret, webhook address policy).
     pub newsroom: Arc<crate::auth::Newsroom>,
     /// The newsletter's link-signing key, loaded from the store on first use.
     pub newsletter_key: Arc<tokio::sync::OnceCell<newsdesk_core::newsletter::TokenKey>>,
     /// Every Argon2 computation goes through this bounded pool (see `newsdesk_core::hasher`).
     pub hasher: Arc<newsdesk_core::hasher::PasswordHasher>,
+    /// Feed discovery for `POST /api/v1/sources` (the ingest pipeline; `None`: not checked).
+    pub discovery: Option<Arc<dyn newsdesk_core::ingest::FeedDiscovery>>,
 }
 
 impl AppState {
@@ -31,9 +39,13 @@ impl AppState {
             site: Arc::new(site),
             uploads_dir,
             cache: PageCache::default(),
+            facts: Arc::default(),
+            related: None,
+            access_log: true,
             newsroom: Arc::new(crate::auth::Newsroom::default()),
             newsletter_key: Arc::new(tokio::sync::OnceCell::new()),
             hasher: Arc::new(newsdesk_core::hasher::PasswordHasher::for_this_machine()),
+            discovery: None,
         }
     }
 }

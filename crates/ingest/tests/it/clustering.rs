@@ -9,6 +9,10 @@ use newsdesk_core::ingest::NewSource;
 
 use crate::common::*;
 
+#[path = "../../../cluster/tests/fixtures/stories.rs"]
+#[allow(dead_code)]
+mod stories;
+
 struct Fixture {
     file: String,
     story: String,
@@ -96,7 +100,9 @@ async fn fixture_stories_cluster_with_high_precision_and_recall() {
             .await
             .unwrap();
     }
-    let summary = pipeline(&ts).run_pass().await.unwrap();
+    // One page at a time, so that stories are placed in the feeds' order and the figures are
+    // reproducible (concurrent fetches finish in any order, and online placement depends on it).
+    let summary = ordered_pipeline(&ts).run_pass().await.unwrap();
     assert_eq!(summary.stories_stored as usize, fx.len(), "{summary}");
 
     let items = ts.store.list_items(None, 1000).await.unwrap();
@@ -178,4 +184,145 @@ async fn fixture_stories_cluster_with_high_precision_and_recall() {
         .find(|a| a.headline.to_lowercase().contains("rates") && !a.headline.contains("Eastern"))
         .unwrap();
     assert!(!rates.important);
+}
+
+fn ordered_pipeline(ts: &TestStore) -> newsdesk_ingest::Pipeline {
+    newsdesk_ingest::Pipeline::new(
+        ts.store.clone(),
+        newsdesk_ingest::Fetcher::new(fetch_options()).unwrap(),
+        newsdesk_ingest::IngestOptions {
+            concurrency: 1,
+            ..newsdesk_ingest::IngestOptions::default()
+        },
+    )
+}
+
+/// Serves `stories` as one outlet's feed and article pages; returns the feed URL.
+fn outlet(server: &TestServer, name: &str, stories: &[&stories::Fixture]) -> String {
+    let links: Vec<(String, String, String)> = stories
+        .iter()
+        .map(|f| {
+            let path = format!("/{name}/{}", f.id);
+            server.route(&path, Reply::html(article_page(f.title, &[f.text])));
+            (f.title.to_owned(), server.url(&path), f.id.to_owned())
+        })
+        .collect();
+    let refs: Vec<(&str, &str, &str)> = links
+        .iter()
+        .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
+        .collect();
+    let feed = format!("/{name}/feed.xml");
+    server.route(&feed, Reply::ok("application/rss+xml", rss2(name, &refs)));
+    server.url(&feed)
+}
+
+async fn follow(ts: &TestStore, feed_url: String) {
+    ts.store
+        .create_source(
+            &NewSource {
+                feed_url,
+                name: None,
+                auto_publish: true,
+                interval_seconds: 900,
+            },
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+}
+
+fn cluster_by_guid(items: &[newsdesk_core::ingest::Item]) -> HashMap<String, i64> {
+    items
+        .iter()
+        .map(|i| (i.guid.clone(), i.cluster_id.unwrap()))
+        .collect()
+}
+
+#[tokio::test]
+async fn reports_in_different_words_join_through_ingest_and_after_a_restart() {
+    let server = TestServer::start().await;
+    let ts = TestStore::new().await;
+    // A desk that has seen a morning's unrelated news, then two outlets' own reports of a vote.
+    let mut first: Vec<&stories::Fixture> = stories::BACKGROUND.iter().collect();
+    first.push(&stories::BRIDGE_VOTE[0]);
+    follow(&ts, outlet(&server, "wire", &first)).await;
+    follow(&ts, outlet(&server, "daily", &[&stories::BRIDGE_VOTE[1]])).await;
+    let summary = ordered_pipeline(&ts).run_pass().await.unwrap();
+    assert_eq!(summary.stories_stored, 10, "{summary}");
+    let c = cluster_by_guid(&ts.store.list_items(None, 100).await.unwrap());
+    assert_eq!(c["bridge-daily"], c["bridge-wire"], "{c:?}");
+    let clusters: std::collections::HashSet<i64> = c.values().copied().collect();
+    assert_eq!(clusters.len(), 9, "the background stays apart: {c:?}");
+
+    // A new process (a restart, or another node): the clusters are the store's, so the third
+    // outlet's report still finds the vote.
+    follow(&ts, outlet(&server, "local", &[&stories::BRIDGE_VOTE[2]])).await;
+    let summary = ordered_pipeline(&ts).run_pass().await.unwrap();
+    assert_eq!(summary.stories_stored, 1, "{summary}");
+    let c = cluster_by_guid(&ts.store.list_items(None, 100).await.unwrap());
+    assert_eq!(c["bridge-local"], c["bridge-wire"], "{c:?}");
+}
+
+#[tokio::test]
+async fn newsdesk_cluster_offline_draws_the_clusters_ingest_drew() {
+    let server = TestServer::start().await;
+    let ts = TestStore::new().await;
+    let mut wire: Vec<&stories::Fixture> = stories::BACKGROUND.iter().collect();
+    wire.extend([&stories::BRIDGE_VOTE[0], &stories::LIBRARY_VOTE]);
+    follow(&ts, outlet(&server, "wire", &wire)).await;
+    follow(
+        &ts,
+        outlet(
+            &server,
+            "daily",
+            &[&stories::BRIDGE_VOTE[1], &stories::STORM_NORVIK],
+        ),
+    )
+    .await;
+    follow(
+        &ts,
+        outlet(
+            &server,
+            "local",
+            &[&stories::BRIDGE_VOTE[2], &stories::STORM_ARDMORE],
+        ),
+    )
+    .await;
+    ordered_pipeline(&ts).run_pass().await.unwrap();
+    let mut items = ts.store.list_items(None, 100).await.unwrap();
+    items.sort_by_key(|i| i.id);
+    // The stored stories, in the order they were placed, through the offline command's code.
+    let texts = ts.store.recent_story_texts(100).await.unwrap();
+    assert_eq!(texts.len(), items.len());
+    let mut run =
+        newsdesk_cluster::offline::OfflineRun::new(newsdesk_cluster::Settings::default(), false);
+    let mut offline: HashMap<String, String> = HashMap::new();
+    for (item, (title, text)) in items.iter().zip(texts.iter().rev()) {
+        let line = serde_json::json!({
+            "id": item.guid,
+            "title": title,
+            "text": text,
+            "published": "2026-11-20T08:00:00Z",
+            "source": item.source_id.to_string(),
+        });
+        let out: serde_json::Value =
+            serde_json::from_str(&run.line(&line.to_string()).unwrap()).unwrap();
+        offline.insert(item.guid.clone(), out["cluster"].to_string());
+    }
+    let online = cluster_by_guid(&items);
+    // Same partition: two stories share an offline label exactly when they share a cluster.
+    for a in &items {
+        for b in &items {
+            assert_eq!(
+                offline[&a.guid] == offline[&b.guid],
+                online[&a.guid] == online[&b.guid],
+                "{} / {}",
+                a.guid,
+                b.guid
+            );
+        }
+    }
+    assert_eq!(online["bridge-daily"], online["bridge-wire"]);
+    assert_eq!(online["bridge-local"], online["bridge-wire"]);
+    assert_ne!(online["storm-norvik"], online["storm-ardmore"]);
 }

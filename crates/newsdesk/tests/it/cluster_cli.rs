@@ -9,6 +9,19 @@ fn story(id: &str, title: &str, text: &str) -> String {
         .to_string()
 }
 
+#[path = "../../../cluster/tests/fixtures/stories.rs"]
+#[allow(dead_code)]
+mod stories;
+
+/// A morning's unrelated news first: a desk that has counted only a handful of stories joins
+/// nothing by event similarity.
+fn background() -> Vec<String> {
+    stories::BACKGROUND
+        .iter()
+        .map(|f| story(f.id, f.title, f.text))
+        .collect()
+}
+
 fn lines() -> Vec<String> {
     vec![
         story(
@@ -58,7 +71,7 @@ fn run(dir: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Outpu
 #[test]
 fn cluster_prints_one_label_per_line_in_order_and_touches_no_data_directory() {
     let dir = tempfile::tempdir().unwrap();
-    let input = lines().join("\n") + "\n";
+    let input = [background(), lines()].concat().join("\n") + "\n";
     let out = run(dir.path(), &["cluster", "-"], &input);
     assert!(
         out.status.success(),
@@ -70,6 +83,7 @@ fn cluster_prints_one_label_per_line_in_order_and_touches_no_data_directory() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
+    let got = &got[stories::BACKGROUND.len()..];
     let ids: Vec<&str> = got.iter().map(|v| v["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["a", "b", "c"]);
     assert_eq!(got[0]["cluster"], got[2]["cluster"]);
@@ -84,7 +98,7 @@ fn cluster_reads_files_in_order_and_explains_on_request() {
     let l = lines();
     std::fs::write(
         dir.path().join("one.jsonl"),
-        format!("{}\n{}\n", l[0], l[1]),
+        format!("{}\n{}\n{}\n", background().join("\n"), l[0], l[1]),
     )
     .unwrap();
     std::fs::write(dir.path().join("two.jsonl"), format!("\n{}\n", l[2])).unwrap();
@@ -103,7 +117,8 @@ fn cluster_reads_files_in_order_and_explains_on_request() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(got.len(), 3);
+    assert_eq!(got.len(), stories::BACKGROUND.len() + 3);
+    let got = &got[stories::BACKGROUND.len()..];
     assert_eq!(got[0]["explain"]["decision"], "new");
     assert_eq!(got[2]["explain"]["decision"], "joined");
     assert_eq!(got[2]["explain"]["best"]["cluster"], got[0]["cluster"]);

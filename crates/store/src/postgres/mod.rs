@@ -56,8 +56,42 @@ macro_rules! skip_locked {
     };
 }
 
+/// Opens a JSON array aggregate: `json_agg!()` then `json_row!()` ... `) ORDER BY ...)`.
+macro_rules! json_agg {
+    () => {
+        "json_agg("
+    };
+}
+
+/// Opens a JSON array of the values listed after it (one element of `json_agg!`).
+macro_rules! json_row {
+    () => {
+        "json_build_array("
+    };
+}
+
+/// An author's links (`au.links`) as JSON text inside `json_row!`.
+macro_rules! links_text {
+    () => {
+        "au.links::text"
+    };
+}
+
 mod claims;
+/// Serialises story placement across every writer (issue 14: two nodes never start two clusters
+/// for one event).
+macro_rules! placement_lock {
+    () => {
+        "SELECT pg_advisory_xact_lock(1414)"
+    };
+}
+
 sql_modules!();
+
+/// The render path's statements as this backend runs them (see [`crate::pages_sql`]).
+pub(crate) mod pages_sql {
+    pub use super::pages::{ARTICLE_PAGE, CONTENT_STAMP, related_by_tags};
+}
 
 type Db = Postgres;
 type Conn = sqlx::PgConnection;

@@ -5,9 +5,9 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use newsdesk_core::ingest::{
-    Candidate, ClaimedItem, ClusterMember, CompleteOutcome, CompletedItem, IngestCounts,
-    IngestStore, Item, ItemState, NewItem, NewSource, PollFailure, PollSuccess, RawPage, Source,
-    SourcePatch,
+    Candidate, ClaimedItem, ClusterMember, CompleteOutcome, CompletedItem, EventCandidate,
+    EventQuery, IngestCounts, IngestStore, Item, ItemState, NewItem, NewSource, Placer,
+    PlacementChoice, PollFailure, PollSuccess, RawPage, Source, SourcePatch,
 };
 use newsdesk_core::{Id, StoreError, StoreResult};
 // Dynamic SQL here is only ever built from the column-list constants below.
@@ -436,144 +436,43 @@ impl IngestStore for ThisStore {
     }
 
     async fn complete_item(&self, done: &CompletedItem) -> StoreResult<CompleteOutcome> {
-        let now = Time(Utc::now());
         let mut tx = self.begin_write().await?;
-        // The row lock makes a second completer of the same attempt wait, then find it done.
-        let source: Option<(String, String)> = sqlx::query_as(concat!(
-            "SELECT s.name, i.url FROM ingest_items i JOIN ingest_sources s ON s.id = i.source_id
-             WHERE i.id = $1 AND i.attempts = $2 AND i.state = 'queued'",
-            for_update!("i")
-        ))
-        .bind(done.item_id)
-        .bind(done.attempt)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(backend)?;
-        let Some((agency, original_url)) = source else {
-            return Err(StoreError::NotFound);
-        };
-        let joined: Option<(Id, Option<Id>)> = match done.join_cluster {
-            Some(c) => sqlx::query_as(concat!(
-                "SELECT id, article_id FROM ingest_clusters WHERE id = $1",
-                for_update!()
-            ))
-            .bind(c)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(backend)?,
-            None => None,
-        };
-        let (cluster_id, existing_article) = match joined {
-            Some(found) => found,
-            None => {
-                let id: Id = sqlx::query_scalar(
-                    "INSERT INTO ingest_clusters (created_at) VALUES ($1) RETURNING id",
-                )
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(backend)?;
-                (id, None)
-            }
-        };
-        let s = &done.story;
-        sqlx::query(
-            "UPDATE ingest_items SET state = 'clustered', lease_until = NULL, last_error = NULL,
-                 headline = $1, standfirst = $2, body_text = $3, body_html = $4, final_url = $5,
-                 raw_content_type = $6, raw_page = $7, signature = $8, cluster_id = $9,
-                 updated_at = $10
-             WHERE id = $11",
-        )
-        .bind(&s.headline)
-        .bind(&s.standfirst)
-        .bind(&s.body_text)
-        .bind(&s.body_html)
-        .bind(&s.raw.final_url)
-        .bind(&s.raw.content_type)
-        .bind(&s.raw.body)
-        .bind(signature_to_bytes(&done.signature))
-        .bind(cluster_id)
-        .bind(now)
-        .bind(done.item_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(backend)?;
-        // `WHERE true` keeps SQLite from reading ON CONFLICT as a join's ON.
-        sqlx::query(concat!(
-            "INSERT INTO ingest_lsh (band_key, item_id)
-             SELECT DISTINCT l.id, $1 FROM ",
-            list_rows!(2),
-            " AS l WHERE true ON CONFLICT DO NOTHING"
-        ))
-        .bind(done.item_id)
-        .bind(id_list(&done.band_keys))
-        .execute(&mut *tx)
-        .await
-        .map_err(backend)?;
-        let sources_in_cluster: i64 = sqlx::query_scalar(
-            "SELECT COUNT(DISTINCT source_id) FROM ingest_items WHERE cluster_id = $1",
-        )
-        .bind(cluster_id)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(backend)?;
-        let sources_in_cluster = u32::try_from(sources_in_cluster).unwrap_or(u32::MAX);
-        let important = sources_in_cluster >= done.important_at_sources;
-        let (article_id, created_article) = match existing_article {
-            Some(article_id) => {
-                if important {
-                    sqlx::query(
-                        "UPDATE articles SET important = TRUE, updated_at = $1
-                         WHERE id = $2 AND NOT important",
-                    )
-                    .bind(now)
-                    .bind(article_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(backend)?;
-                }
-                (article_id, false)
-            }
-            None => {
-                let a = &done.article;
-                let slug = cluster_slug(&a.slug, cluster_id)?;
-                let article_id: Id = sqlx::query_scalar(
-                    "INSERT INTO articles (slug, headline, standfirst, body_markdown, body_html,
-                         status, published_at, updated_at, created_at, canonical_url,
-                         source_agency, source_url, important)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, $12) RETURNING id",
-                )
-                .bind(slug.as_str())
-                .bind(&a.headline)
-                .bind(&a.standfirst)
-                .bind(&a.body_markdown)
-                .bind(&a.body_html)
-                .bind(a.status.as_str())
-                .bind(a.published_at.map(Time))
-                .bind(now)
-                .bind(a.canonical_url.as_deref())
-                .bind(&agency)
-                .bind(&original_url)
-                .bind(a.important || important)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(|e| write_error(e, "slug", "article"))?;
-                sqlx::query("UPDATE ingest_clusters SET article_id = $1 WHERE id = $2")
-                    .bind(article_id)
-                    .bind(cluster_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|e| write_error(e, "cluster article", "article"))?;
-                (article_id, true)
-            }
-        };
+        let outcome = complete_in(&mut tx, done, Place::Given(done.join_cluster)).await?;
         tx.commit().await.map_err(backend)?;
-        Ok(CompleteOutcome {
-            cluster_id,
-            article_id,
-            created_article,
-            sources_in_cluster,
-        })
+        Ok(outcome)
+    }
+
+    async fn place_item(
+        &self,
+        done: &CompletedItem,
+        events: &EventQuery,
+        placer: &dyn Placer,
+    ) -> StoreResult<CompleteOutcome> {
+        let mut tx = self.begin_write().await?;
+        // One placement at a time across every node: on SQLite the write transaction already is
+        // the database's one writer; PostgreSQL takes a transaction-scoped advisory lock.
+        sqlx::query(placement_lock!())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let outcome = complete_in(&mut tx, done, Place::Events(events, placer)).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(outcome)
+    }
+
+    async fn recent_story_texts(&self, limit: u32) -> StoreResult<Vec<(String, String)>> {
+        let rows: Vec<(Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT headline, body_text FROM ingest_items
+             WHERE state = 'clustered' ORDER BY id DESC LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(self.reader())
+        .await
+        .map_err(backend)?;
+        Ok(rows
+            .into_iter()
+            .map(|(h, b)| (h.unwrap_or_default(), b.unwrap_or_default()))
+            .collect())
     }
 
     async fn cluster_members_for_article(&self, article_id: Id) -> StoreResult<Vec<ClusterMember>> {
@@ -655,3 +554,301 @@ impl IngestStore for ThisStore {
         Ok(c)
     }
 }
+
+/// How `complete_in` finds the story's cluster.
+enum Place<'a> {
+    /// Decided by the caller (MinHash only), or a new cluster.
+    Given(Option<Id>),
+    /// Decided by the placer against the event index, inside the transaction.
+    Events(&'a EventQuery, &'a dyn Placer),
+}
+
+type Tx = sqlx::Transaction<'static, super::Db>;
+
+/// Stores a completed item in `tx`: the story, its cluster (joined or new), the cluster's article.
+async fn complete_in(
+    tx: &mut Tx,
+    done: &CompletedItem,
+    place: Place<'_>,
+) -> StoreResult<CompleteOutcome> {
+    let now = Time(Utc::now());
+    let mut event_write = None;
+    // The row lock makes a second completer of the same attempt wait, then find it done.
+    let source: Option<(String, String)> = sqlx::query_as(concat!(
+        "SELECT s.name, i.url FROM ingest_items i JOIN ingest_sources s ON s.id = i.source_id
+         WHERE i.id = $1 AND i.attempts = $2 AND i.state = 'queued'",
+        for_update!("i")
+    ))
+    .bind(done.item_id)
+    .bind(done.attempt)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(backend)?;
+    let Some((agency, original_url)) = source else {
+        return Err(StoreError::NotFound);
+    };
+    let join_cluster = match place {
+        Place::Given(c) => c,
+        Place::Events(query, placer) => {
+            let choice = choose_cluster(tx, done, query, placer).await?;
+            event_write = Some((query, choice.summary));
+            choice.join_cluster
+        }
+    };
+    let joined: Option<(Id, Option<Id>)> = match join_cluster {
+        Some(c) => sqlx::query_as(concat!(
+            "SELECT id, article_id FROM ingest_clusters WHERE id = $1",
+            for_update!()
+        ))
+        .bind(c)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(backend)?,
+        None => None,
+    };
+    let (cluster_id, existing_article) = match joined {
+        Some(found) => found,
+        None => {
+            let id: Id = sqlx::query_scalar(
+                "INSERT INTO ingest_clusters (created_at) VALUES ($1) RETURNING id",
+            )
+            .bind(now)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(backend)?;
+            (id, None)
+        }
+    };
+    let s = &done.story;
+    sqlx::query(
+        "UPDATE ingest_items SET state = 'clustered', lease_until = NULL, last_error = NULL,
+             headline = $1, standfirst = $2, body_text = $3, body_html = $4, final_url = $5,
+             raw_content_type = $6, raw_page = $7, signature = $8, cluster_id = $9,
+             updated_at = $10
+         WHERE id = $11",
+    )
+    .bind(&s.headline)
+    .bind(&s.standfirst)
+    .bind(&s.body_text)
+    .bind(&s.body_html)
+    .bind(&s.raw.final_url)
+    .bind(&s.raw.content_type)
+    .bind(&s.raw.body)
+    .bind(signature_to_bytes(&done.signature))
+    .bind(cluster_id)
+    .bind(now)
+    .bind(done.item_id)
+    .execute(&mut **tx)
+    .await
+    .map_err(backend)?;
+    // `WHERE true` keeps SQLite from reading ON CONFLICT as a join's ON.
+    sqlx::query(concat!(
+        "INSERT INTO ingest_lsh (band_key, item_id)
+         SELECT DISTINCT l.id, $1 FROM ",
+        list_rows!(2),
+        " AS l WHERE true ON CONFLICT DO NOTHING"
+    ))
+    .bind(done.item_id)
+    .bind(id_list(&done.band_keys))
+    .execute(&mut **tx)
+    .await
+    .map_err(backend)?;
+    let sources_in_cluster: i64 = sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT source_id) FROM ingest_items WHERE cluster_id = $1",
+    )
+    .bind(cluster_id)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(backend)?;
+    let sources_in_cluster = u32::try_from(sources_in_cluster).unwrap_or(u32::MAX);
+    let important = sources_in_cluster >= done.important_at_sources;
+    let (article_id, created_article) = match existing_article {
+        Some(article_id) => {
+            if important {
+                sqlx::query(
+                    "UPDATE articles SET important = TRUE, updated_at = $1
+                     WHERE id = $2 AND NOT important",
+                )
+                .bind(now)
+                .bind(article_id)
+                .execute(&mut **tx)
+                .await
+                .map_err(backend)?;
+            }
+            (article_id, false)
+        }
+        None => {
+            let a = &done.article;
+            let slug = cluster_slug(&a.slug, cluster_id)?;
+            let article_id: Id = sqlx::query_scalar(
+                "INSERT INTO articles (slug, headline, standfirst, body_markdown, body_html,
+                     status, published_at, updated_at, created_at, canonical_url,
+                     source_agency, source_url, important)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, $12) RETURNING id",
+            )
+            .bind(slug.as_str())
+            .bind(&a.headline)
+            .bind(&a.standfirst)
+            .bind(&a.body_markdown)
+            .bind(&a.body_html)
+            .bind(a.status.as_str())
+            .bind(a.published_at.map(Time))
+            .bind(now)
+            .bind(a.canonical_url.as_deref())
+            .bind(&agency)
+            .bind(&original_url)
+            .bind(a.important || important)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(|e| write_error(e, "slug", "article"))?;
+            sqlx::query("UPDATE ingest_clusters SET article_id = $1 WHERE id = $2")
+                .bind(article_id)
+                .bind(cluster_id)
+                .execute(&mut **tx)
+                .await
+                .map_err(|e| write_error(e, "cluster article", "article"))?;
+            (article_id, true)
+        }
+    };
+    if let Some((query, summary)) = event_write {
+        write_event_index(tx, cluster_id, query, summary, now).await?;
+    }
+    Ok(CompleteOutcome {
+        cluster_id,
+        article_id,
+        created_article,
+        sources_in_cluster,
+    })
+}
+
+/// MinHash copies and event candidates of the story, read inside the placement transaction, and
+/// the placer's choice among them.
+async fn choose_cluster(
+    tx: &mut Tx,
+    done: &CompletedItem,
+    query: &EventQuery,
+    placer: &dyn Placer,
+) -> StoreResult<PlacementChoice> {
+    let copies: Vec<Candidate> = if done.band_keys.is_empty() {
+        Vec::new()
+    } else {
+        let rows: Vec<CandidateRow> = sqlx::query_as(concat!(
+            "SELECT i.id, i.cluster_id, i.signature FROM ingest_items i
+             WHERE i.id IN (SELECT DISTINCT item_id FROM ingest_lsh WHERE band_key ",
+            in_list!(1),
+            ")
+               AND i.cluster_id IS NOT NULL AND i.signature IS NOT NULL
+             ORDER BY i.id DESC LIMIT $2"
+        ))
+        .bind(id_list(&done.band_keys))
+        .bind(COPY_CANDIDATES)
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(backend)?;
+        rows.into_iter()
+            .map(|r| Candidate {
+                item_id: r.id,
+                cluster_id: r.cluster_id,
+                signature: signature_from_bytes(&r.signature),
+            })
+            .collect()
+    };
+    let (keys, weights): (Vec<i64>, Vec<i64>) = query.keys.iter().copied().unzip();
+    let lo = Time(query.at - chrono::Duration::seconds(query.window_seconds));
+    let hi = Time(query.at + chrono::Duration::seconds(query.window_seconds));
+    // Each key's postings within the window, weighted by the key's idf; the best clusters first.
+    let mut ranked: Vec<Id> = if keys.is_empty() {
+        Vec::new()
+    } else {
+        sqlx::query_scalar(concat!(
+            "SELECT k.cluster_id FROM ingest_event_keys k
+             JOIN ",
+            list_rows!(1),
+            " AS q ON q.id = k.key
+             JOIN ",
+            list_rows!(2),
+            " AS w ON w.pos = q.pos
+             WHERE k.at >= $3 AND k.at <= $4
+             GROUP BY k.cluster_id
+             ORDER BY SUM(w.id) DESC, k.cluster_id
+             LIMIT $5"
+        ))
+        .bind(id_list(&keys))
+        .bind(id_list(&weights))
+        .bind(lo)
+        .bind(hi)
+        .bind(i64::from(query.limit))
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(backend)?
+    };
+    for c in &copies {
+        if !ranked.contains(&c.cluster_id) {
+            ranked.push(c.cluster_id);
+        }
+    }
+    let events: Vec<EventCandidate> = if ranked.is_empty() {
+        Vec::new()
+    } else {
+        let rows: Vec<(Id, Vec<u8>)> = sqlx::query_as(concat!(
+            "SELECT cluster_id, summary FROM ingest_event_clusters WHERE cluster_id ",
+            in_list!(1)
+        ))
+        .bind(id_list(&ranked))
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(backend)?;
+        // Back in rank order.
+        let mut by_id: std::collections::HashMap<Id, Vec<u8>> = rows.into_iter().collect();
+        ranked
+            .iter()
+            .filter_map(|id| {
+                by_id.remove(id).map(|summary| EventCandidate {
+                    cluster_id: *id,
+                    summary,
+                })
+            })
+            .collect()
+    };
+    Ok(placer.place(&copies, &events))
+}
+
+/// The cluster's new summary and the story's keys, dated at the story's time.
+async fn write_event_index(
+    tx: &mut Tx,
+    cluster_id: Id,
+    query: &EventQuery,
+    summary: Vec<u8>,
+    now: Time,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO ingest_event_clusters (cluster_id, summary, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (cluster_id) DO UPDATE SET summary = excluded.summary,
+             updated_at = excluded.updated_at",
+    )
+    .bind(cluster_id)
+    .bind(summary)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .map_err(backend)?;
+    let keys: Vec<i64> = query.keys.iter().map(|k| k.0).collect();
+    if !keys.is_empty() {
+        sqlx::query(concat!(
+            "INSERT INTO ingest_event_keys (key, at, cluster_id)
+             SELECT DISTINCT l.id, $2, $3 FROM ",
+            list_rows!(1),
+            " AS l WHERE true ON CONFLICT DO NOTHING"
+        ))
+        .bind(id_list(&keys))
+        .bind(Time(query.at))
+        .bind(cluster_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
+    }
+    Ok(())
+}
+
+/// Stored stories compared as possible copies.
+const COPY_CANDIDATES: i64 = 200;

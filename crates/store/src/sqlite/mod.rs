@@ -53,8 +53,43 @@ macro_rules! skip_locked {
     };
 }
 
+/// Opens a JSON array aggregate: `json_agg!()` then `json_row!()` ... `) ORDER BY ...)`.
+macro_rules! json_agg {
+    () => {
+        "json_group_array("
+    };
+}
+
+/// Opens a JSON array of the values listed after it (one element of `json_agg!`).
+macro_rules! json_row {
+    () => {
+        "json_array("
+    };
+}
+
+/// An author's links (`au.links`) as JSON text inside `json_row!`.
+macro_rules! links_text {
+    () => {
+        "au.links"
+    };
+}
+
 mod claims;
+/// Serialises story placement across every writer (issue 14: two nodes never start two clusters
+/// for one event).
+macro_rules! placement_lock {
+    () => {
+        // The write transaction (BEGIN IMMEDIATE) already is the one writer.
+        "SELECT 1"
+    };
+}
+
 sql_modules!();
+
+/// The render path's statements as this backend runs them (see [`crate::pages_sql`]).
+pub(crate) mod pages_sql {
+    pub use super::pages::{ARTICLE_PAGE, CONTENT_STAMP, related_by_tags};
+}
 
 type Db = Sqlite;
 type Conn = sqlx::SqliteConnection;
@@ -73,6 +108,20 @@ fn text_list(items: &[&str]) -> String {
 }
 
 const READERS: u32 = 4;
+/// Each connection's own page cache (negative: KiB). Reads of the main file go through the
+/// shared memory map instead, so this holds mostly the write-ahead log's pages and b-tree
+/// headers; five connections of 8 MiB bound the private memory at 40 MiB.
+const CACHE_SIZE_KIB: i64 = 8 * 1024;
+/// The memory map covers at least this much, and twice the file as found at start-up, so that an
+/// archive's reads are memory reads from the kernel's shared page cache, not a `pread` and a copy
+/// into each connection's cache.
+const MMAP_MIN: u64 = 256 * 1024 * 1024;
+const MMAP_MAX: u64 = 16 * 1024 * 1024 * 1024;
+
+fn mmap_size(path: &Path) -> u64 {
+    let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    len.saturating_mul(2).clamp(MMAP_MIN, MMAP_MAX)
+}
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -134,7 +183,9 @@ impl SqliteStore {
                 let opts = base
                     .filename(path)
                     .journal_mode(SqliteJournalMode::Wal)
-                    .create_if_missing(true);
+                    .create_if_missing(true)
+                    .pragma("cache_size", format!("-{CACHE_SIZE_KIB}"))
+                    .pragma("mmap_size", mmap_size(path).to_string());
                 let writer = SqlitePoolOptions::new()
                     .max_connections(1)
                     .acquire_timeout(Duration::from_secs(60))

@@ -14,11 +14,11 @@ use crate::support::TestDb;
 // ---------------------------------------------------------------- fixtures
 
 /// A fixed "now" with a non-zero microsecond part, so precision loss shows.
-fn now() -> DateTime<Utc> {
+pub(crate) fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 14, 9, 26, 53).unwrap() + Duration::microseconds(589_793)
 }
 
-fn slug(s: &str) -> Slug {
+pub(crate) fn slug(s: &str) -> Slug {
     Slug::parse(s).unwrap()
 }
 
@@ -26,7 +26,7 @@ fn email(s: &str) -> EmailAddress {
     EmailAddress::parse(s).unwrap()
 }
 
-async fn photo(store: &dyn Store, file: &str) -> Photo {
+pub(crate) async fn photo(store: &dyn Store, file: &str) -> Photo {
     store
         .create_photo(&NewPhoto {
             file: file.into(),
@@ -41,7 +41,7 @@ async fn photo(store: &dyn Store, file: &str) -> Photo {
         .unwrap()
 }
 
-async fn author(store: &dyn Store, s: &str, name: &str) -> Author {
+pub(crate) async fn author(store: &dyn Store, s: &str, name: &str) -> Author {
     store
         .create_author(&NewAuthor {
             slug: slug(s),
@@ -54,7 +54,7 @@ async fn author(store: &dyn Store, s: &str, name: &str) -> Author {
         .unwrap()
 }
 
-async fn tag(store: &dyn Store, s: &str) -> Tag {
+pub(crate) async fn tag(store: &dyn Store, s: &str) -> Tag {
     store
         .create_tag(&NewTag {
             slug: slug(s),
@@ -65,7 +65,7 @@ async fn tag(store: &dyn Store, s: &str) -> Tag {
         .unwrap()
 }
 
-fn new_article(s: &str, published_at: DateTime<Utc>) -> NewArticle {
+pub(crate) fn new_article(s: &str, published_at: DateTime<Utc>) -> NewArticle {
     NewArticle {
         slug: slug(s),
         headline: format!("Headline of {s}"),
@@ -84,14 +84,14 @@ fn new_article(s: &str, published_at: DateTime<Utc>) -> NewArticle {
     }
 }
 
-async fn publish(store: &dyn Store, s: &str, published_at: DateTime<Utc>) -> Article {
+pub(crate) async fn publish(store: &dyn Store, s: &str, published_at: DateTime<Utc>) -> Article {
     store
         .create_article(&new_article(s, published_at))
         .await
         .unwrap()
 }
 
-async fn publish_tagged(
+pub(crate) async fn publish_tagged(
     store: &dyn Store,
     s: &str,
     published_at: DateTime<Utc>,
@@ -106,7 +106,7 @@ async fn publish_tagged(
         .unwrap()
 }
 
-fn slugs(items: &[Article]) -> Vec<&str> {
+pub(crate) fn slugs(items: &[Article]) -> Vec<&str> {
     items.iter().map(|a| a.slug.as_str()).collect()
 }
 

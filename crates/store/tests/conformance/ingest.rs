@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone as _, Utc};
 use newsdesk_core::ingest::{
-    CompletedItem, ItemState, NewItem, NewSource, PollFailure, PollSuccess, RawPage, SourcePatch,
-    Story,
+    Candidate, ClaimedItem, CompletedItem, EventCandidate, EventQuery, ItemState, NewItem,
+    NewSource, PlacementChoice, Placer, PollFailure, PollSuccess, RawPage, SourcePatch, Story,
 };
 use newsdesk_core::{ArticleQuery, ArticleStatus, NewArticle, Slug, Store, StoreError};
 
@@ -539,4 +539,205 @@ pub async fn sources_are_listed_by_id_with_their_state(store: Arc<dyn Store>) {
     for s in &listed {
         assert_eq!(store.source(s.id).await.unwrap().as_ref(), Some(s));
     }
+}
+
+/// A placer for the store's side of event placement: joins the best-ranked event candidate
+/// (else a copy's cluster, else a new one) and records in the summary how many stories it holds.
+struct JoinFirst;
+
+impl Placer for JoinFirst {
+    fn place(&self, copies: &[Candidate], events: &[EventCandidate]) -> PlacementChoice {
+        let join = events
+            .first()
+            .map(|e| e.cluster_id)
+            .or_else(|| copies.first().map(|c| c.cluster_id));
+        let held = events
+            .iter()
+            .find(|e| Some(e.cluster_id) == join)
+            .map_or(0, |e| e.summary.len());
+        PlacementChoice {
+            join_cluster: join,
+            // One byte per member: the test reads the count back from the summary's length.
+            summary: vec![b'm'; held + 1],
+        }
+    }
+}
+
+fn event_query(keys: &[(i64, i64)], at: DateTime<Utc>) -> EventQuery {
+    EventQuery {
+        keys: keys.to_vec(),
+        at,
+        window_seconds: 72 * 3600,
+        limit: 12,
+    }
+}
+
+async fn claimed_items(store: &dyn Store, prefix: &str, n: usize) -> Vec<ClaimedItem> {
+    let mut sources = Vec::new();
+    for i in 0..n {
+        let id = source(store, &format!("{prefix}{i}"), true).await;
+        store
+            .add_items(
+                &[item(id, "g", &format!("https://{prefix}{i}.example/story"))],
+                t0(),
+            )
+            .await
+            .unwrap();
+        sources.push(id);
+    }
+    let claimed = store
+        .claim_items(t0(), t0() + Duration::seconds(600), 100)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), n);
+    claimed
+}
+
+pub async fn event_placement_finds_clusters_by_shared_keys_within_the_window(
+    store: Arc<dyn Store>,
+) {
+    let claimed = claimed_items(store.as_ref(), "outlet", 4).await;
+    let first = store
+        .place_item(
+            &completed(claimed[0].id, 1, None, vec![1]),
+            &event_query(&[(100, 5000), (101, 2000)], t0()),
+            &JoinFirst,
+        )
+        .await
+        .unwrap();
+    assert!(first.created_article);
+    // Shares key 101, a day later: joins, and the placer saw the stored summary.
+    let second = store
+        .place_item(
+            &completed(claimed[1].id, 1, None, vec![2]),
+            &event_query(&[(101, 2000), (102, 900)], t0() + Duration::hours(24)),
+            &JoinFirst,
+        )
+        .await
+        .unwrap();
+    assert_eq!(second.cluster_id, first.cluster_id);
+    assert_eq!(second.sources_in_cluster, 2);
+    // Shares key 100 but ten days later: outside the window, a cluster of its own.
+    let late = store
+        .place_item(
+            &completed(claimed[2].id, 1, None, vec![3]),
+            &event_query(&[(100, 5000)], t0() + Duration::days(10)),
+            &JoinFirst,
+        )
+        .await
+        .unwrap();
+    assert_ne!(late.cluster_id, first.cluster_id);
+    // No shared key, but a MinHash band of the first story: the copy's cluster is offered.
+    let copy = store
+        .place_item(
+            &completed(claimed[3].id, 1, None, vec![1]),
+            &event_query(&[(999, 10)], t0()),
+            &JoinFirst,
+        )
+        .await
+        .unwrap();
+    assert_eq!(copy.cluster_id, first.cluster_id);
+    // The summary grew by one byte per member: written back on every placement.
+    let probe = claimed_items(store.as_ref(), "probe", 1).await;
+    struct Peek(std::sync::Mutex<Vec<(i64, usize)>>);
+    impl Placer for Peek {
+        fn place(&self, copies: &[Candidate], events: &[EventCandidate]) -> PlacementChoice {
+            *self.0.lock().unwrap() = events
+                .iter()
+                .map(|e| (e.cluster_id, e.summary.len()))
+                .collect();
+            JoinFirst.place(copies, events)
+        }
+    }
+    let peek = Peek(std::sync::Mutex::new(Vec::new()));
+    store
+        .place_item(
+            &completed(probe[0].id, 1, None, vec![50]),
+            &event_query(&[(100, 5000), (101, 2000)], t0() + Duration::hours(1)),
+            &peek,
+        )
+        .await
+        .unwrap();
+    assert_eq!(*peek.0.lock().unwrap(), vec![(first.cluster_id, 3)]);
+}
+
+pub async fn event_candidates_rank_by_shared_weight(store: Arc<dyn Store>) {
+    let claimed = claimed_items(store.as_ref(), "outlet", 3).await;
+    let a = store
+        .place_item(
+            &completed(claimed[0].id, 1, None, vec![1]),
+            &event_query(&[(10, 100)], t0()),
+            &JoinFirst,
+        )
+        .await
+        .unwrap();
+    // A placer that never joins: a cluster of its own with key 11.
+    struct Alone;
+    impl Placer for Alone {
+        fn place(&self, _: &[Candidate], _: &[EventCandidate]) -> PlacementChoice {
+            PlacementChoice {
+                join_cluster: None,
+                summary: vec![1],
+            }
+        }
+    }
+    let b = store
+        .place_item(
+            &completed(claimed[1].id, 1, None, vec![2]),
+            &event_query(&[(11, 100)], t0()),
+            &Alone,
+        )
+        .await
+        .unwrap();
+    assert_ne!(a.cluster_id, b.cluster_id);
+    // Sharing rare key 11 (weight 9000) outweighs sharing common key 10 (weight 50).
+    let c = store
+        .place_item(
+            &completed(claimed[2].id, 1, None, vec![3]),
+            &event_query(&[(10, 50), (11, 9000)], t0()),
+            &JoinFirst,
+        )
+        .await
+        .unwrap();
+    assert_eq!(c.cluster_id, b.cluster_id);
+}
+
+/// Two pipelines (two nodes) placing versions of one event at the same instant make one cluster:
+/// the store serialises placement, so the second sees the first's cluster.
+pub async fn concurrent_placements_of_one_event_make_one_cluster(store: Arc<dyn Store>) {
+    let claimed = claimed_items(store.as_ref(), "outlet", 8).await;
+    let mut tasks = Vec::new();
+    for c in claimed {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .place_item(
+                    &completed(c.id, 1, None, vec![c.id * 1000]),
+                    &event_query(&[(77, 4000)], t0()),
+                    &JoinFirst,
+                )
+                .await
+                .unwrap()
+                .cluster_id
+        }));
+    }
+    let mut clusters = std::collections::HashSet::new();
+    for t in tasks {
+        clusters.insert(t.await.unwrap());
+    }
+    assert_eq!(clusters.len(), 1, "{clusters:?}");
+}
+
+pub async fn recent_story_texts_are_the_latest_stored_stories(store: Arc<dyn Store>) {
+    assert!(store.recent_story_texts(10).await.unwrap().is_empty());
+    let claimed = claimed_items(store.as_ref(), "outlet", 2).await;
+    for c in &claimed {
+        store
+            .complete_item(&completed(c.id, 1, None, vec![c.id]))
+            .await
+            .unwrap();
+    }
+    let texts = store.recent_story_texts(1).await.unwrap();
+    assert_eq!(texts, vec![("Same story".to_owned(), "Body.".to_owned())]);
+    assert_eq!(store.recent_story_texts(10).await.unwrap().len(), 2);
 }

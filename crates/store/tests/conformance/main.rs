@@ -16,6 +16,8 @@ mod cases;
 mod ingest;
 mod jobs;
 mod newsletter;
+mod pages;
+mod plans;
 mod sqlite_only;
 mod support;
 mod throttle;
@@ -27,6 +29,7 @@ mod all {
     pub use crate::ingest::*;
     pub use crate::jobs::*;
     pub use crate::newsletter::*;
+    pub use crate::pages::*;
     pub use crate::throttle::*;
 }
 
@@ -129,6 +132,10 @@ conformance! {
         failed_items_retry_later_or_fail_for_good_with_the_reason,
         held_items_keep_their_page_and_reason,
         clusters_publish_one_article_and_list_every_agency,
+        event_placement_finds_clusters_by_shared_keys_within_the_window,
+        event_candidates_rank_by_shared_weight,
+        concurrent_placements_of_one_event_make_one_cluster,
+        recent_story_texts_are_the_latest_stored_stories,
         a_review_source_makes_a_draft,
         confirmation_works_once_per_generation,
         unsubscribe_then_signing_up_again_starts_over,
@@ -145,6 +152,9 @@ conformance! {
         skipped_recipients_are_never_claimed_and_sent_rows_stay_sent,
         issues_are_listed_newest_first_by_kind,
         sources_are_listed_by_id_with_their_state,
+        content_stamp_moves_on_content_writes_and_when_a_scheduled_article_is_due,
+        article_page_reads_everything_the_article_shows_in_one_go,
+        related_by_tags_ranks_by_shared_tags_then_recency_within_each_tags_newest,
     ],
     raw: [
         corrupt_slug_is_reported,

@@ -105,6 +105,11 @@ fn pg_admin_url(case: &str) -> Option<String> {
 }
 
 impl PgDb {
+    /// The test database's URL, for statements the store does not offer (EXPLAIN).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     pub async fn new(case: &str) -> Option<PgDb> {
         let admin_url = pg_admin_url(case)?;
         static SEQ: AtomicU32 = AtomicU32::new(0);

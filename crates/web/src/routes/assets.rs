@@ -71,7 +71,7 @@ async fn static_asset(
     let requested = format!("/static/{file}");
     for asset in [&*CSS, &*ICON] {
         if asset.url == requested {
-            return Ok(asset.response.respond(&headers));
+            return Ok(asset.response.respond(&headers).await);
         }
     }
     Err(AppError::NotFound)

@@ -153,7 +153,7 @@ async fn feed(
         .cache
         .get_or_render(&key, || render_feed(&state, scope, format))
         .await?;
-    Ok(entry.respond(&headers))
+    Ok(entry.respond(&headers).await)
 }
 
 async fn render_feed(
@@ -394,7 +394,7 @@ async fn sitemap(State(state): State<AppState>, headers: HeaderMap) -> Result<Re
             ))
         })
         .await?;
-    Ok(entry.respond(&headers))
+    Ok(entry.respond(&headers).await)
 }
 
 /// One file of a split sitemap: `pages.xml` or `articles-{n}.xml` (n from 1). They are served at
@@ -454,7 +454,7 @@ async fn sitemap_part(
             ))
         })
         .await?;
-    Ok(entry.respond(&headers))
+    Ok(entry.respond(&headers).await)
 }
 
 async fn news_sitemap(
@@ -490,7 +490,7 @@ async fn news_sitemap(
             ))
         })
         .await?;
-    Ok(entry.respond(&headers))
+    Ok(entry.respond(&headers).await)
 }
 
 async fn robots(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
@@ -509,7 +509,7 @@ async fn robots(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
             ))
         })
         .await?;
-    Ok(entry.respond(&headers))
+    Ok(entry.respond(&headers).await)
 }
 
 #[cfg(test)]

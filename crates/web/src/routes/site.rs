@@ -1,17 +1,21 @@
 //! The public pages: home, article, author, tag, plus 404.
 //!
-//! Every page goes through the page cache: a hit is a hash lookup and a ready (precompressed)
-//! body, a miss asks the store and renders a template. Cache keys are built from validated input
-//! only (a parsed slug, a re-encoded cursor), so junk query strings cannot multiply entries.
+//! Every page is validated first: its ETag comes from the site's content stamp (see
+//! [`crate::facts`]), so a client whose copy is current gets a 304 before anything is looked up
+//! or rendered. Then the page cache: a hit is a hash lookup and a ready body, a miss asks the
+//! store and renders a template. Cache keys are built from validated input only (a parsed slug,
+//! a re-encoded cursor), so junk query strings cannot multiply entries.
 
 use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::SystemTime;
 
 use askama::Template;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Duration, Utc};
 use newsdesk_core::{Article, ArticleQuery, Cursor, Id, Slug};
@@ -19,6 +23,7 @@ use serde::Deserialize;
 
 use crate::cache::CachedResponse;
 use crate::error::AppError;
+use crate::facts::SiteFacts;
 use crate::state::AppState;
 use crate::views::*;
 
@@ -30,8 +35,6 @@ const TOP_STORIES: u32 = 5;
 const RELATED: u32 = 4;
 /// An article edited within this long after publication is not shown as "updated".
 const UPDATE_GRACE_MINUTES: i64 = 5;
-/// Sections in the navigation bar.
-const NAV_SECTIONS: u32 = 8;
 
 /// The "Updated" time a reader should see: only an edit made well after the story went out. A
 /// story written into the system after its publication time (backdated, imported, demo content)
@@ -92,17 +95,78 @@ pub(crate) fn render<T: Template>(page: &T) -> Result<String, AppError> {
     page.render().map_err(|e| AppError::Internal(e.into()))
 }
 
-fn html<T: Template>(
-    status: StatusCode,
-    cache_control: &'static str,
-    page: &T,
-) -> Result<CachedResponse, AppError> {
-    Ok(CachedResponse::new(
-        status,
+/// What a render needs besides its input: the site-wide facts and the page's validator.
+struct Ctx {
+    facts: Arc<SiteFacts>,
+    etag: HeaderValue,
+}
+
+fn html<T: Template>(ctx: &Ctx, page: &T) -> Result<CachedResponse, AppError> {
+    Ok(CachedResponse::with_validators(
+        StatusCode::OK,
         "text/html; charset=utf-8",
-        cache_control,
+        PAGE_CACHE_CONTROL,
         render(page)?,
+        ctx.etag.clone(),
+        // The copy holds every change committed before now.
+        Some(SystemTime::now()),
     ))
+}
+
+/// Answers a page request: 304 from the content stamp alone when the client's copy is current,
+/// else the cached or freshly rendered page.
+async fn page<F, Fut>(
+    state: &AppState,
+    key: &str,
+    headers: &HeaderMap,
+    render: F,
+) -> Result<Response, AppError>
+where
+    F: FnOnce(Ctx) -> Fut,
+    Fut: std::future::Future<Output = Result<CachedResponse, AppError>>,
+{
+    let facts = state
+        .facts
+        .get(state.store.as_ref(), &state.site, state.cache.generation())
+        .await?;
+    let etag = facts.etag(key);
+    if client_copy_is_current(headers, &etag, &facts) {
+        let mut res = StatusCode::NOT_MODIFIED.into_response();
+        let h = res.headers_mut();
+        h.insert(header::ETAG, etag);
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(PAGE_CACHE_CONTROL),
+        );
+        h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        return Ok(res);
+    }
+    let entry = state
+        .cache
+        .get_or_render(key, || render(Ctx { facts, etag }))
+        .await?;
+    Ok(entry.respond(headers).await)
+}
+
+/// Only ETags we handed out count here: `If-None-Match: *` is no evidence that the page exists,
+/// so it waits for the page itself (whose cache entry then checks it). A date is taken at its
+/// word: clients only send back one that we gave them.
+fn client_copy_is_current(headers: &HeaderMap, etag: &HeaderValue, facts: &SiteFacts) -> bool {
+    if let Some(inm) = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    {
+        let ours = etag.to_str().unwrap_or("");
+        return inm
+            .split(',')
+            .map(str::trim)
+            .any(|t| t == ours || t.strip_prefix("W/") == Some(ours));
+    }
+    headers
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| DateTime::parse_from_rfc2822(v).ok())
+        .is_some_and(|since| facts.unchanged_since(since.with_timezone(&Utc).into()))
 }
 
 async fn home(
@@ -112,18 +176,21 @@ async fn home(
 ) -> Result<Response, AppError> {
     let before = cursor(params)?;
     let key = with_cursor("/", before.as_ref());
-    let page = state
-        .cache
-        .get_or_render(&key, || render_home(&state, before))
-        .await?;
-    Ok(page.respond(&headers))
+    page(&state, &key, &headers, |ctx| {
+        render_home(&state, ctx, before)
+    })
+    .await
 }
 
-async fn render_home(state: &AppState, before: Option<Cursor>) -> Result<CachedResponse, AppError> {
+async fn render_home(
+    state: &AppState,
+    ctx: Ctx,
+    before: Option<Cursor>,
+) -> Result<CachedResponse, AppError> {
     let now = Utc::now();
     let store = &state.store;
     let site = &state.site;
-    let tags = store.list_sections(now, NAV_SECTIONS).await?;
+    let tags = &ctx.facts.sections;
     let first_page = before.is_none();
     let top = if first_page {
         let mut q = ArticleQuery::visible_at(now);
@@ -142,7 +209,7 @@ async fn render_home(state: &AppState, before: Option<Cursor>) -> Result<CachedR
     let next_url = latest.next.map(|c| with_cursor("/", Some(&c)));
     let path = with_cursor("/", before.as_ref());
     let mut layout = Layout::new(site, if first_page { "" } else { "Older stories" }, &path)
-        .with_nav(&tags, None);
+        .with_nav(tags, None);
     layout.next_url = next_url.clone();
     let page = HomePage {
         layout,
@@ -158,7 +225,7 @@ async fn render_home(state: &AppState, before: Option<Cursor>) -> Result<CachedR
         next_url,
         newsletter: NewsletterForm::default(),
     };
-    html(StatusCode::OK, PAGE_CACHE_CONTROL, &page)
+    html(&ctx, &page)
 }
 
 async fn article(
@@ -168,38 +235,43 @@ async fn article(
 ) -> Result<Response, AppError> {
     let slug = slug(&raw)?;
     let key = format!("/articles/{slug}");
-    let page = state
-        .cache
-        .get_or_render(&key, || render_article(&state, slug))
-        .await?;
-    Ok(page.respond(&headers))
+    page(&state, &key, &headers, |ctx| {
+        render_article(&state, ctx, slug)
+    })
+    .await
 }
 
-async fn render_article(state: &AppState, slug: Slug) -> Result<CachedResponse, AppError> {
+async fn render_article(
+    state: &AppState,
+    ctx: Ctx,
+    slug: Slug,
+) -> Result<CachedResponse, AppError> {
     let now = Utc::now();
-    let store = &state.store;
-    let a = store
-        .visible_article_by_slug(&slug, now)
+    // Two round trips: the article with everything it shows, then "You may also like".
+    let data = state
+        .store
+        .article_page(&slug, now)
         .await?
         .ok_or(AppError::NotFound)?;
-    let related = store.related_articles(&a, now, RELATED).await?;
-    let tags = store.list_sections(now, NAV_SECTIONS).await?;
-    let members = store.cluster_members_for_article(a.id).await?;
-    let mut page = article_page(state, &a, &related, &tags);
+    let a = &data.article;
+    let related = match &state.related {
+        Some(source) => source.related(a, now, RELATED).await?,
+        None => state.store.related_by_tags(a, now, RELATED).await?,
+    };
+    let mut page = article_page(state, a, &related, &ctx.facts.sections);
     // Uploaded photos have resized copies: let the browser pick one.
-    if let (Some(fig), Some(p)) = (page.figure.as_mut(), a.lead_photo.as_ref()) {
-        let sizes = store.photo_renditions(p.id).await?;
-        if !sizes.is_empty() {
-            fig.img.srcset = format!(
-                "{}, {} {}w",
-                newsdesk_core::editorial::srcset(&sizes),
-                fig.img.src,
-                p.width
-            );
-        }
+    if let (Some(fig), Some(p)) = (page.figure.as_mut(), a.lead_photo.as_ref())
+        && !data.renditions.is_empty()
+    {
+        fig.img.srcset = format!(
+            "{}, {} {}w",
+            newsdesk_core::editorial::srcset(&data.renditions),
+            fig.img.src,
+            p.width
+        );
     }
-    page.also_reported_by = also_reported_by(&a, &members);
-    html(StatusCode::OK, PAGE_CACHE_CONTROL, &page)
+    page.also_reported_by = also_reported_by(a, &data.cluster_members);
+    html(&ctx, &page)
 }
 
 /// The cluster's agencies other than the one the article credits, each linking to its version.
@@ -315,15 +387,15 @@ async fn author(
     let slug = slug(&raw)?;
     let before = cursor(params)?;
     let key = with_cursor(&format!("/authors/{slug}"), before.as_ref());
-    let page = state
-        .cache
-        .get_or_render(&key, || render_author(&state, slug, before))
-        .await?;
-    Ok(page.respond(&headers))
+    page(&state, &key, &headers, |ctx| {
+        render_author(&state, ctx, slug, before)
+    })
+    .await
 }
 
 async fn render_author(
     state: &AppState,
+    ctx: Ctx,
     slug: Slug,
     before: Option<Cursor>,
 ) -> Result<CachedResponse, AppError> {
@@ -334,7 +406,7 @@ async fn render_author(
         .author_by_slug(&slug)
         .await?
         .ok_or(AppError::NotFound)?;
-    let tags = store.list_sections(now, NAV_SECTIONS).await?;
+    let tags = &ctx.facts.sections;
     let mut q = ArticleQuery::visible_at(now);
     q.author = Some(slug);
     q.before = before;
@@ -343,7 +415,7 @@ async fn render_author(
     let base = author_url(&author);
     let next_url = list.next.map(|c| with_cursor(&base, Some(&c)));
     let mut layout = Layout::new(site, &author.name, &with_cursor(&base, before.as_ref()))
-        .with_nav(&tags, None)
+        .with_nav(tags, None)
         .with_description(&author.bio);
     layout.og_type = "profile";
     layout.og_image = author.photo.as_ref().map(|p| site.url(&photo_url(p)));
@@ -363,7 +435,7 @@ async fn render_author(
         first_url: base,
         next_url,
     };
-    html(StatusCode::OK, PAGE_CACHE_CONTROL, &page)
+    html(&ctx, &page)
 }
 
 async fn tag(
@@ -375,15 +447,15 @@ async fn tag(
     let slug = slug(&raw)?;
     let before = cursor(params)?;
     let key = with_cursor(&format!("/tags/{slug}"), before.as_ref());
-    let page = state
-        .cache
-        .get_or_render(&key, || render_tag(&state, slug, before))
-        .await?;
-    Ok(page.respond(&headers))
+    page(&state, &key, &headers, |ctx| {
+        render_tag(&state, ctx, slug, before)
+    })
+    .await
 }
 
 async fn render_tag(
     state: &AppState,
+    ctx: Ctx,
     slug: Slug,
     before: Option<Cursor>,
 ) -> Result<CachedResponse, AppError> {
@@ -391,7 +463,7 @@ async fn render_tag(
     let store = &state.store;
     let site = &state.site;
     let tag = store.tag_by_slug(&slug).await?.ok_or(AppError::NotFound)?;
-    let tags = store.list_sections(now, NAV_SECTIONS).await?;
+    let tags = &ctx.facts.sections;
     let mut q = ArticleQuery::visible_at(now);
     q.tag = Some(slug);
     q.before = before;
@@ -400,7 +472,7 @@ async fn render_tag(
     let base = tag_url(&tag);
     let next_url = list.next.map(|c| with_cursor(&base, Some(&c)));
     let mut layout = Layout::new(site, &tag.name, &with_cursor(&base, before.as_ref()))
-        .with_nav(&tags, Some(tag.slug.as_str()))
+        .with_nav(tags, Some(tag.slug.as_str()))
         .with_description(&tag.description);
     let mut feeds = feeds_for(&format!("{} — {}", tag.name, site.title), &base);
     feeds.append(&mut layout.feeds);
@@ -417,7 +489,7 @@ async fn render_tag(
         first_url: base,
         next_url,
     };
-    html(StatusCode::OK, PAGE_CACHE_CONTROL, &page)
+    html(&ctx, &page)
 }
 
 #[cfg(test)]

@@ -178,6 +178,19 @@ async fn create(
             )))
         })?;
     crate::webhooks::check_destination(&state, &url).await?;
+    // A home page whose feed is already followed would only fail at every poll. A page that
+    // cannot be fetched now is still added: its polls will say why.
+    if let Some(discovery) = &state.discovery
+        && let Ok(feed) = discovery.discover(url.as_str()).await
+        && feed != url.as_str()
+    {
+        let sources = state.store.list_sources().await?;
+        if let Some(other) = newsdesk_core::ingest::already_following(&sources, &feed) {
+            return Err(ApiError(AppError::Conflict(
+                newsdesk_core::ingest::already_followed_message(url.as_str(), &feed, other),
+            )));
+        }
+    }
     let interval_seconds = interval(input.interval.as_deref().unwrap_or(DEFAULT_INTERVAL))?;
     let created = state
         .store

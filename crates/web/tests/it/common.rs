@@ -25,8 +25,8 @@ impl TestApp {
         Self::spawn_with(|_| {}).await
     }
 
-    /// With site settings changed by `adjust` (a time zone, say).
-    pub async fn spawn_with(adjust: impl FnOnce(&mut SiteSettings)) -> TestApp {
+    /// Like `spawn`, with the state adjusted before the server starts.
+    pub async fn spawn_with(configure: impl FnOnce(&mut AppState)) -> TestApp {
         // reqwest is built without a bundled TLS provider (to avoid aws-lc); pick ring once.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let dir = tempfile::tempdir().expect("temp dir");
@@ -41,13 +41,13 @@ impl TestApp {
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let base = format!("http://{addr}");
-        let mut site = SiteSettings {
+        let site = SiteSettings {
             base_url: base.clone(),
             title: "Test Desk".into(),
             ..SiteSettings::default()
         };
-        adjust(&mut site);
-        let state = AppState::new(store.clone(), site, uploads.clone());
+        let mut state = AppState::new(store.clone(), site, uploads.clone());
+        configure(&mut state);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let serve_state = state.clone();
         tokio::spawn(async move {

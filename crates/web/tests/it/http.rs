@@ -477,3 +477,88 @@ async fn store_failure_gives_the_500_page_without_internals() {
     let _ = tx.send(());
     let _ = server.await;
 }
+
+/// Counts renders of article pages through the related-articles seam (every render asks it).
+#[derive(Debug, Default)]
+struct CountingRelated(std::sync::atomic::AtomicUsize);
+
+#[async_trait::async_trait]
+impl newsdesk_core::pages::RelatedSource for CountingRelated {
+    async fn related(
+        &self,
+        _: &Article,
+        _: chrono::DateTime<chrono::Utc>,
+        _: u32,
+    ) -> StoreResult<Vec<Article>> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(Vec::new())
+    }
+}
+
+#[tokio::test]
+async fn conditional_requests_are_answered_without_rendering_until_content_changes() {
+    let related = Arc::new(CountingRelated::default());
+    let seam = related.clone();
+    let app = TestApp::spawn_with(move |s| {
+        // No page cache: only the validators can spare a render.
+        s.cache = newsdesk_web::cache::PageCache::new(std::time::Duration::ZERO);
+        s.related = Some(seam);
+    })
+    .await;
+    let ann = app.author("ann-lee", "Ann Lee").await;
+    app.article(ArticleSpec {
+        authors: std::slice::from_ref(&ann),
+        ..Default::default()
+    })
+    .await;
+    let renders = || related.0.load(std::sync::atomic::Ordering::SeqCst);
+    let first = app.get(ARTICLE).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(renders(), 1);
+    let etag = first.headers()[header::ETAG].clone();
+    assert!(first.headers().contains_key(header::LAST_MODIFIED));
+
+    let conditional = |h: header::HeaderName, v: header::HeaderValue| {
+        app.client.get(app.url(ARTICLE)).header(h, v).send()
+    };
+    let again = conditional(header::IF_NONE_MATCH, etag.clone())
+        .await
+        .expect("request");
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(again.headers()[header::ETAG], etag);
+    let later = chrono::Utc::now() + chrono::Duration::hours(1);
+    let since =
+        header::HeaderValue::from_str(&later.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
+            .expect("date");
+    let again = conditional(header::IF_MODIFIED_SINCE, since)
+        .await
+        .expect("request");
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(renders(), 1, "neither 304 rendered the page");
+
+    // A wildcard is no proof the page exists: it is rendered (and then matches).
+    let star = conditional(header::IF_NONE_MATCH, header::HeaderValue::from_static("*"))
+        .await
+        .expect("request");
+    assert_eq!(star.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(renders(), 2);
+
+    // Any content write moves the stamp: the old validator no longer matches.
+    app.tag("weather", "Weather").await;
+    app.invalidate();
+    let changed = conditional(header::IF_NONE_MATCH, etag.clone())
+        .await
+        .expect("request");
+    assert_eq!(changed.status(), StatusCode::OK);
+    assert_ne!(changed.headers()[header::ETAG], etag);
+    assert_eq!(renders(), 3);
+    // An unknown page is never a 304, whatever validator comes with it.
+    let missing = app
+        .client
+        .get(app.url("/articles/no-such-story"))
+        .header(header::IF_NONE_MATCH, etag)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}

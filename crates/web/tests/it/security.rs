@@ -629,3 +629,164 @@ async fn failed_logins_from_one_network_make_one_audit_row_per_window() {
     let signed_in = rows.iter().filter(|r| r.action == "login").count();
     assert_eq!(signed_in, 2, "every successful sign-in keeps its row");
 }
+
+async fn change_password_wrongly(
+    client: &reqwest::Client,
+    app: &TestApp,
+    s: &crate::admin::Session,
+) -> StatusCode {
+    client
+        .post(app.url("/admin/account/password"))
+        .header(reqwest::header::COOKIE, &s.cookie)
+        .header("origin", &app.base)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(crate::admin::enc(&[
+            ("csrf", s.csrf.as_str()),
+            ("current", "guess guess guess"),
+            ("new", "staple battery horse"),
+            ("repeat", "staple battery horse"),
+        ]))
+        .send()
+        .await
+        .expect("change password")
+        .status()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_wrong_current_passwords_get_at_most_the_limit_of_checks() {
+    use newsdesk_core::accounts::Role;
+    use newsdesk_core::throttle::MAX_PER_ACCOUNT_NETWORK;
+    let app = std::sync::Arc::new(TestApp::spawn().await);
+    crate::admin::user(&app, "ana@example.org", Role::Author, None).await;
+    let s = std::sync::Arc::new(crate::admin::login(&app, "ana@example.org").await);
+    for _ in 0..3 {
+        let status = change_password_wrongly(&app.client, &app, &s).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let before = app.state.hasher.computed();
+    let mut tasks = Vec::new();
+    for _ in 0..60 {
+        let (app, s) = (app.clone(), s.clone());
+        tasks.push(tokio::spawn(async move {
+            change_password_wrongly(&app.client, &app, &s).await
+        }));
+    }
+    let mut refused = 0;
+    for t in tasks {
+        match t.await.expect("join") {
+            StatusCode::UNPROCESSABLE_ENTITY => refused += 1,
+            StatusCode::TOO_MANY_REQUESTS => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    let checked = app.state.hasher.computed() - before;
+    // 3 earlier failures and a limit of 5: two more checks, whatever the parallelism.
+    assert!(
+        checked <= u64::from(MAX_PER_ACCOUNT_NETWORK - 3),
+        "{checked} passwords checked"
+    );
+    assert_eq!(refused, checked);
+}
+
+#[tokio::test]
+async fn failed_logins_of_others_do_not_stop_the_owner_changing_the_password() {
+    use newsdesk_core::accounts::Role;
+    use newsdesk_core::throttle::MAX_PER_ACCOUNT_NETWORK;
+    let app = TestApp::spawn().await;
+    crate::admin::user(&app, "ana@example.org", Role::Author, None).await;
+    let s = crate::admin::login(&app, "ana@example.org").await;
+    let attacker = client_from("127.0.0.2");
+    for _ in 0..MAX_PER_ACCOUNT_NETWORK + 2 {
+        let _ = login_from(&app, &attacker, "ana@example.org", "not the password").await;
+    }
+    let r = crate::admin::post_form(
+        &app,
+        &s,
+        "/admin/account/password",
+        &[
+            ("current", crate::admin::PW),
+            ("new", "staple battery horse"),
+            ("repeat", "staple battery horse"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "the owner changes a leaked password"
+    );
+    let r = login_response(&app, "ana@example.org", "staple battery horse").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+/// A wire agency on loopback: a home page advertising `/feed.xml`, and that feed.
+async fn agency() -> String {
+    use axum::routing::get;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let feed = format!("{base}/feed.xml");
+    let page = format!(
+        r#"<!doctype html><html><head><title>Wire</title><link rel="alternate" type="application/rss+xml" href="{feed}"></head><body>Our wire.</body></html>"#
+    );
+    let rss = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title><link>http://wire.test/</link><description>d</description></channel></rss>"#;
+    let app = axum::Router::new()
+        .route(
+            "/index.html",
+            get(move || async move { ([("content-type", "text/html")], page) }),
+        )
+        .route(
+            "/feed.xml",
+            get(move || async move { ([("content-type", "application/rss+xml")], rss) }),
+        );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    base
+}
+
+#[tokio::test]
+async fn the_api_refuses_a_home_page_whose_feed_is_already_followed() {
+    use newsdesk_core::accounts::Role;
+    use newsdesk_ingest::{FetchOptions, Fetcher, IngestOptions, Pipeline};
+    let base = agency().await;
+    let app = TestApp::spawn_with(|state| {
+        state.newsroom = std::sync::Arc::new(newsdesk_web::auth::Newsroom::new(true));
+        let fetcher = Fetcher::new(FetchOptions {
+            allow_private: true,
+            ..FetchOptions::default()
+        })
+        .expect("fetcher");
+        let pipeline = Pipeline::new(state.store.clone(), fetcher, IngestOptions::default());
+        state.discovery = Some(std::sync::Arc::new(pipeline));
+    })
+    .await;
+    let admin = crate::admin::user(&app, "root@example.org", Role::Admin, None).await;
+    let (_, token) = crate::admin::token(&app, &admin).await;
+    let add = |url: String| {
+        let (app, token) = (&app, &token);
+        async move {
+            crate::admin::api(
+                app,
+                reqwest::Method::POST,
+                "/api/v1/sources",
+                token,
+                serde_json::json!({ "url": url }),
+            )
+            .await
+        }
+    };
+    let (st, body) = add(format!("{base}/feed.xml")).await;
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+    let (st, body) = add(format!("{base}/index.html")).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{body}");
+    let msg = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.contains("already followed as source") && msg.contains(&format!("{base}/feed.xml")),
+        "{msg}"
+    );
+    let (st, body) = add(format!("{base}/feed.xml")).await;
+    assert_eq!(st, StatusCode::CONFLICT, "the feed itself twice: {body}");
+    assert_eq!(app.store.list_sources().await.expect("sources").len(), 1);
+}

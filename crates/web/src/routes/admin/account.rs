@@ -9,10 +9,11 @@ use axum::routing::{get, post};
 use chrono::Utc;
 use newsdesk_core::Id;
 use newsdesk_core::accounts::{self, ApiToken, Password};
+use newsdesk_core::throttle::{self, Reservation};
 use serde::Deserialize;
 
 use super::{Chrome, audited_change, fmt_time, hash_off_executor, page};
-use crate::auth::{AdminUser, audit};
+use crate::auth::{self, AdminUser, audit};
 use crate::csrf::CsrfForm;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -88,36 +89,63 @@ struct PasswordForm {
     repeat: String,
 }
 
-/// Changes the signed-in user's password. The current one is checked like a login (and wrong
-/// guesses count towards the same throttle), so a borrowed session cannot lock its owner out.
+/// Changes the signed-in user's password. The current one is checked like a login: the
+/// attempt is reserved before the hash runs (parallel guesses get at most the limit checked),
+/// and wrong guesses count against this network's sign-ins too. Other people's failed logins
+/// do not block the form, so nobody can stop the owner from changing a leaked password.
 async fn change_password(
     State(state): State<AppState>,
+    extensions: axum::http::Extensions,
     CsrfForm { who, form: f }: CsrfForm<PasswordForm>,
 ) -> Result<Response, AppError> {
     let now = Utc::now();
-    let key = accounts::throttle_key_account(&who.user.email.to_string());
-    let failures = state
+    let ip = auth::client_ip(&extensions);
+    let network = ip
+        .parse::<std::net::IpAddr>()
+        .map_or(ip.clone(), throttle::client_network);
+    let email = who.user.email.to_string();
+    let ids = match state
         .store
-        .login_failures_since(&key, now - accounts::THROTTLE_WINDOW)
-        .await?;
-    if let Some(until) = failures.blocked_until(accounts::MAX_FAILURES_PER_ACCOUNT) {
-        let secs = u64::try_from((until - now).num_seconds())
-            .unwrap_or(0)
-            .max(1);
-        return Err(AppError::TooManyRequests(secs));
-    }
-    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
-    let creds = state
-        .store
-        .credentials_by_email(&who.user.email)
+        .reserve_attempt(
+            &throttle::password_change_limits(&email, &network),
+            now,
+            accounts::THROTTLE_WINDOW,
+        )
         .await?
-        .ok_or(AppError::NotFound)?;
-    let matches = state
-        .hasher
-        .verify(creds.password_hash, f.current.clone())
-        .await?;
+    {
+        Reservation::Blocked { until } => {
+            let secs = u64::try_from((until - now).num_seconds())
+                .unwrap_or(0)
+                .max(1);
+            return Err(AppError::TooManyRequests(secs));
+        }
+        Reservation::Reserved { ids } => ids,
+    };
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    let checked = async {
+        let creds = state
+            .store
+            .credentials_by_email(&who.user.email)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Ok::<_, AppError>(
+            state
+                .hasher
+                .verify(creds.password_hash, f.current.clone())
+                .await?,
+        )
+    }
+    .await;
+    let matches = match checked {
+        Ok(m) => m,
+        Err(e) => {
+            // Not checked (the hasher was full, or the store failed): not a failure either.
+            state.store.release_attempt(&ids).await?;
+            return Err(e);
+        }
+    };
     if !matches {
-        state.store.record_login_failure(&key, now).await?;
+        // The reservation stays: it is the recorded failure.
         audit(
             &state,
             Some(&who.user),
@@ -128,6 +156,7 @@ async fn change_password(
         let msg = "Your current password is not right; nothing was changed.".to_owned();
         return account_answer(&state, &who, unprocessable, msg).await;
     }
+    state.store.release_attempt(&ids).await?;
     if f.new != f.repeat {
         let msg = "The two new passwords differ; nothing was changed.".to_owned();
         return account_answer(&state, &who, unprocessable, msg).await;

@@ -587,7 +587,12 @@ async fn the_article_list_is_sorted_by_the_date_it_shows() {
 
 #[tokio::test]
 async fn publish_at_is_shown_and_read_in_the_sites_time_zone() {
-    let app = TestApp::spawn_with(|s| s.timezone = "Europe/Kyiv".into()).await;
+    let app = TestApp::spawn_with(|state| {
+        let mut site = (*state.site).clone();
+        site.timezone = "Europe/Kyiv".into();
+        state.site = std::sync::Arc::new(site);
+    })
+    .await;
     user(&app, "eddie@example.org", Role::Editor, None).await;
     let e = login(&app, "eddie@example.org").await;
     let r = post_form(
