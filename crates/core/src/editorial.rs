@@ -20,6 +20,30 @@ pub struct Revision {
     pub headline: String,
     pub standfirst: String,
     pub body_markdown: String,
+    /// What else the article had then, as [`revision_meta`] writes it (empty for revisions
+    /// saved before it was kept).
+    pub meta: String,
+}
+
+/// An article's section, tags, lead photo and byline as lines of text, kept with each revision
+/// so that a diff between revisions shows them changing.
+pub fn revision_meta(a: &Article) -> String {
+    let names = |v: Vec<&str>| {
+        if v.is_empty() {
+            "none".to_owned()
+        } else {
+            v.join(", ")
+        }
+    };
+    format!(
+        "Section: {}\nTags: {}\nLead photo: {}\nByline: {}\n",
+        a.section.as_ref().map_or("none", |t| t.name.as_str()),
+        names(a.tags.iter().map(|t| t.name.as_str()).collect()),
+        a.lead_photo
+            .as_ref()
+            .map_or_else(|| "none".to_owned(), |p| format!("#{} {}", p.id, p.caption)),
+        names(a.authors.iter().map(|x| x.name.as_str()).collect()),
+    )
 }
 
 /// The admin's article list: every status, newest first by the date it shows (publish time, or

@@ -347,7 +347,9 @@ async fn admin_writes_and_publishes_an_article_with_a_photo_in_chromium() {
     )
     .await;
     d.click("input[name=tag]").await;
-    d.click("#lead_photo_id option:nth-child(2)").await;
+    d.click("#section option:nth-child(2)").await;
+    // The picker shows thumbnails; the photo just uploaded is the first after "None".
+    d.click(".photo-choice input[name=lead_photo_id]").await;
     d.click("button[value=preview]").await;
     let preview = d.wait_for("class=\"preview\"").await;
     assert!(

@@ -410,10 +410,11 @@ pub fn line_diff(old: &str, new: &str) -> Vec<(char, String)> {
         .collect()
 }
 
-/// The text of a revision as one document, for diffing.
+/// A revision as one document, for diffing: the text, then its section, tags, lead photo and
+/// byline.
 pub fn revision_text(r: &Revision) -> String {
     format!(
-        "# {}\n\n{}\n\n{}\n",
-        r.headline, r.standfirst, r.body_markdown
+        "# {}\n\n{}\n\n{}\n\n{}",
+        r.headline, r.standfirst, r.body_markdown, r.meta
     )
 }

@@ -23,6 +23,7 @@ struct RevisionRow {
     headline: String,
     standfirst: String,
     body_markdown: String,
+    meta: String,
 }
 
 impl From<RevisionRow> for Revision {
@@ -35,7 +36,26 @@ impl From<RevisionRow> for Revision {
             headline: r.headline,
             standfirst: r.standfirst,
             body_markdown: r.body_markdown,
+            meta: r.meta,
         }
+    }
+}
+
+impl ThisStore {
+    /// Writes the article's section, tags, photo and byline onto its newest revision (just
+    /// recorded by the caller); returns the text written.
+    async fn set_latest_revision_meta(&self, a: &Article) -> StoreResult<String> {
+        let meta = revision_meta(a);
+        sqlx::query(
+            "UPDATE article_revisions SET meta = $1 WHERE id =
+                 (SELECT MAX(id) FROM article_revisions WHERE article_id = $2)",
+        )
+        .bind(&meta)
+        .bind(a.id)
+        .execute(self.writer())
+        .await
+        .map_err(backend)?;
+        Ok(meta)
     }
 }
 
@@ -133,7 +153,9 @@ impl EditorialStore for ThisStore {
         tx.commit()
             .await
             .map_err(|e| write_error(e, "slug", refs))?;
-        self.article_by_id(id).await
+        let saved = self.article_by_id(id).await?;
+        self.set_latest_revision_meta(&saved).await?;
+        Ok(saved)
     }
 
     async fn record_revision(
@@ -155,7 +177,10 @@ impl EditorialStore for ThisStore {
         .await
         .map_err(|e| write_error(e, "revision", "editor id"))?
         .ok_or(StoreError::NotFound)?;
-        Ok(row.into())
+        let mut rev = Revision::from(row);
+        let article = self.article_by_id(article_id).await?;
+        rev.meta = self.set_latest_revision_meta(&article).await?;
+        Ok(rev)
     }
 
     async fn revisions(&self, article_id: Id) -> StoreResult<Vec<Revision>> {

@@ -1,9 +1,9 @@
 //! `/admin/newsletter`: the next digest as it would go out, subscriber and delivery counts,
-//! "send now" and "send a test copy". The page reuses the public newsletter page's template.
+//! "send now" and "send a test copy", in the newsroom's layout.
 
+use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::Utc;
@@ -12,11 +12,11 @@ use newsdesk_core::jobs::NewJob;
 use newsdesk_core::{EmailAddress, SubscriptionStatus};
 use serde::Deserialize;
 
-use super::audited_change;
+use super::{Chrome, audited_change, page};
 use crate::auth::AdminUser;
 use crate::csrf::CsrfForm;
 use crate::error::AppError;
-use crate::routes::newsletter::{IssueView, MAX_FORM_BYTES, SubscriptionPage};
+use crate::routes::newsletter::{IssueView, MAX_FORM_BYTES};
 use crate::state::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -25,6 +25,15 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/admin/newsletter/send", post(admin_send))
         .route("/admin/newsletter/test-send", post(admin_test_send))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
+}
+
+#[derive(Template)]
+#[template(path = "admin/newsletter.html")]
+struct NewsletterView {
+    chrome: Chrome,
+    paragraphs: Vec<String>,
+    issue: Option<IssueView>,
+    can_send: bool,
 }
 
 /// `/admin/newsletter` (editors and admins): the next digest as it would go out now, subscriber
@@ -41,7 +50,12 @@ async fn admin_page(State(state): State<AppState>, who: AdminUser) -> Result<Res
         now,
     )
     .await?;
-    let mut page = SubscriptionPage::new(&state, "Newsletter", "/admin/newsletter");
+    let mut view = NewsletterView {
+        chrome: Chrome::new(&state, &who, "Newsletter", "newsletter"),
+        paragraphs: Vec::new(),
+        issue: None,
+        can_send: false,
+    };
     let mut counts = Vec::new();
     for s in [
         SubscriptionStatus::Confirmed,
@@ -55,10 +69,11 @@ async fn admin_page(State(state): State<AppState>, who: AdminUser) -> Result<Res
             s.as_str()
         ));
     }
-    page = page.say(&format!("Subscribers: {}.", counts.join(", ")));
+    view.paragraphs
+        .push(format!("Subscribers: {}.", counts.join(", ")));
     for issue in state.store.list_issues(None, 5).await? {
         let c = state.store.delivery_counts(issue.id).await?;
-        page = page.say(&format!(
+        view.paragraphs.push(format!(
             "Issue {} ({}, {}): sent {}, skipped {}, to send {}, retrying {}, failed {}.",
             issue.id,
             issue.kind.as_str(),
@@ -71,17 +86,18 @@ async fn admin_page(State(state): State<AppState>, who: AdminUser) -> Result<Res
         ));
     }
     if next.articles.is_empty() {
-        page = page.say("No important stories since the last issue: there is nothing to send.");
+        view.paragraphs
+            .push("No important stories since the last issue: there is nothing to send.".into());
     } else {
-        page = page.say(&format!("Next digest: {}", next.subject));
-        page.admin_send = Some(who.csrf.clone());
+        view.paragraphs
+            .push(format!("Next digest: {}", next.subject));
+        view.can_send = true;
     }
-    page.admin_test_send = Some(who.csrf.clone());
-    page.issue = Some(IssueView {
+    view.issue = Some(IssueView {
         date: now.format("%-d %B %Y").to_string(),
         articles: next.articles,
     });
-    page.respond(StatusCode::OK)
+    page(view)
 }
 
 async fn admin_send(
@@ -151,11 +167,14 @@ async fn admin_test_send(
         .enqueue(&NewJob::new(TEST_SEND_QUEUE, payload))
         .await?;
     crate::auth::audit(&state, Some(&who.user), "newsletter.test_send", to.as_str()).await;
-    SubscriptionPage::new(&state, "Test copy on its way", "/admin/newsletter")
-        .say(&format!(
+    let view = NewsletterView {
+        chrome: Chrome::new(&state, &who, "Test copy on its way", "newsletter"),
+        paragraphs: vec![format!(
             "A test copy of the next digest is being sent to {}. It is not recorded as an issue.",
             to.as_str()
-        ))
-        .link("/admin/newsletter", "Back to the newsletter")
-        .respond(StatusCode::OK)
+        )],
+        issue: None,
+        can_send: false,
+    };
+    page(view)
 }

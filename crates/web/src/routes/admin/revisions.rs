@@ -26,6 +26,8 @@ pub(super) fn routes() -> Router<AppState> {
 
 pub struct RevisionRow {
     pub id: Id,
+    /// 1 for the article's first revision, counting up (ids are shared by every article).
+    pub number: usize,
     pub when: String,
     pub editor: String,
     pub headline: String,
@@ -37,8 +39,9 @@ struct RevisionsView {
     chrome: Chrome,
     article: Row,
     revisions: Vec<RevisionRow>,
-    from: Id,
     to: Id,
+    from_number: usize,
+    to_number: usize,
     diff: Vec<(char, String)>,
 }
 
@@ -71,19 +74,27 @@ async fn revisions(
         }
         _ => Vec::new(),
     };
+    // Newest first, so the newest is number `len`.
+    let number = |rid: Id| {
+        revs.iter()
+            .position(|r| r.id == rid)
+            .map_or(0, |i| revs.len() - i)
+    };
     page(RevisionsView {
         chrome: Chrome::new(&state, &who, "Revisions", "articles"),
         article: Row::of(&a),
+        from_number: number(from),
+        to_number: number(to),
         revisions: revs
             .iter()
             .map(|r| RevisionRow {
                 id: r.id,
+                number: number(r.id),
                 when: fmt_time(&r.created_at),
                 editor: name(r.editor_id),
                 headline: r.headline.clone(),
             })
             .collect(),
-        from,
         to,
         diff,
     })

@@ -93,6 +93,62 @@ struct TaxonomyForm {
     slug: String,
     #[serde(default)]
     description: String,
+    /// An author's portrait (a photo id; empty: none). Tags have none.
+    #[serde(default)]
+    photo_id: Option<String>,
+    /// An author's links, one a line: `Label | https://...` (or just the URL).
+    #[serde(default)]
+    links: Option<String>,
+}
+
+/// A photo offered as an author's portrait.
+pub struct PortraitChoice {
+    pub id: Id,
+    pub thumb: String,
+    pub alt: String,
+    pub selected: bool,
+}
+
+fn links_text(links: &[newsdesk_core::Link]) -> String {
+    links
+        .iter()
+        .map(|l| format!("{} | {}", l.label, l.url))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The links textarea, line by line; a line that is not a link is refused, naming its number.
+fn parse_links(text: &str) -> Result<Vec<newsdesk_core::Link>, String> {
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let (label, raw) = match line.rsplit_once('|') {
+            Some((l, u)) => (l.trim().to_owned(), u.trim()),
+            None => (String::new(), line),
+        };
+        let url = url::Url::parse(raw)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+            .ok_or_else(|| {
+                format!(
+                    "Links, line {}: {raw:?} is not an http(s) address; write `Label | https://...`.",
+                    n + 1
+                )
+            })?;
+        let label = if label.is_empty() {
+            url.host_str().unwrap_or_default().to_owned()
+        } else {
+            label
+        };
+        out.push(newsdesk_core::Link {
+            label,
+            url: url.to_string(),
+        });
+    }
+    Ok(out)
 }
 
 /// The store names the field a conflict is on; a person needs a sentence.
@@ -175,6 +231,34 @@ struct TaxonomyEditView {
     current_slug: String,
     /// Published or scheduled articles link to the page, so the slug cannot change.
     locked: bool,
+    /// Authors only: the portrait picker and the links, one a line.
+    photos: Vec<PortraitChoice>,
+    links: String,
+}
+
+impl TaxonomyEditView {
+    pub fn has_portrait(&self) -> bool {
+        self.photos.iter().any(|p| p.selected)
+    }
+}
+
+/// The author form's portrait picker, `selected` checked.
+async fn portrait_choices(
+    state: &AppState,
+    selected: Option<Id>,
+) -> Result<Vec<PortraitChoice>, AppError> {
+    Ok(state
+        .store
+        .list_photos(100)
+        .await?
+        .iter()
+        .map(|p| PortraitChoice {
+            id: p.id,
+            thumb: crate::views::photo_url(p),
+            alt: p.alt.clone(),
+            selected: selected == Some(p.id),
+        })
+        .collect())
 }
 
 /// Whether a published or scheduled article links to this tag's or author's page.
@@ -233,6 +317,8 @@ fn taxonomy_edit_view(
         text,
         current_slug: current_slug.to_string(),
         locked,
+        photos: Vec::new(),
+        links: String::new(),
     }
 }
 
@@ -334,9 +420,10 @@ async fn edit_author(
     let a = find_author(&state, id).await?;
     let locked = linked_publicly(&state, None, Some(&a.slug)).await?;
     let fields = (a.name.clone(), a.slug.to_string(), a.bio.clone());
-    page(taxonomy_edit_view(
-        &state, &who, "author", id, &a.slug, locked, fields,
-    ))
+    let mut v = taxonomy_edit_view(&state, &who, "author", id, &a.slug, locked, fields);
+    v.photos = portrait_choices(&state, a.photo.as_ref().map(|p| p.id)).await?;
+    v.links = links_text(&a.links);
+    page(v)
 }
 
 async fn save_author(
@@ -348,18 +435,29 @@ async fn save_author(
     let a = find_author(&state, id).await?;
     let locked = linked_publicly(&state, None, Some(&a.slug)).await?;
     let sent = (f.name.clone(), f.slug.clone(), f.description.clone());
-    let view = taxonomy_edit_view(&state, &who, "author", id, &a.slug, locked, sent);
+    let photo_id = match f.photo_id.as_deref() {
+        // A form without the field (an older page): the portrait stays.
+        None => a.photo.as_ref().map(|p| p.id),
+        Some(v) => v.trim().parse::<Id>().ok(),
+    };
+    let mut view = taxonomy_edit_view(&state, &who, "author", id, &a.slug, locked, sent);
+    view.photos = portrait_choices(&state, photo_id).await?;
+    view.links = f.links.clone().unwrap_or_else(|| links_text(&a.links));
     let slug = match check_edit(&f, &a.slug, locked, "author") {
         Ok(s) => s,
         Err((status, msg)) => return refused(view, status, msg),
+    };
+    let links = match f.links.as_deref().map(parse_links) {
+        None => a.links.clone(),
+        Some(Ok(l)) => l,
+        Some(Err(msg)) => return refused(view, StatusCode::UNPROCESSABLE_ENTITY, msg),
     };
     let edit = NewAuthor {
         slug,
         name: f.name.trim().to_owned(),
         bio: f.description.trim().to_owned(),
-        // Not on this form: kept as they are.
-        photo_id: a.photo.as_ref().map(|p| p.id),
-        links: a.links.clone(),
+        photo_id,
+        links,
     };
     match state.store.update_author(id, &edit).await {
         Ok(saved) => {

@@ -1,9 +1,13 @@
 //! Webhooks (admins only): adding one (its signing secret shown once), deleting one, and the
 //! latest deliveries.
+//!
+//! Adding answers POST/redirect/GET, so a refresh cannot add the hook twice. The secret, shown
+//! once, rides to the GET in a short-lived cookie scoped to this page, which that GET clears.
 
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::Utc;
@@ -11,7 +15,7 @@ use newsdesk_core::Id;
 use newsdesk_core::accounts::{self, Action, Ownership, Webhook, WebhookDelivery};
 use serde::Deserialize;
 
-use super::{Chrome, audited_change, page};
+use super::{Chrome, audited_change, page, see_other};
 use crate::auth::{AdminUser, audit};
 use crate::csrf::CsrfForm;
 use crate::error::AppError;
@@ -41,9 +45,47 @@ async fn webhooks_view(state: &AppState, who: &AdminUser) -> Result<WebhooksView
     })
 }
 
-async fn webhooks(State(state): State<AppState>, who: AdminUser) -> Result<Response, AppError> {
+const SECRET_COOKIE: &str = "newsdesk_new_webhook_secret";
+
+fn secret_cookie(state: &AppState, value: &str, max_age: u32) -> Result<HeaderValue, AppError> {
+    let secure = if state.site.base_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{SECRET_COOKIE}={value}; Path=/admin/webhooks; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    ))
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("cookie: {e}")))
+}
+
+async fn webhooks(
+    State(state): State<AppState>,
+    who: AdminUser,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     who.require(Action::ManageWebhooks, Ownership::None)?;
-    page(webhooks_view(&state, &who).await?)
+    let new_secret = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().strip_prefix(SECRET_COOKIE)?.strip_prefix('='))
+        .find(|v| {
+            v.starts_with("whsec_")
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        })
+        .map(str::to_owned);
+    let mut v = webhooks_view(&state, &who).await?;
+    let shown = new_secret.is_some();
+    v.new_secret = new_secret;
+    let mut r = page(v)?;
+    if shown {
+        r.headers_mut()
+            .append(header::SET_COOKIE, secret_cookie(&state, "", 0)?);
+    }
+    Ok(r)
 }
 
 #[derive(Deserialize)]
@@ -73,9 +115,10 @@ async fn create_webhook(
         &format!("webhook {}", hook.id),
     )
     .await;
-    let mut v = webhooks_view(&state, &who).await?;
-    v.new_secret = Some(secret);
-    page(v)
+    let mut r = see_other("/admin/webhooks");
+    r.headers_mut()
+        .append(header::SET_COOKIE, secret_cookie(&state, &secret, 300)?);
+    Ok(r)
 }
 
 async fn delete_webhook(

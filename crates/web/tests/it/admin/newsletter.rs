@@ -184,3 +184,32 @@ async fn editors_queue_a_test_copy_from_the_admin_and_authors_cannot() {
     let payload: TestSendJob = serde_json::from_value(job.payload).expect("payload");
     assert_eq!(payload.to.as_str(), "Me@example.org");
 }
+
+#[tokio::test]
+async fn the_newsletter_page_is_in_the_newsroom_layout_and_linked_from_its_navigation() {
+    let d = crate::admin::desk().await;
+    let s = crate::admin::login(&d.app, "eddie@example.org").await;
+    let get = |path: &'static str| {
+        let app = &d.app;
+        let cookie = s.cookie.clone();
+        async move {
+            app.client
+                .get(app.url(path))
+                .header(reqwest::header::COOKIE, cookie)
+                .send()
+                .await
+                .expect("get")
+                .text()
+                .await
+                .expect("body")
+        }
+    };
+    let home = get("/admin").await;
+    assert!(
+        home.contains("<a href=\"/admin/newsletter\""),
+        "in the navigation"
+    );
+    let page = get("/admin/newsletter").await;
+    assert!(page.contains("admin-badge"), "newsroom layout: {page}");
+    assert!(page.contains("aria-current=\"page\">Newsletter<"));
+}

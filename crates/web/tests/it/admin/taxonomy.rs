@@ -345,3 +345,65 @@ async fn a_public_articles_slug_stays_but_a_drafts_can_change() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(v["slug"], "crane-fixed");
 }
+
+#[tokio::test]
+async fn the_author_form_sets_a_portrait_and_links_and_refuses_a_line_that_is_no_link() {
+    let d = crate::admin::desk().await;
+    let photo = d.app.photo("ana.svg", "Ana Ruiz", "Desk photo").await;
+    let s = crate::admin::login(&d.app, "root@example.org").await;
+    let path = format!("/admin/authors/{}", d.ana_author.id);
+    let pid = photo.id.to_string();
+    let r = crate::admin::post_form(
+        &d.app,
+        &s,
+        &path,
+        &[
+            ("name", "Ana Ruiz"),
+            ("description", "Covers the port."),
+            ("photo_id", &pid),
+            (
+                "links",
+                "Mastodon | https://social.example/@ana\nhttps://ana.example/",
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let a = d
+        .app
+        .store
+        .author_by_slug(&d.ana_author.slug)
+        .await
+        .expect("read")
+        .expect("author");
+    assert_eq!(a.photo.map(|p| p.id), Some(photo.id));
+    let links: Vec<(&str, &str)> = a
+        .links
+        .iter()
+        .map(|l| (l.label.as_str(), l.url.as_str()))
+        .collect();
+    assert_eq!(
+        links,
+        [
+            ("Mastodon", "https://social.example/@ana"),
+            ("ana.example", "https://ana.example/")
+        ]
+    );
+    let r = crate::admin::post_form(
+        &d.app,
+        &s,
+        &path,
+        &[
+            ("name", "Ana Ruiz"),
+            ("photo_id", &pid),
+            ("links", "my blog"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.expect("body");
+    assert!(
+        page.contains("Links, line 1") && page.contains(">my blog</textarea>"),
+        "{page}"
+    );
+}

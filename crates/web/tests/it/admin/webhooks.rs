@@ -102,3 +102,57 @@ async fn webhooks_are_signed_and_delivered_to_a_real_receiver() {
         ("delivered", Some(200), hook.id)
     );
 }
+
+#[tokio::test]
+async fn adding_a_webhook_redirects_and_the_secret_is_shown_once_on_the_next_page() {
+    use reqwest::header::{COOKIE, SET_COOKIE};
+    let d = desk().await;
+    let admin = login(&d.app, "root@example.org").await;
+    let r = post_form(
+        &d.app,
+        &admin,
+        "/admin/webhooks",
+        &[("url", "https://hooks.example/newsdesk")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "POST, redirect, GET");
+    assert_eq!(r.headers()["location"], "/admin/webhooks");
+    let flash = r.headers()[SET_COOKIE]
+        .to_str()
+        .expect("cookie")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_owned();
+    let secret = flash.split('=').nth(1).expect("value").to_owned();
+    assert!(secret.starts_with("whsec_"));
+    let r = d
+        .app
+        .client
+        .get(d.app.url("/admin/webhooks"))
+        .header(COOKIE, format!("{}; {flash}", admin.cookie))
+        .send()
+        .await
+        .expect("get");
+    assert!(
+        r.headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .any(|v| v.to_str().unwrap_or("").contains("Max-Age=0")),
+        "the GET clears the one-time cookie"
+    );
+    assert!(r.text().await.expect("body").contains(&secret));
+    assert_eq!(d.app.store.list_webhooks().await.expect("hooks").len(), 1);
+    let r = d
+        .app
+        .client
+        .get(d.app.url("/admin/webhooks"))
+        .header(COOKIE, &admin.cookie)
+        .send()
+        .await
+        .expect("get");
+    assert!(
+        !r.text().await.expect("body").contains(&secret),
+        "shown once"
+    );
+}
