@@ -60,6 +60,22 @@ async fn an_editor_previews_the_next_digest_and_sends_it_now_but_an_author_canno
         ..crate::common::ArticleSpec::default()
     })
     .await;
+    // A confirmed reader: an issue with no recipients is not an issue (issue 12).
+    let newsdesk_core::newsletter::SignupResult::NeedsConfirmation(reader) = app
+        .store
+        .request_subscription(
+            &EmailAddress::parse("reader@example.org").expect("email"),
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("subscribe")
+    else {
+        panic!("a new address needs confirming");
+    };
+    app.store
+        .confirm_subscription(reader.id, reader.token_gen, chrono::Utc::now())
+        .await
+        .expect("confirm");
     let author = signed_in(&app, "author@example.org", Role::Author).await;
     let res = app
         .client
