@@ -23,9 +23,14 @@ use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
 
-/// Entries above this many are dropped wholesale rather than tracked with an LRU: a full cache
-/// is a crawler walking every page, and a cold restart of the cache is cheap.
+/// Entries above this many, or above [`MAX_BYTES`] of bodies, are dropped wholesale rather than
+/// tracked with an LRU: a full cache is a crawler walking every page, and a cold restart of the
+/// cache is cheap.
 const MAX_ENTRIES: usize = 20_000;
+/// What the cached bodies may add up to, each counted twice (once for itself, once for its
+/// compressed copies, at most two of a third of it each): a crawl over a large archive must
+/// not make the page cache the server's biggest memory cost.
+const MAX_BYTES: usize = 48 * 1024 * 1024;
 /// Bodies smaller than this are sent uncompressed: the headers would outweigh the saving.
 const MIN_COMPRESS: usize = 512;
 /// Bodies at least this large are compressed on the blocking pool, not on an executor thread.
@@ -237,9 +242,20 @@ const STALE_GRACE: Duration = Duration::from_secs(60);
 
 type RenderLocks = HashMap<String, Arc<tokio::sync::Mutex<()>>>;
 
+#[derive(Debug, Default)]
+struct Entries {
+    map: HashMap<String, Arc<CachedResponse>>,
+    /// The weight of what `map` holds (see [`MAX_BYTES`]).
+    bytes: usize,
+}
+
+fn weight(entry: &CachedResponse) -> usize {
+    entry.identity.len().saturating_mul(2)
+}
+
 #[derive(Clone, Debug)]
 pub struct PageCache {
-    inner: Arc<RwLock<HashMap<String, Arc<CachedResponse>>>>,
+    inner: Arc<RwLock<Entries>>,
     /// One render at a time per key: when a hot page expires under load, one request renders it
     /// while the others get the stale copy (or, on a cold miss, wait for the one render) instead
     /// of all of them queueing on the store at once.
@@ -259,7 +275,7 @@ impl PageCache {
     /// A zero `ttl` turns caching off (every request renders).
     pub fn new(ttl: Duration) -> Self {
         PageCache {
-            inner: Arc::new(RwLock::new(HashMap::new())),
+            inner: Arc::new(RwLock::new(Entries::default())),
             renders: Arc::new(Mutex::new(HashMap::new())),
             generation: Arc::new(AtomicU64::new(0)),
             ttl,
@@ -318,19 +334,24 @@ impl PageCache {
     {
         let generation = self.generation.load(Ordering::Acquire);
         let fresh = Arc::new(render().await?);
-        if let Ok(mut map) = self.inner.write()
+        if let Ok(mut entries) = self.inner.write()
             && self.generation.load(Ordering::Acquire) == generation
         {
-            if map.len() >= MAX_ENTRIES {
-                map.clear();
+            let added = weight(&fresh);
+            if entries.map.len() >= MAX_ENTRIES || entries.bytes + added > MAX_BYTES {
+                entries.map = HashMap::new();
+                entries.bytes = 0;
             }
-            map.insert(key.to_owned(), fresh.clone());
+            entries.bytes += added;
+            if let Some(old) = entries.map.insert(key.to_owned(), fresh.clone()) {
+                entries.bytes = entries.bytes.saturating_sub(weight(&old));
+            }
         }
         Ok(fresh)
     }
 
     fn lookup(&self, key: &str) -> Option<Arc<CachedResponse>> {
-        self.inner.read().ok()?.get(key).cloned()
+        self.inner.read().ok()?.map.get(key).cloned()
     }
 
     fn render_lock(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
@@ -355,8 +376,8 @@ impl PageCache {
     /// Forgets everything; call after any write that changes what readers see.
     pub fn invalidate_all(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
-        if let Ok(mut map) = self.inner.write() {
-            map.clear();
+        if let Ok(mut entries) = self.inner.write() {
+            *entries = Entries::default();
         }
     }
 }
@@ -513,6 +534,29 @@ mod tests {
             assert_eq!(t.await.unwrap().unwrap(), Bytes::from("a"));
         }
         assert_eq!(renders.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn cached_bodies_stay_within_the_byte_budget_and_the_newest_is_kept() {
+        let cache = PageCache::new(Duration::from_secs(60));
+        let big = "x".repeat(1024 * 1024);
+        // 1 MiB bodies weigh 2 MiB each: the budget fills after 24 and the cache starts over.
+        for i in 0..60 {
+            let body = big.clone();
+            cache
+                .get_or_render(&format!("/p{i}"), || async move { Ok(page(&body)) })
+                .await
+                .unwrap();
+            let entries = cache.inner.read().unwrap();
+            let counted: usize = entries.map.values().map(|e| weight(e)).sum();
+            assert_eq!(entries.bytes, counted);
+            assert!(entries.bytes <= MAX_BYTES, "{} bytes cached", entries.bytes);
+        }
+        assert!(cache.lookup("/p59").is_some());
+        let before = cache.inner.read().unwrap().bytes;
+        cache.invalidate_all();
+        assert_eq!(cache.inner.read().unwrap().bytes, 0);
+        assert!(before > 0);
     }
 
     #[tokio::test]

@@ -416,20 +416,23 @@ pub(super) fn list_query(head: &str, query: &ArticleQuery, limit: u32) -> QueryB
     ));
     qb.push_bind(Time(query.visible_at));
     if let Some(tag) = &query.tag {
+        // A membership probe per row of the newest-first walk, which stops after one page:
+        // `a.id IN (the tag's articles)` let SQLite fetch and sort every article of the tag
+        // (~120 ms for a tag of 14,000 at 100,000 articles, against ~1 ms this way).
         qb.push(
-            " AND a.id IN (SELECT at.article_id FROM article_tags at
-               JOIN tags t ON t.id = at.tag_id WHERE t.slug = ",
+            " AND EXISTS (SELECT 1 FROM article_tags at WHERE at.article_id = a.id
+               AND at.tag_id = (SELECT t.id FROM tags t WHERE t.slug = ",
         )
         .push_bind(tag.as_str().to_owned())
-        .push(")");
+        .push("))");
     }
     if let Some(author) = &query.author {
         qb.push(
-            " AND a.id IN (SELECT aa.article_id FROM article_authors aa
-               JOIN authors au ON au.id = aa.author_id WHERE au.slug = ",
+            " AND EXISTS (SELECT 1 FROM article_authors aa WHERE aa.article_id = a.id
+               AND aa.author_id = (SELECT au.id FROM authors au WHERE au.slug = ",
         )
         .push_bind(author.as_str().to_owned())
-        .push(")");
+        .push("))");
     }
     if let Some(since) = query.since {
         qb.push(" AND a.published_at >= ").push_bind(Time(since));
