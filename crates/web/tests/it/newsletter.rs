@@ -151,3 +151,15 @@ async fn an_issue_page_shows_each_storys_photo() {
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn get_newsletter_is_a_page_with_the_sign_up_form() {
+    let app = crate::feeds::spawn_app().await;
+    let (status, page) = app.get_text("/newsletter").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<form method=\"post\" action=\"/newsletter\""),
+        "{page}"
+    );
+    assert!(page.contains("name=\"email\""), "{page}");
+}
