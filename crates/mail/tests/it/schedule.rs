@@ -450,3 +450,61 @@ async fn a_check_with_no_subscribers_makes_no_issue_and_the_first_subscriber_get
     assert_eq!(new.articles.len(), 1, "the last day's important story");
     assert_eq!(new.since, later - chrono::Duration::days(1));
 }
+
+#[tokio::test]
+async fn a_digest_mail_shows_each_storys_photo() {
+    let desk = Desk::new(0, Utc::now()).await;
+    let photo = desk
+        .store
+        .create_photo(&newsdesk_core::NewPhoto {
+            file: "2026/quay.jpg".into(),
+            content_type: "image/jpeg".into(),
+            alt: "The quay at dawn".into(),
+            caption: "The quay at dawn".into(),
+            credit: "Desk".into(),
+            width: 1200,
+            height: 800,
+        })
+        .await
+        .expect("photo");
+    let body = "Our own words.";
+    desk.store
+        .create_article(&NewArticle {
+            slug: Slug::parse("quay-reopens").expect("slug"),
+            headline: "The quay reopens".into(),
+            standfirst: "One line.".into(),
+            body_markdown: body.into(),
+            body_html: newsdesk_core::markdown::render(body),
+            status: ArticleStatus::Published,
+            published_at: Some(Utc::now()),
+            canonical_url: None,
+            source: None,
+            author_ids: vec![],
+            lead_photo_id: Some(photo.id),
+            tag_ids: vec![],
+            section_id: None,
+            important: true,
+        })
+        .await
+        .expect("article");
+    let issue = digest::next_issue(
+        desk.store.as_ref(),
+        "newsdesk",
+        IssueKind::Manual,
+        Utc::now(),
+    )
+    .await
+    .expect("next")
+    .into_preview();
+    let all: Vec<_> = issue.articles.iter().collect();
+    let html = desk
+        .mail
+        .composer
+        .digest_html(&issue, &all, None)
+        .expect("html");
+    assert!(
+        html.contains("src=\"http://127.0.0.1:8080/uploads/2026/quay.jpg\""),
+        "{html}"
+    );
+    assert!(html.contains("alt=\"The quay at dawn\""), "{html}");
+}

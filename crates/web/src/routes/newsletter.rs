@@ -18,7 +18,7 @@ use axum::extract::rejection::FormRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use chrono::{DateTime, Duration, Utc};
 use newsdesk_core::jobs::NewJob;
 use newsdesk_core::newsletter::{
@@ -50,7 +50,7 @@ const PER_ADDRESS: RateLimit = RateLimit {
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/newsletter", post(sign_up))
+        .route("/newsletter", get(newsletter_page).post(sign_up))
         .route("/newsletter/confirm", get(confirm_page).post(confirm))
         .route(
             "/newsletter/unsubscribe",
@@ -105,6 +105,11 @@ async fn key(state: &AppState) -> Result<&TokenKey, AppError> {
 
 fn client_ip(req_ip: Option<SocketAddr>) -> String {
     req_ip.map_or_else(|| "unknown".into(), |a| a.ip().to_string())
+}
+
+/// `GET /newsletter`: the sign-up form on a page of its own (links and bookmarks land here).
+async fn newsletter_page(State(state): State<AppState>) -> Result<Response, AppError> {
+    signup_page(&state, StatusCode::OK, false, NewsletterForm::default())
 }
 
 async fn sign_up(

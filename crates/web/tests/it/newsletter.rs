@@ -115,3 +115,51 @@ async fn unsubscribe_get_changes_nothing_and_the_post_unsubscribes() {
         .expect("post");
     assert_eq!(forged.status(), StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn an_issue_page_shows_each_storys_photo() {
+    let app = crate::feeds::spawn_app().await;
+    let photo = app
+        .photo("quay.svg", "The quay at dawn", "Desk photo")
+        .await;
+    app.article(crate::common::ArticleSpec {
+        slug: "quay-reopens",
+        headline: "The quay reopens",
+        photo: Some(&photo),
+        important: true,
+        ..crate::common::ArticleSpec::default()
+    })
+    .await;
+    let now = chrono::Utc::now();
+    let new = newsdesk_core::newsletter::digest::next_issue(
+        app.store.as_ref(),
+        "newsdesk",
+        newsdesk_core::newsletter::IssueKind::Manual,
+        now,
+    )
+    .await
+    .unwrap();
+    assert_eq!(new.articles.len(), 1);
+    let issue = app.store.create_issue(&new).await.unwrap();
+    let (status, page) = app
+        .get_text(&format!("/newsletter/issues/{}", issue.id))
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("src=\"/uploads/quay.svg\""), "{page}");
+    assert!(
+        page.contains("alt=\"Illustration: The quay at dawn\""),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn get_newsletter_is_a_page_with_the_sign_up_form() {
+    let app = crate::feeds::spawn_app().await;
+    let (status, page) = app.get_text("/newsletter").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<form method=\"post\" action=\"/newsletter\""),
+        "{page}"
+    );
+    assert!(page.contains("name=\"email\""), "{page}");
+}

@@ -292,6 +292,17 @@ async fn author_page_shows_profile_feeds_and_their_articles() {
     let (status, html) = f.app.get_text("/authors/ann-lee").await;
     ok(status, &html);
     assert!(html.contains("<h1>Ann Lee</h1>"));
+    let main = &html[html.find("<main").unwrap_or(0)..];
+    let main = &main[..main.find("</main>").unwrap_or(main.len())];
+    assert_eq!(
+        main.matches(">Ann Lee<").count(),
+        1,
+        "the name once, in the heading: {main}"
+    );
+    assert!(
+        !html.contains("<nav class=\"pager\""),
+        "no pager when there is no other page"
+    );
     assert!(html.contains("Ann Lee covers the harbour and the weather."));
     assert!(html.contains("src=\"/uploads/ann.svg\""), "author photo");
     for feed in [
