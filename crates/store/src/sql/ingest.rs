@@ -711,8 +711,8 @@ async fn complete_in(
                 Some(_) => cluster_slug(&a.slug, cluster_id)?,
                 None => a.slug.clone(),
             };
-            let author_ids = named_rows(&mut **tx, "authors", &done.byline).await?;
-            let tag_ids = named_rows(&mut **tx, "tags", &done.tags).await?;
+            let author_ids = named_rows(tx, "authors", &done.byline).await?;
+            let tag_ids = named_rows(tx, "tags", &done.tags).await?;
             let photo_id: Option<Id> = match &done.lead_photo {
                 Some(p) => Some(
                     sqlx::query_scalar(
@@ -759,7 +759,7 @@ async fn complete_in(
             .await
             .map_err(|e| write_error(e, "slug", "article"))?;
             super::articles::set_links(
-                &mut **tx,
+                tx,
                 article_id,
                 &author_ids,
                 &tag_ids,
