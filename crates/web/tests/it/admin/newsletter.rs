@@ -87,6 +87,19 @@ async fn an_editor_previews_the_next_digest_and_sends_it_now_but_an_author_canno
         .and_then(|s| s.split('"').next())
         .expect("send form")
         .to_owned();
+    // An issue needs someone to go to.
+    let reader = EmailAddress::parse("reader@example.org").unwrap();
+    if let newsdesk_core::newsletter::SignupResult::NeedsConfirmation(s) = app
+        .store
+        .request_subscription(&reader, chrono::Utc::now())
+        .await
+        .unwrap()
+    {
+        app.store
+            .confirm_subscription(s.id, s.token_gen, chrono::Utc::now())
+            .await
+            .unwrap();
+    }
     let sent = app
         .client
         .post(app.url("/admin/newsletter/send"))
