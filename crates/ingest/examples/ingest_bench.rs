@@ -209,8 +209,12 @@ fn news_text(seed: u64, variant: u64, n: usize) -> (String, String) {
         x
     };
     // The event's own rare words, which every outlet's version uses.
-    let event: Vec<u64> = (0..12)
-        .map(|i| 2_000 + (seed * 131 + i * 977) % (VOCAB - 2_000))
+    // Hashed, so that nearby events do not share their words.
+    let event: Vec<u64> = (0..12u64)
+        .map(|i| {
+            let h = (seed ^ (i << 48)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            2_000 + (h ^ (h >> 29)) % (VOCAB - 2_000)
+        })
         .collect();
     let mut out = String::with_capacity(n * 8);
     for i in 0..n {
