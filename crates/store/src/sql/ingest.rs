@@ -711,8 +711,8 @@ async fn complete_in(
                 Some(_) => cluster_slug(&a.slug, cluster_id)?,
                 None => a.slug.clone(),
             };
-            let author_ids = named_rows(&mut **tx, "authors", &done.byline).await?;
-            let tag_ids = named_rows(&mut **tx, "tags", &done.tags).await?;
+            let author_ids = named_rows(tx, "authors", &done.byline).await?;
+            let tag_ids = named_rows(tx, "tags", &done.tags).await?;
             let photo_id: Option<Id> = match &done.lead_photo {
                 Some(p) => Some(
                     sqlx::query_scalar(
@@ -759,7 +759,7 @@ async fn complete_in(
             .await
             .map_err(|e| write_error(e, "slug", "article"))?;
             super::articles::set_links(
-                &mut **tx,
+                tx,
                 article_id,
                 &author_ids,
                 &tag_ids,
@@ -777,6 +777,13 @@ async fn complete_in(
     };
     if let Some((query, summary)) = event_write {
         write_event_index(tx, cluster_id, query, summary, now).await?;
+        // The story desk moves a member's keys by this time (`StoryStore::split_story`).
+        sqlx::query("UPDATE ingest_items SET event_at = $1 WHERE id = $2")
+            .bind(Time(query.at))
+            .bind(done.item_id)
+            .execute(&mut **tx)
+            .await
+            .map_err(backend)?;
     }
     Ok(CompleteOutcome {
         cluster_id,
