@@ -4,7 +4,6 @@
 use std::sync::{Arc, Mutex};
 
 use chrono::Duration;
-use newsdesk_core::editorial::EditorialStore as _;
 use newsdesk_core::ingest::{Candidate, EventCandidate, PlacementChoice, Placer};
 use newsdesk_core::stories::{MemberText, StorySummaries};
 use newsdesk_core::{Store, StoreError};
