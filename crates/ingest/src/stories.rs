@@ -43,6 +43,14 @@ impl DeskSummaries {
     }
 }
 
+impl DeskSummaries {
+    /// [`DeskSummaries::warm`] with the default clustering settings (those the pipeline uses
+    /// unless configured otherwise; only the featuriser's part matters here).
+    pub async fn warm_default(store: &dyn IngestStore) -> StoreResult<DeskSummaries> {
+        DeskSummaries::warm(store, &Settings::default()).await
+    }
+}
+
 impl StorySummaries for DeskSummaries {
     fn summarize(&self, members: &[MemberText]) -> Option<Vec<u8>> {
         let mut featurizer = self.featurizer.lock().ok()?;
