@@ -329,7 +329,6 @@ async fn newsdesk_cluster_offline_draws_the_clusters_ingest_drew() {
 
 #[tokio::test]
 async fn a_version_an_editor_moved_out_stays_out_and_later_reports_still_find_the_event() {
-    use newsdesk_core::stories::StoryStore as _;
     let server = TestServer::start().await;
     let ts = TestStore::new().await;
     let mut first: Vec<&stories::Fixture> = stories::BACKGROUND.iter().collect();
