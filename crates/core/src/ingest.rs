@@ -340,6 +340,9 @@ pub trait Placer: Send + Sync {
 pub struct ClusterMember {
     pub agency: String,
     pub url: String,
+    /// The story (cluster) id: its full coverage page is `/stories/{story_id}`.
+    #[serde(default)]
+    pub story_id: Id,
 }
 
 /// Counts by item state, for summaries.

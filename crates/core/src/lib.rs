@@ -19,6 +19,7 @@ pub mod password_reset;
 pub mod publishing;
 pub mod site;
 pub mod store;
+pub mod stories;
 pub mod throttle;
 
 pub use domain::{EmailAddress, InvalidInput, Slug};

@@ -37,6 +37,7 @@ pub trait Store:
     + crate::jobs::JobStore
     + crate::newsletter::NewsletterStore
     + crate::pages::PageStore
+    + crate::stories::StoryStore
     + crate::throttle::ThrottleStore
     + Send
     + Sync

@@ -20,6 +20,7 @@ pub mod photos;
 pub mod pipeline;
 pub mod robots;
 pub mod schedule;
+pub mod stories;
 // The special-purpose address registry lives in core, which the webhook sender shares.
 pub use newsdesk_core::net as ssrf;
 

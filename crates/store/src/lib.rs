@@ -61,6 +61,9 @@ macro_rules! sql_modules {
         #[path = "../sql/pages.rs"]
         mod pages;
         #[allow(clippy::duplicate_mod)]
+        #[path = "../sql/stories.rs"]
+        mod stories;
+        #[allow(clippy::duplicate_mod)]
         #[path = "../sql/throttle.rs"]
         mod throttle;
     };

@@ -170,9 +170,13 @@ fn renditions(raw: &str) -> StoreResult<Vec<PhotoRendition>> {
 }
 
 fn cluster_members(raw: &str) -> StoreResult<Vec<ClusterMember>> {
-    let parsed: Vec<(String, String)> = parse(raw, "cluster members")?;
+    let parsed: Vec<(String, String, Id)> = parse(raw, "cluster members")?;
     Ok(parsed
         .into_iter()
-        .map(|(agency, url)| ClusterMember { agency, url })
+        .map(|(agency, url, story_id)| ClusterMember {
+            agency,
+            url,
+            story_id,
+        })
         .collect())
 }

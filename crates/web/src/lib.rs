@@ -27,6 +27,7 @@ pub use state::AppState;
 pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .merge(routes::site::router())
+        .merge(routes::coverage::router())
         .merge(routes::feeds::router())
         .merge(routes::newsletter::router())
         .merge(routes::openapi::api_v1().split_for_parts().0)

@@ -286,6 +286,8 @@ pub struct ArticlePage {
     pub source: Option<LinkView>,
     /// Other agencies carrying the same wire story (its cluster), with links to their versions.
     pub also_reported_by: Vec<LinkView>,
+    /// The story's full coverage page (`/stories/{id}`), when it came from a cluster.
+    pub coverage_href: Option<String>,
     pub tags: Vec<LinkView>,
     pub related: Vec<Card>,
     pub author_boxes: Vec<AuthorBox>,

@@ -326,3 +326,40 @@ async fn newsdesk_cluster_offline_draws_the_clusters_ingest_drew() {
     assert_eq!(online["bridge-local"], online["bridge-wire"]);
     assert_ne!(online["storm-norvik"], online["storm-ardmore"]);
 }
+
+#[tokio::test]
+async fn a_version_an_editor_moved_out_stays_out_and_later_reports_still_find_the_event() {
+    let server = TestServer::start().await;
+    let ts = TestStore::new().await;
+    let mut first: Vec<&stories::Fixture> = stories::BACKGROUND.iter().collect();
+    first.push(&stories::BRIDGE_VOTE[0]);
+    follow(&ts, outlet(&server, "wire", &first)).await;
+    follow(&ts, outlet(&server, "daily", &[&stories::BRIDGE_VOTE[1]])).await;
+    ordered_pipeline(&ts).run_pass().await.unwrap();
+    let items = ts.store.list_items(None, 100).await.unwrap();
+    let c = cluster_by_guid(&items);
+    assert_eq!(c["bridge-daily"], c["bridge-wire"], "{c:?}");
+    let daily = items.iter().find(|i| i.guid == "bridge-daily").unwrap().id;
+    let summaries = newsdesk_ingest::stories::DeskSummaries::warm_default(ts.store.as_ref())
+        .await
+        .unwrap();
+    let own = ts
+        .store
+        .split_story(c["bridge-wire"], daily, &summaries)
+        .await
+        .unwrap();
+    assert!(own.members[0].pinned);
+
+    // The third outlet's report of the vote finds one of the two vote stories (both keep a
+    // rebuilt summary and their own keys), and the moved version stays where the editor put it.
+    follow(&ts, outlet(&server, "local", &[&stories::BRIDGE_VOTE[2]])).await;
+    let summary = ordered_pipeline(&ts).run_pass().await.unwrap();
+    assert_eq!(summary.stories_stored, 1, "{summary}");
+    let c = cluster_by_guid(&ts.store.list_items(None, 100).await.unwrap());
+    assert_eq!(c["bridge-daily"], own.id, "{c:?}");
+    assert_ne!(c["bridge-daily"], c["bridge-wire"], "{c:?}");
+    assert!(
+        c["bridge-local"] == c["bridge-wire"] || c["bridge-local"] == own.id,
+        "{c:?}"
+    );
+}

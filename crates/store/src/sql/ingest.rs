@@ -498,8 +498,8 @@ impl IngestStore for ThisStore {
 
     async fn cluster_members_for_article(&self, article_id: Id) -> StoreResult<Vec<ClusterMember>> {
         // One line per agency: its first version of the story.
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT s.name, i.url FROM ingest_items i
+        let rows: Vec<(String, String, Id)> = sqlx::query_as(
+            "SELECT s.name, i.url, c.id FROM ingest_items i
              JOIN ingest_sources s ON s.id = i.source_id
              JOIN ingest_clusters c ON c.id = i.cluster_id
              WHERE c.article_id = $1 AND i.state = 'clustered'
@@ -514,7 +514,11 @@ impl IngestStore for ThisStore {
         .map_err(backend)?;
         Ok(rows
             .into_iter()
-            .map(|(agency, url)| ClusterMember { agency, url })
+            .map(|(agency, url, story_id)| ClusterMember {
+                agency,
+                url,
+                story_id,
+            })
             .collect())
     }
 
@@ -777,6 +781,13 @@ async fn complete_in(
     };
     if let Some((query, summary)) = event_write {
         write_event_index(tx, cluster_id, query, summary, now).await?;
+        // The story desk moves a member's keys by this time (`StoryStore::split_story`).
+        sqlx::query("UPDATE ingest_items SET event_at = $1 WHERE id = $2")
+            .bind(Time(query.at))
+            .bind(done.item_id)
+            .execute(&mut **tx)
+            .await
+            .map_err(backend)?;
     }
     Ok(CompleteOutcome {
         cluster_id,

@@ -71,7 +71,7 @@ pub const ARTICLE_PAGE: &str = concat!(
      CAST(COALESCE((SELECT ",
     json_agg!(),
     json_row!(),
-    "s.name, i.url) ORDER BY i.id)
+    "s.name, i.url, c.id) ORDER BY i.id)
         FROM ingest_clusters c
         JOIN ingest_items i ON i.cluster_id = c.id
         JOIN ingest_sources s ON s.id = i.source_id

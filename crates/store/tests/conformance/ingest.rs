@@ -9,7 +9,7 @@ use newsdesk_core::ingest::{
 };
 use newsdesk_core::{ArticleQuery, ArticleStatus, NewArticle, Slug, Store, StoreError};
 
-fn t0() -> DateTime<Utc> {
+pub(crate) fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 14, 9, 26, 53).unwrap() + Duration::microseconds(589_793)
 }
 
@@ -42,7 +42,12 @@ fn item(source_id: i64, guid: &str, url: &str) -> NewItem {
     }
 }
 
-fn completed(item_id: i64, attempt: i32, join: Option<i64>, keys: Vec<i64>) -> CompletedItem {
+pub(crate) fn completed(
+    item_id: i64,
+    attempt: i32,
+    join: Option<i64>,
+    keys: Vec<i64>,
+) -> CompletedItem {
     let body_html = "<p>Body.</p>".to_owned();
     CompletedItem {
         item_id,
@@ -592,7 +597,7 @@ pub async fn sources_are_listed_by_id_with_their_state(store: Arc<dyn Store>) {
 
 /// A placer for the store's side of event placement: joins the best-ranked event candidate
 /// (else a copy's cluster, else a new one) and records in the summary how many stories it holds.
-struct JoinFirst;
+pub(crate) struct JoinFirst;
 
 impl Placer for JoinFirst {
     fn place(&self, copies: &[Candidate], events: &[EventCandidate]) -> PlacementChoice {
@@ -612,7 +617,7 @@ impl Placer for JoinFirst {
     }
 }
 
-fn event_query(keys: &[(i64, i64)], at: DateTime<Utc>) -> EventQuery {
+pub(crate) fn event_query(keys: &[(i64, i64)], at: DateTime<Utc>) -> EventQuery {
     EventQuery {
         keys: keys.to_vec(),
         at,
@@ -621,7 +626,7 @@ fn event_query(keys: &[(i64, i64)], at: DateTime<Utc>) -> EventQuery {
     }
 }
 
-async fn claimed_items(store: &dyn Store, prefix: &str, n: usize) -> Vec<ClaimedItem> {
+pub(crate) async fn claimed_items(store: &dyn Store, prefix: &str, n: usize) -> Vec<ClaimedItem> {
     let mut sources = Vec::new();
     for i in 0..n {
         let id = source(store, &format!("{prefix}{i}"), true).await;

@@ -19,6 +19,7 @@ mod newsletter;
 mod pages;
 mod plans;
 mod sqlite_only;
+mod stories;
 mod support;
 mod throttle;
 
@@ -30,6 +31,7 @@ mod all {
     pub use crate::jobs::*;
     pub use crate::newsletter::*;
     pub use crate::pages::*;
+    pub use crate::stories::*;
     pub use crate::throttle::*;
 }
 
@@ -133,6 +135,10 @@ conformance! {
         held_items_keep_their_page_and_reason,
         clusters_publish_one_article_and_list_every_agency,
         event_placement_finds_clusters_by_shared_keys_within_the_window,
+        stories_list_members_newest_first_with_the_first_reporter_leading,
+        merged_story_keeps_the_members_and_later_arrivals_join_it,
+        moved_out_member_is_pinned_and_later_versions_follow_it,
+        chosen_lead_gives_the_article_its_headline_and_source,
         event_candidates_rank_by_shared_weight,
         concurrent_placements_of_one_event_make_one_cluster,
         recent_story_texts_are_the_latest_stored_stories,

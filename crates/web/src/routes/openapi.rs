@@ -25,7 +25,8 @@ use crate::state::AppState;
     tags(
         (name = "public", description = "Published content; no credentials needed."),
         (name = "admin", description = "The newsroom's writes; same permissions as the admin site."),
-        (name = "sources", description = "The wire desk's feeds; admins only.")
+        (name = "sources", description = "The wire desk's feeds; admins only."),
+        (name = "stories", description = "Story clusters and their corrections; editors and admins.")
     )
 )]
 struct ApiDoc;
@@ -48,6 +49,7 @@ pub fn api_v1() -> OpenApiRouter<AppState> {
     let (router, doc) = crate::routes::api::router()
         .merge(crate::routes::api_admin::router())
         .merge(crate::routes::sources::router())
+        .merge(crate::routes::stories::router())
         .split_for_parts();
     // A wrong method or an unknown path answers in the API's JSON shape too; axum adds `Allow`.
     let router = router

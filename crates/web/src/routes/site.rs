@@ -271,6 +271,10 @@ async fn render_article(
         );
     }
     page.also_reported_by = also_reported_by(a, &data.cluster_members);
+    page.coverage_href = data
+        .cluster_members
+        .first()
+        .map(|m| format!("/stories/{}", m.story_id));
     html(&ctx, &page)
 }
 
@@ -372,6 +376,7 @@ fn article_page(
             })
             .collect(),
         also_reported_by: Vec::new(),
+        coverage_href: None,
         related: related.iter().map(Card::of).collect(),
         author_boxes: a.authors.iter().map(AuthorBox::of).collect(),
         newsletter: NewsletterForm::default(),

@@ -10,4 +10,5 @@ mod newsletter;
 mod openapi;
 mod security;
 mod site;
+mod stories;
 mod wire;

@@ -10,6 +10,18 @@ use newsdesk_core::{ArticleStatus, NewArticle, Slug, Store};
 use crate::common::TestApp;
 
 async fn wire_story(store: &dyn Store, agency: &str, url: &str, join: Option<i64>) -> (i64, i64) {
+    wire_story_titled(store, agency, url, "Ferry crews strike", join).await
+}
+
+/// A story stored by `agency` with this headline, in cluster `join` or a new one: (cluster,
+/// article).
+pub(crate) async fn wire_story_titled(
+    store: &dyn Store,
+    agency: &str,
+    url: &str,
+    headline: &str,
+    join: Option<i64>,
+) -> (i64, i64) {
     let now = Utc::now();
     let source = store
         .create_source(
@@ -54,7 +66,7 @@ async fn wire_story(store: &dyn Store, agency: &str, url: &str, join: Option<i64
             item_id: claimed.id,
             attempt: claimed.attempt,
             story: Story {
-                headline: "Ferry crews strike".into(),
+                headline: headline.to_owned(),
                 standfirst: "Crossings cancelled.".into(),
                 body_text: "Crews walked out on Monday.".into(),
                 body_html: body_html.clone(),
@@ -135,7 +147,7 @@ async fn article_from_a_story_cluster_shows_also_reported_by_with_links() {
     assert_eq!(store.count_articles().await.unwrap(), 1);
 }
 
-mod api {
+pub(crate) mod api {
     use chrono::Utc;
     use newsdesk_core::EmailAddress;
     use newsdesk_core::accounts::{self, NewUser, Role};
@@ -144,7 +156,7 @@ mod api {
 
     use crate::common::TestApp;
 
-    async fn token_for(app: &TestApp, email: &str, role: Role) -> String {
+    pub(crate) async fn token_for(app: &TestApp, email: &str, role: Role) -> String {
         let user = app
             .store
             .create_user(
@@ -168,7 +180,7 @@ mod api {
         t
     }
 
-    async fn call(
+    pub(crate) async fn call(
         app: &TestApp,
         method: reqwest::Method,
         path: &str,

@@ -1,6 +1,6 @@
 //! The newsroom site under `/admin`: server-rendered forms that work without JavaScript, one
 //! file per area (login, articles, revisions, review, photos, taxonomy, users, account,
-//! webhooks, sources, audit, newsletter, password reset). This file holds the router and what
+//! webhooks, sources, stories, audit, newsletter, password reset). This file holds the router and what
 //! every page shares: the layout's [`Chrome`] and the never-cached responses.
 //!
 //! Every handler takes an [`AdminUser`] (signed in, enabled) and checks the action's permission
@@ -18,6 +18,7 @@ mod photos;
 mod review;
 mod revisions;
 mod sources;
+mod stories;
 mod taxonomy;
 mod users;
 mod webhooks;
@@ -57,6 +58,7 @@ pub fn router() -> Router<AppState> {
         .merge(account::routes())
         .merge(webhooks::routes())
         .merge(sources::routes())
+        .merge(stories::routes())
         .merge(audit::routes())
         .merge(newsletter::routes())
 }

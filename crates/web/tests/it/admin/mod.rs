@@ -19,6 +19,7 @@ mod photos;
 mod review;
 mod revisions;
 mod sources;
+mod stories;
 mod taxonomy;
 mod users;
 mod webhooks;
