@@ -35,9 +35,75 @@ pub fn render(markdown: &str) -> String {
     let events = attribute_quotes(events);
     let events = drop_external_images(events);
     let events = footnotes(events);
+    let raw_html = events
+        .iter()
+        .any(|e| matches!(e, Event::Html(_) | Event::InlineHtml(_)));
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut raw, events.into_iter());
-    strip_sourceless_images(&sanitizer().clean(&raw).to_string())
+    let mut clean = sanitizer().clean(&raw).to_string();
+    if raw_html {
+        clean = settle(clean);
+    }
+    strip_sourceless_images(&clean)
+}
+
+/// Author-written tags can nest in ways the parser rebuilds differently (a link inside a link,
+/// around a list, or a footnote reference inside a link): serialising such a tree gives HTML that a
+/// browser, a feed reader or the next sanitizer pass parses into another tree, one level at a
+/// time. A link inside a link means nothing to a reader, so the inner one's tags go (its text
+/// stays), and the result is cleaned once more so what is stored parses back to itself.
+fn settle(html: String) -> String {
+    let flat = unnest_links(&html);
+    if flat == html {
+        return html;
+    }
+    sanitizer().clean(&flat).to_string()
+}
+
+/// Drops the tags of every `<a>` inside another `<a>`. The input is the sanitizer's output: every
+/// `<` opens a tag (text has `&lt;`), attribute values are double-quoted, and tags balance.
+fn unnest_links(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    // One entry per open <a>: whether its tags were kept.
+    let mut open: Vec<bool> = Vec::new();
+    let mut rest = html;
+    while let Some(at) = rest.find('<') {
+        out.push_str(&rest[..at]);
+        let tag = &rest[at..];
+        let len = tag_len(tag);
+        let text = &tag[..len];
+        let is_start = text.starts_with("<a ") || text.starts_with("<a>");
+        let is_end = text.starts_with("</a>");
+        if is_start {
+            let keep = open.is_empty();
+            open.push(keep);
+            if keep {
+                out.push_str(text);
+            }
+        } else if is_end {
+            if open.pop().unwrap_or(true) {
+                out.push_str(text);
+            }
+        } else {
+            out.push_str(text);
+        }
+        rest = &tag[len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Length in bytes of the tag at the start of `tag` (through its `>`, quotes respected).
+fn tag_len(tag: &str) -> usize {
+    let mut quoted = false;
+    for (i, c) in tag.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '>' if !quoted => return i + 1,
+            _ => {}
+        }
+    }
+    tag.len()
 }
 
 /// Whether an image address is one of ours: a path on this site.
@@ -407,11 +473,35 @@ mod tests {
         assert_eq!(t, "Title\nSome bold text.");
     }
 
+    /// Found by `cargo fuzz run markdown`: raw links around a list and inside each other came out
+    /// as nested `<a>`s that parse back into another tree.
+    #[test]
+    fn misnested_raw_links_come_out_as_markup_that_parses_back_to_itself() {
+        let md = "><a>{\n{%#\n\n   [*  <i+\n  *  * *  *  <i+\n {\n{\n\u{1}<a>\n ";
+        let html = render(md);
+        assert_eq!(sanitizer().clean(&html).to_string(), html);
+        assert!(
+            !html.contains("<a rel=\"noopener noreferrer nofollow\"><a "),
+            "{html}"
+        );
+        let deep = format!("</p><a>{}<a>x", "<ul><li>".repeat(60));
+        let html = render(&deep);
+        assert_eq!(sanitizer().clean(&html).to_string(), html);
+    }
+
     proptest! {
         #[test]
         fn render_never_emits_script(s in ".{0,400}") {
             let html = render(&s);
             prop_assert!(!html.to_lowercase().contains("<script"));
+        }
+
+        #[test]
+        fn raw_html_renders_to_a_fixed_point_of_the_sanitizer(
+            s in "([<>/ a-z*\\[\\]{}\n]|<a>|</a>|<ul>|<li>|<p>|</p>){0,80}"
+        ) {
+            let html = render(&s);
+            prop_assert_eq!(sanitizer().clean(&html).to_string(), html);
         }
     }
 }
