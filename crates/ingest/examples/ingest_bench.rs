@@ -354,6 +354,13 @@ async fn clustering(sizes: &[u64]) {
 
 #[tokio::main]
 async fn main() {
+    // `RUST_LOG=sqlx=debug` shows each statement and its time, for finding where placement goes.
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let args: Vec<u64> = std::env::args()
         .skip(1)
         .filter_map(|a| a.parse().ok())
