@@ -48,7 +48,7 @@ pub struct NodeInfo {
 }
 
 #[async_trait]
-pub trait NodeStore {
+pub trait NodeStore: Send + Sync {
     /// Records (or refreshes) the node's row with `last_seen = now`.
     async fn heartbeat(&self, beat: &NodeBeat, now: DateTime<Utc>) -> StoreResult<()>;
     /// Nodes heard from at or after `since`, the most recently seen first.

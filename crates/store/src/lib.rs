@@ -74,6 +74,7 @@ macro_rules! sql_modules {
 
 #[macro_use]
 mod columns;
+pub mod changes;
 mod ingest_rows;
 mod job_rows;
 mod newsletter_rows;
