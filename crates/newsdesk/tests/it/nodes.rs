@@ -452,3 +452,149 @@ async fn readyz_fails_while_the_database_is_unreachable_and_recovers() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_login_throttle_counts_failures_on_every_node_together() {
+    let Some(db) = PgDb::new("throttle") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (da, dbb) = (dir.path().join("a"), dir.path().join("b"));
+    cli(
+        &da,
+        &db.url,
+        &["user", "add", "ed@example.org"],
+        "a long enough password\n",
+    );
+    let a = start_node(&da, &db.url).await;
+    let b = start_node(&dbb, &db.url).await;
+    let client = client();
+    let attempt = |base: String| {
+        let client = client.clone();
+        async move {
+            client
+                .post(format!("{base}/admin/login"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("email=ed%40example.org&password=not+the+password")
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    // The limit is 5 failures per account and network: three on A and two on B use it up,
+    // where per-node counting would allow five on each.
+    let mut seen = Vec::new();
+    for base in [&a.base, &a.base, &a.base, &b.base, &b.base] {
+        seen.push(attempt(base.clone()).await);
+    }
+    assert_eq!(seen, [401; 5]);
+    assert_eq!(attempt(a.base.clone()).await, 429);
+    assert_eq!(attempt(b.base.clone()).await, 429);
+}
+
+fn run_plain(data: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("NEWSDESK_DATABASE_URL")
+        .env("NEWSDESK_LOG", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_writes_a_sqlite_copy_and_never_overwrites_or_touches_postgres() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    // A store with one tag in it.
+    {
+        let store = newsdesk_store::open(&format!(
+            "sqlite://{}",
+            data.join("newsdesk.sqlite").display()
+        ))
+        .await
+        .unwrap();
+        store
+            .create_tag(&newsdesk_core::NewTag {
+                slug: newsdesk_core::Slug::parse("harbour").unwrap(),
+                name: "Harbour".into(),
+                description: String::new(),
+            })
+            .await
+            .unwrap();
+    }
+    let copy = dir.path().join("copy.sqlite");
+    let out = run_plain(&data, &["backup", copy.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let restored = newsdesk_store::open(&format!("sqlite://{}", copy.display()))
+        .await
+        .unwrap();
+    let tags = restored.list_tags().await.unwrap();
+    assert_eq!(tags.len(), 1);
+    assert_eq!(tags[0].name, "Harbour");
+
+    let out = run_plain(&data, &["backup", copy.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("already exists"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let out = run_plain(
+        &data,
+        &[
+            "backup",
+            dir.path().join("pg.dump").to_str().unwrap(),
+            "--database-url",
+            "postgres://news@127.0.0.1:1/newsdesk",
+        ],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("pg_dump"), "{err}");
+    assert!(!dir.path().join("pg.dump").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_refuses_a_schema_newer_than_it_knows() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let db = data.join("newsdesk.sqlite");
+    let known = {
+        let store = newsdesk_store::open(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        store.known_schema_version()
+    };
+    let out = Command::new("sqlite3").arg(&db).arg(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (99999, 'from the future', 1, X'00', 0)",
+    ).output();
+    let Ok(out) = out else {
+        let _ = writeln!(std::io::stderr(), "SKIPPING: no sqlite3 command");
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run_plain(&data, &["serve", "--no-demo", "--listen", "127.0.0.1:0"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "the database schema is at version 99999, newer than this newsdesk knows ({known}): upgrade newsdesk"
+        )),
+        "{err}"
+    );
+}
