@@ -11,6 +11,9 @@ use chrono::{DateTime, Utc};
 use newsdesk_core::StoreResult;
 use newsdesk_core::nodes::{NodeBeat, NodeInfo, NodeStore};
 
+/// How long a silent node stays in the registry.
+const NODE_RETENTION_DAYS: i64 = 7;
+
 type NodeRow = (String, String, Time, Time, String);
 
 #[async_trait]
@@ -31,6 +34,13 @@ impl NodeStore for ThisStore {
         .execute(self.writer())
         .await
         .map_err(backend)?;
+        // Every restart is a new id (hostname-pid): forget nodes long gone, so the table stays
+        // the size of the recent fleet.
+        sqlx::query("DELETE FROM nodes WHERE last_seen < $1")
+            .bind(Time(now - chrono::Duration::days(NODE_RETENTION_DAYS)))
+            .execute(self.writer())
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 

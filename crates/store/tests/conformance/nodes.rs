@@ -24,6 +24,10 @@ pub async fn heartbeats_keep_one_row_per_node_and_list_the_recent_ones(store: Ar
         .heartbeat(&beat("old-1", ""), now - chrono::Duration::minutes(30))
         .await
         .unwrap();
+    store
+        .heartbeat(&beat("gone-1", ""), now - chrono::Duration::days(8))
+        .await
+        .unwrap();
     store.heartbeat(&beat("a-1", ""), now).await.unwrap();
     store
         .heartbeat(&beat("b-2", "ingest"), now - chrono::Duration::seconds(2))
@@ -41,6 +45,16 @@ pub async fn heartbeats_keep_one_row_per_node_and_list_the_recent_ones(store: Ar
         .unwrap();
     let ids: Vec<&str> = nodes.iter().map(|n| n.id.as_str()).collect();
     assert_eq!(ids, ["a-1", "b-2"]);
+    // A node silent for over a week is dropped by the next heartbeat; one silent for half an
+    // hour is kept (just not listed as recent).
+    let all: Vec<String> = store
+        .recent_nodes(now - chrono::Duration::days(30))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|n| n.id)
+        .collect();
+    assert_eq!(all, ["a-1", "b-2", "old-1"]);
     assert_eq!(nodes[0].leads, "ingest,scheduler");
     assert_eq!(
         nodes[0].last_seen.timestamp_micros(),
