@@ -324,6 +324,17 @@ async fn a_lease_is_held_by_one_node_and_taken_over_when_it_is_killed() {
         assert!(Instant::now() < deadline, "{nodes:?}");
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+    // A clean stop (SIGTERM) gives the leases up at once, for the next node to take.
+    let mut b = b;
+    let status = Command::new("kill")
+        .args(["-TERM", &b_pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exited = b.child.0.wait().unwrap();
+    assert!(exited.success(), "{exited:?}");
+    assert_eq!(leader_of(store.as_ref(), "scheduler").await, None);
+    assert_eq!(leader_of(store.as_ref(), "ingest").await, None);
 }
 
 /// A TCP forwarder to PostgreSQL that the test can cut (closing every connection and refusing
