@@ -609,3 +609,101 @@ async fn serve_refuses_a_schema_newer_than_it_knows() {
         "{err}"
     );
 }
+
+/// Every `.eml` file's `To:` address under the outboxes given.
+fn outbox_recipients(outboxes: &[&Path]) -> Vec<String> {
+    let mut to = Vec::new();
+    for dir in outboxes {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            if !e.file_name().to_string_lossy().ends_with(".eml") {
+                continue;
+            }
+            let raw = std::fs::read(e.path()).unwrap();
+            let m = mail_parser::MessageParser::default().parse(&raw).unwrap();
+            to.push(
+                m.to()
+                    .and_then(|a| a.first())
+                    .and_then(|a| a.address())
+                    .unwrap_or_default()
+                    .to_owned(),
+            );
+        }
+    }
+    to.sort();
+    to
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_two_nodes_running_the_daily_digest_is_made_and_sent_once() {
+    use newsdesk_core::newsletter::{IssueKind, SignupResult};
+    let Some(db) = PgDb::new("digest") else {
+        return;
+    };
+    let store = newsdesk_store::open(&db.url).await.unwrap();
+    let body = "Our own words for a test story.";
+    store
+        .create_article(&newsdesk_core::NewArticle {
+            slug: newsdesk_core::Slug::parse("harbour-wall-gives-way").unwrap(),
+            headline: "The harbour wall gives way".into(),
+            standfirst: "What happened, in one line.".into(),
+            body_markdown: body.into(),
+            body_html: newsdesk_core::markdown::render(body),
+            status: newsdesk_core::ArticleStatus::Published,
+            published_at: Some(chrono::Utc::now() - chrono::Duration::seconds(1)),
+            canonical_url: None,
+            source: None,
+            author_ids: vec![],
+            lead_photo_id: None,
+            tag_ids: vec![],
+            section_id: None,
+            important: true,
+        })
+        .await
+        .unwrap();
+    let mut addrs = Vec::new();
+    for i in 0..20 {
+        let addr = format!("reader{i:02}@example.org");
+        let email = newsdesk_core::EmailAddress::parse(&addr).unwrap();
+        let SignupResult::NeedsConfirmation(s) = store
+            .request_subscription(&email, chrono::Utc::now())
+            .await
+            .unwrap()
+        else {
+            panic!("{addr}");
+        };
+        store
+            .confirm_subscription(s.id, s.token_gen, chrono::Utc::now())
+            .await
+            .unwrap();
+        addrs.push(addr);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (da, dbb) = (dir.path().join("a"), dir.path().join("b"));
+    for d in [&da, &dbb] {
+        std::fs::create_dir_all(d).unwrap();
+        // Past the send hour: the node leading the scheduler makes today's digest at once.
+        std::fs::write(
+            d.join("newsdesk.toml"),
+            "[mail]\nschedule = true\nsend_hour_utc = 0\n",
+        )
+        .unwrap();
+    }
+    let _a = start_node(&da, &db.url).await;
+    let _b = start_node(&dbb, &db.url).await;
+    let outboxes = [da.join("outbox"), dbb.join("outbox")];
+    let outboxes: Vec<&Path> = outboxes.iter().map(|p| p.as_path()).collect();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while outbox_recipients(&outboxes).len() < addrs.len() {
+        assert!(
+            Instant::now() < deadline,
+            "digest not delivered: {:?}",
+            outbox_recipients(&outboxes)
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Give a second (wrong) digest every chance to appear.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let daily = store.list_issues(Some(IssueKind::Daily), 10).await.unwrap();
+    assert_eq!(daily.len(), 1, "{daily:?}");
+    assert_eq!(outbox_recipients(&outboxes), addrs, "one copy per reader");
+}
