@@ -14,6 +14,7 @@ pub mod markup;
 pub mod model;
 pub mod net;
 pub mod newsletter;
+pub mod nodes;
 pub mod pages;
 pub mod password_reset;
 pub mod publishing;

@@ -36,6 +36,7 @@ pub trait Store:
     + crate::ingest::IngestStore
     + crate::jobs::JobStore
     + crate::newsletter::NewsletterStore
+    + crate::nodes::NodeStore
     + crate::pages::PageStore
     + crate::stories::StoryStore
     + crate::throttle::ThrottleStore

@@ -132,6 +132,9 @@ pub struct Pipeline {
     on_publish: Option<Arc<dyn Fn() + Send + Sync>>,
     /// Called with each article a pass published (auto-publishing sources).
     on_article_published: Option<PublishedHook>,
+    /// When set, [`Pipeline::run_forever`] runs a pass only while this is true: the node holds
+    /// the ingest lease (issue 17), so one node polls the sources at a time.
+    leading: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// What runs when ingest publishes an article: serve and `ingest` fire the `article.published`
@@ -166,6 +169,7 @@ impl Pipeline {
             robots: Mutex::new(HashMap::new()),
             placing: tokio::sync::Mutex::new(events),
             on_publish: None,
+            leading: None,
             on_article_published: None,
         }
     }
@@ -173,6 +177,12 @@ impl Pipeline {
     /// Runs `hook` (and waits for it) for every article an item's completion published.
     pub fn on_article_published(mut self, hook: PublishedHook) -> Self {
         self.on_article_published = Some(hook);
+        self
+    }
+
+    /// Makes [`Pipeline::run_forever`] skip its passes while `leading` is false.
+    pub fn only_while(mut self, leading: Arc<std::sync::atomic::AtomicBool>) -> Self {
+        self.leading = Some(leading);
         self
     }
 
@@ -201,7 +211,16 @@ impl Pipeline {
         mut shutdown: tokio::sync::watch::Receiver<bool>,
     ) {
         loop {
-            match self.run_pass().await {
+            let leads = self
+                .leading
+                .as_ref()
+                .is_none_or(|l| l.load(std::sync::atomic::Ordering::Acquire));
+            let pass = if leads {
+                self.run_pass().await
+            } else {
+                Ok(PassSummary::default())
+            };
+            match pass {
                 Ok(s) if s != PassSummary::default() => {
                     tracing::info!(summary = %s, "ingest pass");
                     if s.stories_stored > 0
@@ -517,6 +536,10 @@ impl Pipeline {
                 match r? {
                     ItemResult::Stored { created_article } => {
                         summary.stories_stored += 1;
+                        newsdesk_core::nodes::count(
+                            &newsdesk_core::nodes::COUNTERS.ingest_items,
+                            1,
+                        );
                         summary.articles_created += u64::from(created_article);
                     }
                     ItemResult::Held => summary.items_held += 1,

@@ -13,6 +13,7 @@
 //! line (a few instructions). Without a journal directory, or for a sender that died on another
 //! machine, the bound is the older one: at most `concurrency` resent, with the same Message-ID.
 
+use newsdesk_core::nodes::{COUNTERS, count};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -273,10 +274,19 @@ impl Pass<'_> {
                 .await;
             for o in outcomes {
                 match o? {
-                    Outcome::Sent => report.sent += 1,
+                    Outcome::Sent => {
+                        report.sent += 1;
+                        count(&COUNTERS.mails_sent, 1);
+                    }
                     Outcome::Skipped => report.skipped += 1,
-                    Outcome::Retried => report.retried += 1,
-                    Outcome::Failed => report.failed += 1,
+                    Outcome::Retried => {
+                        report.retried += 1;
+                        count(&COUNTERS.mails_failed, 1);
+                    }
+                    Outcome::Failed => {
+                        report.failed += 1;
+                        count(&COUNTERS.mails_failed, 1);
+                    }
                 }
             }
         }

@@ -31,6 +31,8 @@ pub struct Config {
     pub ingest: newsdesk_ingest::config::IngestConfig,
     /// The newsletter's mail: SMTP servers, sender, DKIM, outbox.
     pub mail: newsdesk_mail::MailConfig,
+    /// `/metrics` (issue 17): off unless a token is set.
+    pub metrics: MetricsConfig,
     /// `site.base_url` was not set by the file or the environment: it was made from `listen`.
     #[serde(skip)]
     pub base_url_from_listen: bool,
@@ -49,6 +51,7 @@ impl Default for Config {
             fetch: newsdesk_ingest::config::FetchConfig::default(),
             ingest: newsdesk_ingest::config::IngestConfig::default(),
             mail: newsdesk_mail::MailConfig::default(),
+            metrics: MetricsConfig::default(),
             base_url_from_listen: false,
         }
     }
@@ -71,6 +74,7 @@ impl std::fmt::Debug for Config {
             .field("fetch", &self.fetch)
             .field("ingest", &self.ingest)
             .field("mail", &self.mail)
+            .field("metrics", &self.metrics)
             .finish()
     }
 }
@@ -110,7 +114,48 @@ impl Config {
         let mut shown = self.clone();
         shown.database_url = newsdesk_store::redact_url(&self.database_url());
         shown.mail = self.mail.redacted();
+        shown.metrics = self.metrics.redacted();
         Ok(toml::to_string_pretty(&shown)?)
+    }
+}
+
+/// `[metrics]`: `GET /metrics` is served only when `token` is set, and only to requests with
+/// `Authorization: Bearer <token>` (env `NEWSDESK_METRICS__TOKEN`).
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    pub token: String,
+}
+
+impl std::fmt::Debug for MetricsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsConfig")
+            .field(
+                "token",
+                &if self.token.is_empty() {
+                    ""
+                } else {
+                    "REDACTED"
+                },
+            )
+            .finish()
+    }
+}
+
+impl MetricsConfig {
+    fn redacted(&self) -> Self {
+        MetricsConfig {
+            token: if self.token.is_empty() {
+                String::new()
+            } else {
+                "REDACTED".into()
+            },
+        }
+    }
+
+    /// The token, if `/metrics` is on.
+    pub fn token(&self) -> Option<String> {
+        Some(self.token.trim().to_owned()).filter(|t| !t.is_empty())
     }
 }
 

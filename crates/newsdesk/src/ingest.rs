@@ -93,17 +93,23 @@ impl Drop for BackgroundIngest {
     }
 }
 
-/// Starts the loop unless `ingest.enabled` is off; `on_publish` runs after passes that stored
+/// Starts the loop unless `ingest.enabled` is off; it polls only while `leading` (this node
+/// holds the ingest lease); `on_publish` runs after passes that stored
 /// stories (serve drops its page cache there, so new articles show at once).
 pub fn spawn_background(
     config: &Config,
     store: Arc<dyn Store>,
     on_publish: Arc<dyn Fn() + Send + Sync>,
+    leading: Arc<std::sync::atomic::AtomicBool>,
 ) -> anyhow::Result<Option<BackgroundIngest>> {
     if !config.ingest.enabled {
         return Ok(None);
     }
-    let pipeline = Arc::new(pipeline(config, store)?.on_publish(on_publish));
+    let pipeline = Arc::new(
+        pipeline(config, store)?
+            .on_publish(on_publish)
+            .only_while(leading),
+    );
     let (tx, rx) = tokio::sync::watch::channel(false);
     let tick = Duration::from_secs(config.ingest.tick_seconds.max(1));
     tokio::spawn(pipeline.run_forever(tick, rx));

@@ -7,6 +7,7 @@ mod config;
 mod extract_cmd;
 mod ingest;
 mod newsletter;
+mod nodes;
 mod quotes_cmd;
 mod reindex;
 mod serve;
@@ -63,6 +64,10 @@ enum Command {
     /// Newsroom accounts: add users, API tokens, list, disable.
     #[command(subcommand)]
     User(user::UserCommand),
+    /// The nodes serving this database: id, version, last heartbeat, what each leads.
+    Nodes(nodes::NodesArgs),
+    /// Write a consistent copy of the SQLite database to PATH (VACUUM INTO) while serving.
+    Backup(nodes::BackupArgs),
     /// Rebuild the search index from the store (with a progress bar).
     Reindex(reindex::ReindexArgs),
     /// Fill the data directory with N generated articles (for benchmarks).
@@ -158,6 +163,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("database is up to date ({})", store.backend());
                 Ok(())
             })
+        }
+        Command::Nodes(args) => {
+            overrides.database_url = args.database_url.clone();
+            let config = config::load(cli.config.as_deref(), &overrides)?;
+            runtime()?.block_on(nodes::list(args, config))
+        }
+        Command::Backup(args) => {
+            overrides.database_url = args.database_url.clone();
+            let config = config::load(cli.config.as_deref(), &overrides)?;
+            runtime()?.block_on(nodes::backup(args, config))
         }
         Command::Reindex(args) => {
             overrides.database_url = args.database_url;

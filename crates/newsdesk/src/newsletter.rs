@@ -292,7 +292,9 @@ async fn send(
 
 /// `serve`'s newsletter work: one worker for every mail queue, and the jobs a starting node
 /// owes (the unfinished issue, the next digest check).
-pub async fn spawn_background(config: Config, store: Arc<dyn Store>) -> anyhow::Result<()> {
+/// Starts the mail worker; returns the digest schedule, for the node holding the scheduler
+/// lease to queue the start-up jobs with (see [`queue_startup`]).
+pub async fn spawn_background(config: Config, store: Arc<dyn Store>) -> anyhow::Result<Schedule> {
     let mail = setup(&config, &store).await?;
     tracing::info!(transport = %mail.transport.describe(), "newsletter mail");
     let schedule = Schedule::from_config(&config.mail);
@@ -309,11 +311,16 @@ pub async fn spawn_background(config: Config, store: Arc<dyn Store>) -> anyhow::
             base: Duration::from_secs(config.mail.retry_base_seconds.max(1)),
             cap: Duration::from_secs(3600),
         });
-    newsdesk_mail::schedule::start(store.as_ref(), schedule, Utc::now())
-        .await
-        .context("cannot queue the newsletter's start-up jobs")?;
     tokio::spawn(async move {
         worker.run_until(std::future::pending::<()>()).await;
     });
-    Ok(())
+    Ok(schedule)
+}
+
+/// What the scheduler owes when it starts leading: the unfinished issue's job and the next
+/// digest check (deduplicated in the queue, so a second leader later changes nothing).
+pub async fn queue_startup(store: &dyn Store, schedule: Schedule) -> anyhow::Result<()> {
+    newsdesk_mail::schedule::start(store, schedule, Utc::now())
+        .await
+        .context("cannot queue the newsletter's start-up jobs")
 }

@@ -1,6 +1,7 @@
 //! `newsdesk serve`: open the store, load demo content on first run, serve until SIGTERM/Ctrl-C.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
@@ -49,16 +50,44 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             "loaded demo content"
         );
     }
-    crate::newsletter::spawn_background(config.clone(), store.clone()).await?;
+    let schedule = crate::newsletter::spawn_background(config.clone(), store.clone()).await?;
+    let node_id = newsdesk_core::nodes::node_id();
     let mut state = AppState::new(store, config.site.clone(), config.uploads_dir());
     state.cache = PageCache::new(Duration::from_secs(config.page_cache_seconds));
+    let database_url = config.database_url();
+    if state.store.backend() == "postgres" {
+        // Other nodes share this database: tell them of every change, and hear theirs.
+        let changes = newsdesk_store::changes::PgChanges::connect(&database_url, &node_id)?;
+        state.cache = state.cache.with_peers(Arc::new(changes));
+        let cache = state.cache.clone();
+        let url = database_url.clone();
+        let id = node_id.clone();
+        tokio::spawn(async move {
+            let on_notice = Arc::new(move |_: &newsdesk_store::changes::Notice| {
+                // Every notice today is "all": the cache keeps no index by article.
+                cache.invalidate_local();
+            });
+            if let Err(e) = newsdesk_store::changes::listen(&url, &id, on_notice).await {
+                tracing::error!(error = %e, "change listener stopped");
+            }
+        });
+    }
     state.access_log = config.access_log;
+    state.ops = Arc::new(newsdesk_web::ops::Ops::new(
+        node_id.clone(),
+        config.metrics.token(),
+    ));
+    // Scheduled work is started by the one node holding its lease.
+    let leadership = newsdesk_core::nodes::Leadership::default();
+    let ingest_lead = leadership.flag(newsdesk_core::nodes::LEASE_INGEST);
+    let _ = leadership.flag(newsdesk_core::nodes::LEASE_SCHEDULER);
     // Stops the ingest loop when dropped, at the end of serve.
     let cache = state.cache.clone();
     let _ingest = crate::ingest::spawn_background(
         &config,
         state.store.clone(),
-        std::sync::Arc::new(move || cache.invalidate_all()),
+        Arc::new(move || cache.invalidate_all()),
+        ingest_lead,
     )?;
     state.discovery = Some(std::sync::Arc::new(crate::ingest::pipeline(
         &config,
@@ -79,11 +108,29 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         config.site.base_url.clone(),
         std::sync::Arc::new(move || cache.invalidate_all()),
     );
-    let scheduled = newsdesk_core::publishing::enqueue_scheduled(state.store.as_ref()).await?;
-    tracing::info!(
-        scheduled,
-        "scheduler: publishing scheduled articles on time"
-    );
+    let scheduler_store = state.store.clone();
+    let on_acquire: newsdesk_core::nodes::OnAcquire = Arc::new(move |lease| {
+        if lease != newsdesk_core::nodes::LEASE_SCHEDULER {
+            return;
+        }
+        let store = scheduler_store.clone();
+        tokio::spawn(async move {
+            match newsdesk_core::publishing::enqueue_scheduled(store.as_ref()).await {
+                Ok(scheduled) => tracing::info!(
+                    scheduled,
+                    "scheduler: publishing scheduled articles on time"
+                ),
+                Err(e) => tracing::error!(error = %e, "scheduler: scheduled articles not queued"),
+            }
+            if let Err(e) = crate::newsletter::queue_startup(store.as_ref(), schedule).await {
+                tracing::error!(error = format!("{e:#}"), "scheduler");
+            }
+        });
+    });
+    let node =
+        crate::nodes::Node::start(state.store.clone(), node_id.clone(), leadership, on_acquire)
+            .await;
+    tracing::info!(node = %node.id, leads = %node.leads(), "node registered");
     let jobs: std::sync::Arc<dyn newsdesk_core::jobs::JobStore> = state.store.clone();
     let worker = newsdesk_core::jobs::Worker::new(jobs, format!("webhooks-{}", std::process::id()))
         .handle(newsdesk_web::webhooks::QUEUE, std::sync::Arc::new(hooks))
@@ -106,6 +153,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     );
     tracing::info!("running: {}", running_loops(&config));
     newsdesk_web::serve(listener, state, shutdown_signal()).await?;
+    node.stop().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -58,6 +58,9 @@ macro_rules! sql_modules {
         #[path = "../sql/newsletter.rs"]
         mod newsletter;
         #[allow(clippy::duplicate_mod)]
+        #[path = "../sql/nodes.rs"]
+        mod nodes;
+        #[allow(clippy::duplicate_mod)]
         #[path = "../sql/pages.rs"]
         mod pages;
         #[allow(clippy::duplicate_mod)]
@@ -71,6 +74,7 @@ macro_rules! sql_modules {
 
 #[macro_use]
 mod columns;
+pub mod changes;
 mod ingest_rows;
 mod job_rows;
 mod newsletter_rows;
@@ -121,6 +125,10 @@ pub enum OpenError {
     Connect(Box<dyn std::error::Error + Send + Sync>),
     #[error("cannot migrate the database: {0}")]
     Migrate(Box<dyn std::error::Error + Send + Sync>),
+    #[error(
+        "the database schema is at version {found}, newer than this newsdesk knows ({known}): upgrade newsdesk"
+    )]
+    SchemaTooNew { found: i64, known: i64 },
 }
 
 impl OpenError {
@@ -131,6 +139,21 @@ impl OpenError {
     fn migrate(e: sqlx::migrate::MigrateError) -> Self {
         OpenError::Migrate(Box::new(e))
     }
+}
+
+/// Refuses a database migrated by a newer newsdesk (issue 17): running old code on a newer
+/// schema would write rows the newer nodes do not expect. `applied` is the newest applied
+/// migration (None: a fresh database).
+fn check_schema(applied: Option<i64>, migrator: &sqlx::migrate::Migrator) -> Result<(), OpenError> {
+    let known = latest(migrator);
+    match applied {
+        Some(found) if found > known => Err(OpenError::SchemaTooNew { found, known }),
+        _ => Ok(()),
+    }
+}
+
+fn latest(migrator: &sqlx::migrate::Migrator) -> i64 {
+    migrator.iter().map(|m| m.version).max().unwrap_or(0)
 }
 
 /// Which backend a database URL names, and where.

@@ -263,6 +263,12 @@ pub struct PageCache {
     /// Bumped by `invalidate_all`, so a render that started before a write is not cached after it.
     generation: Arc<AtomicU64>,
     ttl: Duration,
+    /// Requests answered from the cache (fresh or stale) and rendered, for `/metrics`.
+    hits: Arc<AtomicU64>,
+    misses: Arc<AtomicU64>,
+    /// The other nodes on the same database, told of every [`PageCache::invalidate_all`]
+    /// (issue 17); `None` on a single node.
+    peers: Option<Arc<dyn newsdesk_core::nodes::ChangeBroadcast>>,
 }
 
 impl Default for PageCache {
@@ -279,7 +285,24 @@ impl PageCache {
             renders: Arc::new(Mutex::new(HashMap::new())),
             generation: Arc::new(AtomicU64::new(0)),
             ttl,
+            hits: Arc::default(),
+            misses: Arc::default(),
+            peers: None,
         }
+    }
+
+    /// The same cache, also telling `peers` of every invalidation.
+    pub fn with_peers(mut self, peers: Arc<dyn newsdesk_core::nodes::ChangeBroadcast>) -> Self {
+        self.peers = Some(peers);
+        self
+    }
+
+    /// (hits, misses) since start.
+    pub fn stats(&self) -> (u64, u64) {
+        (
+            self.hits.load(Ordering::Relaxed),
+            self.misses.load(Ordering::Relaxed),
+        )
     }
 
     /// The cached entry for `key`, or the result of `render` (cached if it is a success).
@@ -295,19 +318,27 @@ impl PageCache {
         Fut: std::future::Future<Output = Result<CachedResponse, AppError>>,
     {
         if self.ttl.is_zero() {
+            self.misses.fetch_add(1, Ordering::Relaxed);
             return Ok(Arc::new(render().await?));
         }
         let lock = match self.lookup(key) {
-            Some(hit) if hit.created.elapsed() < self.ttl => return Ok(hit),
+            Some(hit) if hit.created.elapsed() < self.ttl => {
+                self.hits.fetch_add(1, Ordering::Relaxed);
+                return Ok(hit);
+            }
             Some(stale) if stale.created.elapsed() < self.ttl + STALE_GRACE => {
                 match self.render_lock(key).try_lock_owned() {
                     Ok(guard) => {
+                        self.misses.fetch_add(1, Ordering::Relaxed);
                         let result = self.render_and_store(key, render).await;
                         drop(guard);
                         self.forget_lock(key);
                         return Ok(result.unwrap_or(stale));
                     }
-                    Err(_) => return Ok(stale),
+                    Err(_) => {
+                        self.hits.fetch_add(1, Ordering::Relaxed);
+                        return Ok(stale);
+                    }
                 }
             }
             _ => self.render_lock(key),
@@ -315,8 +346,10 @@ impl PageCache {
         let guard = lock.lock_owned().await;
         // Whoever held the lock before us may have just rendered it.
         if let Some(hit) = self.lookup(key).filter(|h| h.created.elapsed() < self.ttl) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(hit);
         }
+        self.misses.fetch_add(1, Ordering::Relaxed);
         let result = self.render_and_store(key, render).await;
         drop(guard);
         self.forget_lock(key);
@@ -373,8 +406,17 @@ impl PageCache {
         self.generation.load(Ordering::Acquire)
     }
 
-    /// Forgets everything; call after any write that changes what readers see.
+    /// Forgets everything, here and (through the peers) on every other node; call after any
+    /// write that changes what readers see.
     pub fn invalidate_all(&self) {
+        self.invalidate_local();
+        if let Some(peers) = &self.peers {
+            peers.changed("all");
+        }
+    }
+
+    /// Forgets everything on this node only: what a change notice from another node does.
+    pub fn invalidate_local(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
         if let Ok(mut entries) = self.inner.write() {
             *entries = Entries::default();

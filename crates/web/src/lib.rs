@@ -8,6 +8,7 @@ pub mod error;
 pub mod facts;
 pub mod middleware;
 pub mod newsroom;
+pub mod ops;
 pub mod routes;
 pub mod server;
 pub mod state;
@@ -37,6 +38,11 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(routes::admin::router())
         .merge(routes::assets::router(&state))
+        .merge(ops::router())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::track,
+        ))
         .fallback(routes::site::not_found)
         .with_state(state.clone());
     middleware::apply(app, &state)

@@ -30,6 +30,8 @@ pub struct AppState {
     pub hasher: Arc<newsdesk_core::hasher::PasswordHasher>,
     /// Feed discovery for `POST /api/v1/sources` (the ingest pipeline; `None`: not checked).
     pub discovery: Option<Arc<dyn newsdesk_core::ingest::FeedDiscovery>>,
+    /// Node id, metrics token and request statistics (`/healthz`, `/readyz`, `/metrics`).
+    pub ops: Arc<crate::ops::Ops>,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
             newsletter_key: Arc::new(tokio::sync::OnceCell::new()),
             hasher: Arc::new(newsdesk_core::hasher::PasswordHasher::for_this_machine()),
             discovery: None,
+            ops: Arc::default(),
         }
     }
 }

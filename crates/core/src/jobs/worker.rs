@@ -290,6 +290,9 @@ impl Worker {
         };
         // Recording the outcome is retried a few times: giving up would leave the job to be run
         // again once its lease expires, which is safe but wasteful.
+        if result.is_err() {
+            crate::nodes::count(&crate::nodes::COUNTERS.jobs_failed, 1);
+        }
         let mut tries = 0;
         loop {
             let recorded = match &result {

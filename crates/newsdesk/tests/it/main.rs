@@ -4,5 +4,6 @@
 
 mod cluster_cli;
 mod ingest_durability;
+mod nodes;
 mod quotes_cli;
 mod sources_cli;

@@ -112,6 +112,10 @@ const MAX_CONNECTIONS: u32 = 10;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
+pub(crate) fn known_schema_version() -> i64 {
+    crate::latest(&MIGRATOR)
+}
+
 /// newsdesk's store in a PostgreSQL database.
 #[derive(Clone)]
 pub struct PgStore {
@@ -140,6 +144,24 @@ impl PgStore {
             .connect_with(opts)
             .await
             .map_err(OpenError::connect)?;
+        // No table yet (a fresh database) reads as "no migration applied". Checked before the
+        // Migrator's advisory lock: a node that must refuse should not queue behind a migration.
+        let applied: Option<i64> = match sqlx::query_scalar::<_, Option<String>>(
+            "SELECT to_regclass('_sqlx_migrations')::text",
+        )
+        .fetch_one(&pool)
+        .await
+        .map_err(OpenError::connect)?
+        {
+            Some(_) => {
+                sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
+                    .fetch_one(&pool)
+                    .await
+                    .map_err(OpenError::connect)?
+            }
+            None => None,
+        };
+        crate::check_schema(applied, &MIGRATOR)?;
         MIGRATOR.run(&pool).await.map_err(OpenError::migrate)?;
         Ok(PgStore {
             url: url.to_owned(),

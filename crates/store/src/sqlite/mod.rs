@@ -126,6 +126,22 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
+pub(crate) fn known_schema_version() -> i64 {
+    crate::latest(&MIGRATOR)
+}
+
+/// Refuses a schema newer than this build, then migrates (see [`crate::check_schema`]).
+async fn migrate(pool: &SqlitePool) -> Result<(), OpenError> {
+    // No table yet (a fresh file) reads as "no migration applied".
+    let applied: Option<i64> =
+        sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
+            .fetch_one(pool)
+            .await
+            .unwrap_or(None);
+    crate::check_schema(applied, &MIGRATOR)?;
+    MIGRATOR.run(pool).await.map_err(OpenError::migrate)
+}
+
 /// Where a SQLite database lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SqliteLocation {
@@ -193,7 +209,7 @@ impl SqliteStore {
                     .await
                     .map_err(OpenError::connect)?;
                 // Migrate before any reader exists, so readers see the final schema.
-                MIGRATOR.run(&writer).await.map_err(OpenError::migrate)?;
+                migrate(&writer).await?;
                 let readers = SqlitePoolOptions::new()
                     .max_connections(READERS)
                     .connect_with(opts.read_only(true))
@@ -206,7 +222,7 @@ impl SqliteStore {
                 });
             }
         };
-        MIGRATOR.run(&writer).await.map_err(OpenError::migrate)?;
+        migrate(&writer).await?;
         Ok(SqliteStore {
             location,
             writer,

@@ -16,6 +16,7 @@ mod cases;
 mod ingest;
 mod jobs;
 mod newsletter;
+mod nodes;
 mod pages;
 mod plans;
 mod sqlite_only;
@@ -30,6 +31,7 @@ mod all {
     pub use crate::ingest::*;
     pub use crate::jobs::*;
     pub use crate::newsletter::*;
+    pub use crate::nodes::*;
     pub use crate::pages::*;
     pub use crate::stories::*;
     pub use crate::throttle::*;
@@ -78,6 +80,10 @@ macro_rules! conformance {
 
 conformance! {
     store: [
+        heartbeats_keep_one_row_per_node_and_list_the_recent_ones,
+        a_lease_has_one_holder_until_it_expires,
+        racing_nodes_never_both_take_a_lease,
+        schema_is_at_the_version_this_build_knows,
         parallel_reservations_never_pass_the_limit,
         failed_login_audit_rows_are_one_per_group_and_window,
         authors_round_trip_with_photo_and_links,
@@ -164,6 +170,7 @@ conformance! {
         related_by_tags_ranks_by_shared_tags_then_recency_within_each_tags_newest,
     ],
     raw: [
+        a_schema_newer_than_this_build_is_refused_with_a_clear_message,
         corrupt_slug_is_reported,
         corrupt_author_links_are_reported,
     ],

@@ -16,6 +16,8 @@ pub const PG_URL_VAR: &str = "NEWSDESK_TEST_DATABASE_URL";
 /// never produce (to check that it reports them instead of panicking).
 pub trait TestDb: Send + Sync {
     fn store(&self) -> Arc<dyn Store>;
+    /// The database URL, to open a second store on the same database.
+    fn url(&self) -> String;
     /// Runs one statement directly on the database, bypassing the store.
     fn raw(&self, sql: String) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send + '_>>;
 }
@@ -47,6 +49,10 @@ impl TestDb for SqliteDb {
         self.store.clone()
     }
 
+    fn url(&self) -> String {
+        format!("sqlite://{}", self.path.display())
+    }
+
     fn raw(&self, sql: String) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send + '_>> {
         Box::pin(async move {
             let opts = sqlx::sqlite::SqliteConnectOptions::new()
@@ -68,7 +74,8 @@ pub struct PgDb {
     admin_url: String,
     name: String,
     url: String,
-    store: Arc<dyn Store>,
+    /// None for a database left empty ([`PgDb::empty`]).
+    store: Option<Arc<dyn Store>>,
 }
 
 fn in_ci() -> bool {
@@ -111,6 +118,15 @@ impl PgDb {
     }
 
     pub async fn new(case: &str) -> Option<PgDb> {
+        Self::create(case, true).await
+    }
+
+    /// A fresh database no store has opened (and so migrated) yet.
+    pub async fn empty(case: &str) -> Option<PgDb> {
+        Self::create(case, false).await
+    }
+
+    async fn create(case: &str, open: bool) -> Option<PgDb> {
         let admin_url = pg_admin_url(case)?;
         static SEQ: AtomicU32 = AtomicU32::new(0);
         let nanos = std::time::SystemTime::now()
@@ -132,9 +148,15 @@ impl PgDb {
         let mut url = url::Url::parse(&admin_url).expect("NEWSDESK_TEST_DATABASE_URL is a URL");
         url.set_path(&format!("/{name}"));
         let url = url.to_string();
-        let store = newsdesk_store::open(&url)
-            .await
-            .expect("open postgres store");
+        let store = if open {
+            Some(
+                newsdesk_store::open(&url)
+                    .await
+                    .expect("open postgres store"),
+            )
+        } else {
+            None
+        };
         Some(PgDb {
             admin_url,
             name,
@@ -190,7 +212,11 @@ impl Drop for PgDb {
 
 impl TestDb for PgDb {
     fn store(&self) -> Arc<dyn Store> {
-        self.store.clone()
+        self.store.clone().expect("an opened test database")
+    }
+
+    fn url(&self) -> String {
+        self.url.clone()
     }
 
     fn raw(&self, sql: String) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send + '_>> {

@@ -8,6 +8,7 @@ mod feeds;
 mod http;
 mod newsletter;
 mod openapi;
+mod ops;
 mod security;
 mod site;
 mod stories;
