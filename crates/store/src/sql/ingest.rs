@@ -469,13 +469,9 @@ impl IngestStore for ThisStore {
         events: &EventQuery,
         placer: &dyn Placer,
     ) -> StoreResult<CompleteOutcome> {
-        let mut tx = self.begin_write().await?;
         // One placement at a time across every node: on SQLite the write transaction already is
         // the database's one writer; PostgreSQL takes a transaction-scoped advisory lock.
-        sqlx::query(placement_lock!())
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
+        let mut tx = super::stories::begin_desk(self).await?;
         let outcome = complete_in(&mut tx, done, Place::Events(events, placer)).await?;
         tx.commit().await.map_err(backend)?;
         Ok(outcome)
@@ -649,7 +645,7 @@ async fn complete_in(
         "UPDATE ingest_items SET state = 'clustered', lease_until = NULL, last_error = NULL,
              headline = $1, standfirst = $2, body_text = $3, body_html = $4, final_url = $5,
              raw_content_type = $6, raw_page = $7, signature = $8, cluster_id = $9,
-             updated_at = $10
+             updated_at = $10, event_at = COALESCE($12, event_at)
          WHERE id = $11",
     )
     .bind(&s.headline)
@@ -663,6 +659,8 @@ async fn complete_in(
     .bind(cluster_id)
     .bind(now)
     .bind(done.item_id)
+    // The story desk moves a member's keys by this time (`StoryStore::split_story`).
+    .bind(event_write.as_ref().map(|(q, _)| Time(q.at)))
     .execute(&mut **tx)
     .await
     .map_err(backend)?;
@@ -781,13 +779,6 @@ async fn complete_in(
     };
     if let Some((query, summary)) = event_write {
         write_event_index(tx, cluster_id, query, summary, now).await?;
-        // The story desk moves a member's keys by this time (`StoryStore::split_story`).
-        sqlx::query("UPDATE ingest_items SET event_at = $1 WHERE id = $2")
-            .bind(Time(query.at))
-            .bind(done.item_id)
-            .execute(&mut **tx)
-            .await
-            .map_err(backend)?;
     }
     Ok(CompleteOutcome {
         cluster_id,
@@ -832,59 +823,74 @@ async fn choose_cluster(
     let (keys, weights): (Vec<i64>, Vec<i64>) = query.keys.iter().copied().unzip();
     let lo = Time(query.at - chrono::Duration::seconds(query.window_seconds));
     let hi = Time(query.at + chrono::Duration::seconds(query.window_seconds));
-    // Each key's postings within the window, weighted by the key's idf; the best clusters first.
-    let mut ranked: Vec<Id> = if keys.is_empty() {
+    let mut copy_clusters: Vec<Id> = Vec::new();
+    for c in &copies {
+        if !copy_clusters.contains(&c.cluster_id) {
+            copy_clusters.push(c.cluster_id);
+        }
+    }
+    let events: Vec<EventCandidate> = if keys.is_empty() && copy_clusters.is_empty() {
         Vec::new()
     } else {
-        sqlx::query_scalar(concat!(
-            "SELECT k.cluster_id FROM ingest_event_keys k
-             JOIN ",
+        // One statement (each is a round trip to the database): each key's postings within the
+        // window weighted by the key's idf, the best clusters ranked, with their summaries; then
+        // the copies' clusters, unranked.
+        let rows: Vec<(Id, Vec<u8>, Option<i64>)> = sqlx::query_as(concat!(
+            "WITH r AS (
+                 SELECT k.cluster_id,
+                        ROW_NUMBER() OVER (ORDER BY SUM(w.id) DESC, k.cluster_id) AS ord
+                 FROM ingest_event_keys k
+                 JOIN ",
             list_rows!(1),
             " AS q ON q.id = k.key
-             JOIN ",
+                 JOIN ",
             list_rows!(2),
             " AS w ON w.pos = q.pos
-             WHERE k.at >= $3 AND k.at <= $4
-             GROUP BY k.cluster_id
-             ORDER BY SUM(w.id) DESC, k.cluster_id
-             LIMIT $5"
+                 WHERE k.at >= $3 AND k.at <= $4
+                 GROUP BY k.cluster_id
+                 ORDER BY ord
+                 LIMIT $5)
+             SELECT c.cluster_id, c.summary, r.ord
+             FROM r JOIN ingest_event_clusters c ON c.cluster_id = r.cluster_id
+             UNION ALL
+             SELECT c.cluster_id, c.summary, NULL FROM ingest_event_clusters c
+             WHERE c.cluster_id ",
+            in_list!(6)
         ))
         .bind(id_list(&keys))
         .bind(id_list(&weights))
         .bind(lo)
         .bind(hi)
         .bind(i64::from(query.limit))
-        .fetch_all(&mut **tx)
-        .await
-        .map_err(backend)?
-    };
-    for c in &copies {
-        if !ranked.contains(&c.cluster_id) {
-            ranked.push(c.cluster_id);
-        }
-    }
-    let events: Vec<EventCandidate> = if ranked.is_empty() {
-        Vec::new()
-    } else {
-        let rows: Vec<(Id, Vec<u8>)> = sqlx::query_as(concat!(
-            "SELECT cluster_id, summary FROM ingest_event_clusters WHERE cluster_id ",
-            in_list!(1)
-        ))
-        .bind(id_list(&ranked))
+        .bind(id_list(&copy_clusters))
         .fetch_all(&mut **tx)
         .await
         .map_err(backend)?;
-        // Back in rank order.
-        let mut by_id: std::collections::HashMap<Id, Vec<u8>> = rows.into_iter().collect();
-        ranked
-            .iter()
-            .filter_map(|id| {
-                by_id.remove(id).map(|summary| EventCandidate {
-                    cluster_id: *id,
+        let (mut ranked, unranked): (Vec<_>, Vec<_>) =
+            rows.into_iter().partition(|(_, _, ord)| ord.is_some());
+        ranked.sort_by_key(|(_, _, ord)| *ord);
+        let mut by_id: std::collections::HashMap<Id, Vec<u8>> = unranked
+            .into_iter()
+            .map(|(id, summary, _)| (id, summary))
+            .collect();
+        let mut events: Vec<EventCandidate> = ranked
+            .into_iter()
+            .map(|(cluster_id, summary, _)| {
+                by_id.remove(&cluster_id);
+                EventCandidate {
+                    cluster_id,
                     summary,
-                })
+                }
             })
-            .collect()
+            .collect();
+        // The copies' clusters the keys did not rank, in the copies' order (newest first).
+        events.extend(copy_clusters.iter().filter_map(|id| {
+            by_id.remove(id).map(|summary| EventCandidate {
+                cluster_id: *id,
+                summary,
+            })
+        }));
+        events
     };
     Ok(placer.place(&copies, &events))
 }

@@ -306,3 +306,42 @@ async fn backup_into_writes_a_copy_that_opens_as_a_store() {
         "never overwrites an existing file"
     );
 }
+
+#[tokio::test]
+async fn a_background_checkpointer_copies_commits_into_the_database_file() {
+    // The writer itself checkpoints only past 16,384 WAL pages; these few hundred commits reach
+    // the main file only if the background checkpointer copies them.
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("live.db");
+    let store = SqliteStore::open_file(&live).await.unwrap();
+    let now = chrono::Utc::now();
+    for n in 0..300 {
+        let email = newsdesk_core::EmailAddress::parse(&format!("r{n}@example.org")).unwrap();
+        store.add_subscriber(&email, now).await.unwrap();
+    }
+    let copy = dir.path().join("copy.db");
+    let mut seen = 0;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        // The main file alone, without its WAL: what a checkpoint has written.
+        let _ = std::fs::remove_file(&copy);
+        std::fs::copy(&live, &copy).unwrap();
+        let Ok(c) = SqliteStore::open_file(&copy).await else {
+            continue;
+        };
+        seen = newsdesk_core::newsletter::NewsletterStore::count_subscribers(
+            &c,
+            newsdesk_core::SubscriptionStatus::Pending,
+        )
+        .await
+        .unwrap_or(0);
+        c.close().await;
+        for side in ["copy.db-wal", "copy.db-shm"] {
+            let _ = std::fs::remove_file(dir.path().join(side));
+        }
+        if seen == 300 {
+            break;
+        }
+    }
+    assert_eq!(seen, 300, "the main file holds every commit");
+}
