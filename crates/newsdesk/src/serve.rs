@@ -78,6 +78,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         state.store.clone(),
         config.site.language.clone(),
     ) {
+        state.related = Some(Arc::new(newsdesk_search::follow::IndexRelated {
+            search: index.clone(),
+            store: state.store.clone(),
+        }));
         state.search = Some(index);
     }
     state.access_log = config.access_log;

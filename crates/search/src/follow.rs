@@ -52,3 +52,62 @@ pub fn spawn(
     });
     Some(search)
 }
+
+/// "You may also like" from the index (more-like-this: never the article itself nor another of
+/// its story cluster, one per cluster), topped up with the store's tag-and-recency list when the
+/// index has too few.
+#[derive(Debug)]
+pub struct IndexRelated {
+    pub search: Arc<TantivySearch>,
+    pub store: Arc<dyn Store>,
+}
+
+#[async_trait::async_trait]
+impl newsdesk_core::pages::RelatedSource for IndexRelated {
+    async fn related(
+        &self,
+        article: &newsdesk_core::Article,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+    ) -> newsdesk_core::StoreResult<Vec<newsdesk_core::Article>> {
+        use crate::Search as _;
+        let search = self.search.clone();
+        let id = article.id.max(0).unsigned_abs();
+        let want = limit as usize;
+        let hits = tokio::task::spawn_blocking(move || {
+            search.related(id, &crate::Scope::Public { at: now }, want)
+        })
+        .await
+        .ok()
+        .and_then(|r| {
+            r.map_err(|e| tracing::warn!(error = %e, "related from the index failed"))
+                .ok()
+        })
+        .unwrap_or_default();
+        let mut out = Vec::with_capacity(want);
+        for h in hits {
+            let Ok(hid) = i64::try_from(h.id) else {
+                continue;
+            };
+            if hid == article.id {
+                continue;
+            }
+            if let Some(a) = self.store.article(hid).await?
+                && a.is_visible_at(now)
+            {
+                out.push(a);
+            }
+        }
+        if out.len() < want {
+            for a in self.store.related_by_tags(article, now, limit).await? {
+                if out.len() >= want {
+                    break;
+                }
+                if a.id != article.id && !out.iter().any(|o| o.id == a.id) {
+                    out.push(a);
+                }
+            }
+        }
+        Ok(out)
+    }
+}

@@ -249,3 +249,62 @@ async fn a_deleted_index_is_rebuilt_from_the_store() {
     }
     assert!(dir.join("meta.json").exists());
 }
+
+#[tokio::test]
+async fn you_may_also_like_comes_from_the_index_and_never_lists_the_article_itself() {
+    let idx = tempfile::tempdir().unwrap();
+    let dir = idx.path().to_path_buf();
+    let app = TestApp::spawn_with(move |state| {
+        if let Some(s) = newsdesk_search::follow::spawn(&dir, state.store.clone(), "en".into()) {
+            state.related = Some(std::sync::Arc::new(newsdesk_search::follow::IndexRelated {
+                search: s.clone(),
+                store: state.store.clone(),
+            }));
+            state.search = Some(s);
+        }
+    })
+    .await;
+    // No shared tags: only the text relates them, so the tag fallback cannot be what lists it.
+    app.article(ArticleSpec {
+        slug: "tidal-turbine-one",
+        headline: "Tidal turbine array powers the island",
+        markdown: "The tidal turbine array off the island now feeds the grid. Turbine blades turn with each tide.",
+        published_at: Some(Utc::now() - chrono::Duration::hours(3)),
+        ..Default::default()
+    })
+    .await;
+    app.article(ArticleSpec {
+        slug: "tidal-turbine-two",
+        headline: "Second tidal turbine array approved",
+        markdown: "Engineers approved a second tidal turbine array; the turbine blades arrive in spring.",
+        published_at: Some(Utc::now() - chrono::Duration::hours(3)),
+        ..Default::default()
+    })
+    .await;
+    // Newer and unrelated: a recency list would put it first.
+    app.article(ArticleSpec {
+        slug: "bakery-prize",
+        headline: "Village bakery wins bread prize",
+        markdown: "The bakery's rye loaf won first prize at the county show.",
+        ..Default::default()
+    })
+    .await;
+    let (found, _) = search_until(&app, "turbine", Duration::from_secs(2), |b| {
+        b.contains("/articles/tidal-turbine-two") && b.contains("/articles/tidal-turbine-one")
+    })
+    .await;
+    assert!(found);
+    app.invalidate();
+    let (status, page) = app.get_text("/articles/tidal-turbine-one").await;
+    assert_eq!(status, 200);
+    let related = page
+        .split("id=\"related-heading\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no related section: {page}"));
+    let related = related.split("</section>").next().unwrap_or_default();
+    assert!(related.contains("/articles/tidal-turbine-two"), "{related}");
+    assert!(
+        !related.contains("/articles/tidal-turbine-one"),
+        "{related}"
+    );
+}
