@@ -18,6 +18,7 @@ pub mod nodes;
 pub mod pages;
 pub mod password_reset;
 pub mod publishing;
+pub mod search_changes;
 pub mod site;
 pub mod store;
 pub mod stories;

@@ -38,6 +38,7 @@ pub trait Store:
     + crate::newsletter::NewsletterStore
     + crate::nodes::NodeStore
     + crate::pages::PageStore
+    + crate::search_changes::SearchChangeStore
     + crate::stories::StoryStore
     + crate::throttle::ThrottleStore
     + Send

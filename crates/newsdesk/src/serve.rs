@@ -72,6 +72,18 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             }
         });
     }
+    // Each process keeps its own index, following the store's change log.
+    if let Some(index) = newsdesk_search::follow::spawn(
+        &config.search_dir(),
+        state.store.clone(),
+        config.site.language.clone(),
+    ) {
+        state.related = Some(Arc::new(newsdesk_search::follow::IndexRelated {
+            search: index.clone(),
+            store: state.store.clone(),
+        }));
+        state.search = Some(index);
+    }
     state.access_log = config.access_log;
     state.ops = Arc::new(newsdesk_web::ops::Ops::new(
         node_id.clone(),

@@ -111,7 +111,7 @@ pub async fn rebuild(
     search: &TantivySearch,
     site_language: &str,
     seq: Option<i64>,
-    progress: &mut dyn Progress,
+    progress: &mut (dyn Progress + Send),
 ) -> Result<RebuildReport, FeedError> {
     let total = store.count_articles().await?;
     search.clear()?;
@@ -132,11 +132,11 @@ pub async fn rebuild(
         let page = store.list_articles(&query).await?;
         report.read_secs += t.elapsed().as_secs_f64();
         let t = Instant::now();
-        batch.extend(
-            page.items
-                .iter()
-                .map(|a| doc_from_article(a, site_language)),
-        );
+        for a in &page.items {
+            let mut doc = doc_from_article(a, site_language);
+            doc.cluster = store.story_of_article(a.id).await?.map(|c| c.max(0) as u64);
+            batch.push(doc);
+        }
         if batch.len() >= BATCH || page.next.is_none() {
             search.add(&batch)?;
             report.articles += batch.len() as u64;
@@ -182,4 +182,109 @@ pub async fn rebuild(
     search.commit(seq)?;
     report.index_secs += t.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// How long a gap in the change log is re-read before it is taken for a rolled-back write (a
+/// PostgreSQL sequence number is taken before its transaction commits, so a later one can be
+/// seen first).
+const GAP_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
+/// Changes read per round.
+const TAIL_BATCH: u32 = 1000;
+
+/// Follows the store's search change log into an index: each [`Follower::step`] applies what
+/// changed since the last one.
+#[derive(Debug)]
+pub struct Follower {
+    /// The highest seq seen.
+    high: i64,
+    /// Seqs below `high` not seen yet, with when they were first missed.
+    gaps: std::collections::BTreeMap<i64, Instant>,
+    site_language: String,
+}
+
+impl Follower {
+    /// Opens onto `search`: an index never filled (or `rebuild`) is rebuilt from the store
+    /// first; otherwise it resumes from the seq the index recorded.
+    pub async fn start(
+        store: &dyn Store,
+        search: &TantivySearch,
+        site_language: &str,
+        rebuild_first: bool,
+    ) -> Result<Follower, FeedError> {
+        use crate::Search as _;
+        let high = match search.applied_seq()? {
+            Some(seq) if !rebuild_first => seq,
+            _ => {
+                // The seq is read before the articles, so writes during the rebuild are replayed.
+                let seq = store.latest_search_change().await?;
+                let report =
+                    rebuild(store, search, site_language, Some(seq), &mut |_, _| {}).await?;
+                tracing::info!(articles = report.articles, seq, "search index rebuilt");
+                seq
+            }
+        };
+        Ok(Follower {
+            high,
+            gaps: Default::default(),
+            site_language: site_language.to_string(),
+        })
+    }
+
+    /// The seq up to which every change is in the index.
+    pub fn applied(&self) -> i64 {
+        match self.gaps.keys().next() {
+            Some(first) => first - 1,
+            None => self.high,
+        }
+    }
+
+    /// Applies the changes since the last step; returns how many articles changed.
+    pub async fn step(
+        &mut self,
+        store: &dyn Store,
+        search: &TantivySearch,
+    ) -> Result<usize, FeedError> {
+        use crate::Search as _;
+        let now = Instant::now();
+        let mut changes = store.search_changes_after(self.high, TAIL_BATCH).await?;
+        if !self.gaps.is_empty() {
+            let gaps: Vec<i64> = self.gaps.keys().copied().collect();
+            let late = store.search_changes_at(&gaps).await?;
+            for c in &late {
+                self.gaps.remove(&c.seq);
+            }
+            changes.extend(late);
+        }
+        for c in &changes {
+            if c.seq <= self.high {
+                continue;
+            }
+            for missing in self.high + 1..c.seq {
+                self.gaps.entry(missing).or_insert(now);
+            }
+            self.high = c.seq;
+        }
+        self.gaps
+            .retain(|_, first| now.duration_since(*first) < GAP_PATIENCE);
+        let mut ids: Vec<i64> = changes.iter().map(|c| c.article_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let mut upserts = Vec::with_capacity(ids.len());
+        let mut deletes = Vec::new();
+        for id in &ids {
+            match store.article(*id).await? {
+                Some(a) => {
+                    let mut doc = doc_from_article(&a, &self.site_language);
+                    doc.cluster = store.story_of_article(a.id).await?.map(|c| c.max(0) as u64);
+                    upserts.push(doc);
+                }
+                None => deletes.push(id.max(&0).unsigned_abs()),
+            }
+        }
+        search.apply(upserts, &deletes, self.applied())?;
+        Ok(ids.len())
+    }
 }

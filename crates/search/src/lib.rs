@@ -10,6 +10,7 @@
 mod collect;
 mod engine;
 pub mod feed;
+pub mod follow;
 mod query;
 mod schema;
 mod snippet;
@@ -211,7 +212,7 @@ pub enum SearchError {
 
 /// What the site needs of a search engine. [`TantivySearch`] is the one implementation; the trait
 /// keeps handlers and the change-feed worker independent of it.
-pub trait Search: Send + Sync {
+pub trait Search: Send + Sync + std::fmt::Debug {
     fn search(&self, req: &SearchRequest) -> Result<SearchPage, SearchError>;
     /// Headlines, people and tags starting with what was typed (the last word as a prefix).
     fn suggest(&self, q: &str, scope: &Scope, limit: usize)

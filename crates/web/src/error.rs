@@ -35,6 +35,9 @@ pub enum AppError {
     /// Too many attempts; retry after this many seconds.
     #[error("too many requests")]
     TooManyRequests(u64),
+    /// A part of the site that is not running (the message says which); 503.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("store error")]
     Store(#[source] StoreError),
     #[error("internal error")]
@@ -97,6 +100,7 @@ impl AppError {
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Store(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -112,6 +116,7 @@ impl AppError {
             AppError::Unprocessable(_) => "unprocessable",
             AppError::PayloadTooLarge(_) => "payload_too_large",
             AppError::TooManyRequests(_) => "too_many_requests",
+            AppError::Unavailable(_) => "unavailable",
             AppError::Store(_) | AppError::Internal(_) => "internal",
         }
     }
@@ -124,7 +129,8 @@ impl AppError {
             | AppError::Conflict(m)
             | AppError::Forbidden(m)
             | AppError::Unprocessable(m)
-            | AppError::PayloadTooLarge(m) => m.clone(),
+            | AppError::PayloadTooLarge(m)
+            | AppError::Unavailable(m) => m.clone(),
             AppError::Unauthorized => "Sign in, or send a valid API token.".into(),
             AppError::TooManyRequests(s) => format!("Too many attempts. Try again in {s} seconds."),
             AppError::Store(_) | AppError::Internal(_) => {

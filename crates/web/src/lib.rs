@@ -29,6 +29,7 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .merge(routes::site::router())
         .merge(routes::coverage::router())
+        .merge(routes::search::router())
         .merge(routes::feeds::router())
         .merge(routes::newsletter::router())
         .merge(routes::openapi::api_v1().split_for_parts().0)

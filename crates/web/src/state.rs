@@ -20,6 +20,8 @@ pub struct AppState {
     pub facts: Arc<crate::facts::Facts>,
     /// "You may also like" from somewhere other than the store's tag query (a search index).
     pub related: Option<Arc<dyn newsdesk_core::pages::RelatedSource>>,
+    /// This process's search index (`None`: search is off or the index could not be opened).
+    pub search: Option<Arc<dyn newsdesk_search::Search>>,
     /// Whether each request writes an access-log line (config `access_log`).
     pub access_log: bool,
     /// Newsroom keys and settings (CSRF secret, webhook address policy).
@@ -43,6 +45,7 @@ impl AppState {
             cache: PageCache::default(),
             facts: Arc::default(),
             related: None,
+            search: None,
             access_log: true,
             newsroom: Arc::new(crate::auth::Newsroom::default()),
             newsletter_key: Arc::new(tokio::sync::OnceCell::new()),

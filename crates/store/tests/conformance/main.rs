@@ -19,6 +19,7 @@ mod newsletter;
 mod nodes;
 mod pages;
 mod plans;
+mod search_changes;
 mod sqlite_only;
 mod stories;
 mod support;
@@ -33,6 +34,7 @@ mod all {
     pub use crate::newsletter::*;
     pub use crate::nodes::*;
     pub use crate::pages::*;
+    pub use crate::search_changes::*;
     pub use crate::stories::*;
     pub use crate::throttle::*;
 }
@@ -80,6 +82,8 @@ macro_rules! conformance {
 
 conformance! {
     store: [
+        every_article_write_appends_to_the_search_change_log,
+        search_changes_page_by_limit_and_reread_by_seq,
         heartbeats_keep_one_row_per_node_and_list_the_recent_ones,
         a_lease_has_one_holder_until_it_expires,
         racing_nodes_never_both_take_a_lease,

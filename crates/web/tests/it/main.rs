@@ -9,6 +9,7 @@ mod http;
 mod newsletter;
 mod openapi;
 mod ops;
+mod search;
 mod security;
 mod site;
 mod stories;
