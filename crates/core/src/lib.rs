@@ -18,6 +18,7 @@ pub mod nodes;
 pub mod pages;
 pub mod password_reset;
 pub mod publishing;
+pub mod quotes;
 pub mod site;
 pub mod store;
 pub mod stories;

@@ -38,6 +38,7 @@ pub trait Store:
     + crate::newsletter::NewsletterStore
     + crate::nodes::NodeStore
     + crate::pages::PageStore
+    + crate::quotes::QuoteStore
     + crate::stories::StoryStore
     + crate::throttle::ThrottleStore
     + Send

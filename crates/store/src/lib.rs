@@ -64,6 +64,9 @@ macro_rules! sql_modules {
         #[path = "../sql/pages.rs"]
         mod pages;
         #[allow(clippy::duplicate_mod)]
+        #[path = "../sql/quotes.rs"]
+        mod quotes;
+        #[allow(clippy::duplicate_mod)]
         #[path = "../sql/stories.rs"]
         mod stories;
         #[allow(clippy::duplicate_mod)]
