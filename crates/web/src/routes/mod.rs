@@ -8,6 +8,7 @@ pub mod coverage;
 pub mod feeds;
 pub mod newsletter;
 pub mod openapi;
+pub mod people;
 pub mod site;
 pub mod sources;
 pub mod stories;

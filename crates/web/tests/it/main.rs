@@ -9,6 +9,7 @@ mod http;
 mod newsletter;
 mod openapi;
 mod ops;
+mod people;
 mod security;
 mod site;
 mod stories;
