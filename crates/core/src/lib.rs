@@ -19,6 +19,7 @@ pub mod pages;
 pub mod password_reset;
 pub mod publishing;
 pub mod search_changes;
+pub mod quotes;
 pub mod site;
 pub mod store;
 pub mod stories;

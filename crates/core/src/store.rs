@@ -39,6 +39,7 @@ pub trait Store:
     + crate::nodes::NodeStore
     + crate::pages::PageStore
     + crate::search_changes::SearchChangeStore
+    + crate::quotes::QuoteStore
     + crate::stories::StoryStore
     + crate::throttle::ThrottleStore
     + Send

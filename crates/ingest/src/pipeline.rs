@@ -765,6 +765,9 @@ impl Pipeline {
         drop(events);
         match completed {
             Ok(outcome) => {
+                if outcome.created_article {
+                    self.store_quotes(outcome.article_id).await;
+                }
                 if outcome.created_article
                     && auto_publish
                     && let Some(hook) = &self.on_article_published
@@ -777,6 +780,21 @@ impl Pipeline {
             }
             Err(StoreError::NotFound) => Ok(ItemResult::Stale),
             Err(e) => Err(e),
+        }
+    }
+
+    /// Finds and stores the quotes of a wire story's new article (issue 15); a failure is
+    /// logged and leaves the story stored (`newsdesk quotes --reindex` repairs it).
+    async fn store_quotes(&self, article_id: Id) {
+        let found = match self.store.article(article_id).await {
+            Ok(Some(a)) => newsdesk_core::quotes::refresh(self.store.as_ref(), &a)
+                .await
+                .map(|_| ()),
+            Ok(None) => Ok(()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = found {
+            tracing::warn!(article = article_id, error = %e, "storing a wire story's quotes failed");
         }
     }
 

@@ -133,6 +133,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             runtime()?.block_on(serve::serve(config))
         }
         Command::Extract(args) => extract_cmd::run(args),
+        Command::Quotes(args) if args.reindex => {
+            overrides.database_url = args.database_url.clone();
+            let config = config::load(cli.config.as_deref(), &overrides)?;
+            runtime()?.block_on(quotes_cmd::reindex(config))
+        }
         Command::Quotes(args) => quotes_cmd::run(args),
         Command::Cluster(args) => {
             // Read only: the configuration's clustering settings; no data directory is created.

@@ -19,8 +19,42 @@ use serde::Serialize;
 pub struct QuotesArgs {
     /// Articles to read: `.txt` plain text, HTML pages (optionally gzip-compressed); `-` reads
     /// stdin (HTML when it starts with `<`, else plain text).
-    #[arg(value_name = "PATH")]
+    #[arg(value_name = "PATH", required_unless_present = "reindex")]
     pub paths: Vec<PathBuf>,
+    /// Re-extract the quotes of every stored article (after the rules improved), keeping
+    /// editors' fixes and drops; reads and writes the configured database.
+    #[arg(long, conflicts_with = "paths")]
+    pub reindex: bool,
+    #[arg(
+        long,
+        env = "NEWSDESK_DATABASE_URL",
+        value_name = "URL",
+        requires = "reindex"
+    )]
+    pub database_url: Option<String>,
+}
+
+/// `newsdesk quotes --reindex`: every stored article, in id order, a batch at a time.
+pub async fn reindex(config: crate::config::Config) -> anyhow::Result<()> {
+    let store = crate::open_store(&config).await?;
+    let started = std::time::Instant::now();
+    let (mut after, mut articles, mut quotes) = (0, 0u64, 0usize);
+    loop {
+        let ids = store.article_ids_after(after, 500).await?;
+        let Some(&last) = ids.last() else { break };
+        for id in ids {
+            if let Some(a) = store.article(id).await? {
+                quotes += newsdesk_core::quotes::refresh(store.as_ref(), &a).await?;
+                articles += 1;
+            }
+        }
+        after = last;
+    }
+    println!(
+        "re-extracted {quotes} quotes from {articles} articles in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 #[derive(Serialize)]

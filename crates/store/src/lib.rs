@@ -66,6 +66,8 @@ macro_rules! sql_modules {
         #[allow(clippy::duplicate_mod)]
         #[path = "../sql/search_changes.rs"]
         mod search_changes;
+        #[path = "../sql/quotes.rs"]
+        mod quotes;
         #[allow(clippy::duplicate_mod)]
         #[path = "../sql/stories.rs"]
         mod stories;

@@ -28,6 +28,7 @@ pub use state::AppState;
 pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .merge(routes::site::router())
+        .merge(routes::people::pages())
         .merge(routes::coverage::router())
         .merge(routes::search::router())
         .merge(routes::feeds::router())

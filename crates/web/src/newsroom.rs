@@ -221,7 +221,16 @@ pub async fn create(
         &format!("article {}", article.id),
     )
     .await;
+    refresh_quotes(state, &article).await;
     Ok(article)
+}
+
+/// Finds and stores the article's quotes (issue 15). The text is already saved: a failure here
+/// is logged, not the save's, and `newsdesk quotes --reindex` repairs it.
+pub async fn refresh_quotes(state: &AppState, article: &Article) {
+    if let Err(e) = newsdesk_core::quotes::refresh(state.store.as_ref(), article).await {
+        tracing::warn!(article = article.id, error = %e, "storing the article's quotes failed");
+    }
 }
 
 pub async fn load(state: &AppState, id: Id) -> Result<Article, AppError> {
@@ -264,6 +273,7 @@ pub async fn edit(
         .await
         .map_err(store_err)?;
     audit(state, Some(user), "article.edit", &format!("article {id}")).await;
+    refresh_quotes(state, &saved).await;
     if saved.status != ArticleStatus::Draft {
         state.cache.invalidate_all();
         crate::webhooks::notify(state, "article.updated", &saved).await;

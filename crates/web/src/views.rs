@@ -292,6 +292,36 @@ pub struct ArticlePage {
     pub related: Vec<Card>,
     pub author_boxes: Vec<AuthorBox>,
     pub newsletter: NewsletterForm,
+    /// "Who is quoted": each speaker once, linking to their page, in order of appearance.
+    pub quoted: Vec<LinkView>,
+}
+
+/// One quote on a person's page.
+pub struct PersonQuoteView {
+    pub text: String,
+    pub article: LinkView,
+    pub published: TimeView,
+    pub channel: Option<String>,
+    pub role: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "people.html")]
+pub struct PeoplePage {
+    pub layout: Layout,
+    /// Name, page and number of quotes, the most quoted first.
+    pub people: Vec<(LinkView, u64)>,
+}
+
+#[derive(Template)]
+#[template(path = "person.html")]
+pub struct PersonPage {
+    pub layout: Layout,
+    pub name: String,
+    pub quotes: Vec<PersonQuoteView>,
+    pub first_page: bool,
+    pub first_url: String,
+    pub next_url: Option<String>,
 }
 
 #[derive(Template)]

@@ -20,6 +20,7 @@ mod nodes;
 mod pages;
 mod plans;
 mod search_changes;
+mod quotes;
 mod sqlite_only;
 mod stories;
 mod support;
@@ -35,6 +36,7 @@ mod all {
     pub use crate::nodes::*;
     pub use crate::pages::*;
     pub use crate::search_changes::*;
+    pub use crate::quotes::*;
     pub use crate::stories::*;
     pub use crate::throttle::*;
 }
@@ -84,6 +86,11 @@ conformance! {
     store: [
         every_article_write_appends_to_the_search_change_log,
         search_changes_page_by_limit_and_reread_by_seq,
+        aliases_merge_one_speaker_across_articles,
+        people_are_listed_most_quoted_first,
+        a_persons_quotes_come_newest_first_in_pages,
+        replacing_quotes_keeps_editors_fixes_and_drops,
+        merging_people_moves_quotes_and_aliases,
         heartbeats_keep_one_row_per_node_and_list_the_recent_ones,
         a_lease_has_one_holder_until_it_expires,
         racing_nodes_never_both_take_a_lease,

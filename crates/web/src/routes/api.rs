@@ -228,7 +228,7 @@ impl TagDto {
 }
 
 /// A successful API answer: JSON with a short shared-cache lifetime.
-struct ApiJson<T>(T);
+pub(crate) struct ApiJson<T>(pub(crate) T);
 
 impl<T: Serialize> IntoResponse for ApiJson<T> {
     fn into_response(self) -> Response {
@@ -241,7 +241,7 @@ impl<T: Serialize> IntoResponse for ApiJson<T> {
     }
 }
 
-type ApiResult<T> = Result<ApiJson<T>, ApiError>;
+pub(crate) type ApiResult<T> = Result<ApiJson<T>, ApiError>;
 
 // --- input
 
@@ -320,7 +320,7 @@ fn parse_list_query(p: ListParams, now: DateTime<Utc>) -> Result<ArticleQuery, A
     Ok(q)
 }
 
-fn path_slug(p: Result<Path<String>, PathRejection>) -> Result<Slug, ApiError> {
+pub(crate) fn path_slug(p: Result<Path<String>, PathRejection>) -> Result<Slug, ApiError> {
     // Whatever is not a valid slug names nothing: the resource is missing, not the request wrong.
     let Path(raw) = p.map_err(|_| ApiError(AppError::NotFound))?;
     Slug::parse(&raw).map_err(|_| ApiError(AppError::NotFound))

@@ -9,6 +9,7 @@ pub mod feeds;
 pub mod newsletter;
 pub mod openapi;
 pub mod search;
+pub mod people;
 pub mod site;
 pub mod sources;
 pub mod stories;

@@ -60,12 +60,14 @@ pub async fn not_found() -> AppError {
 }
 
 #[derive(Deserialize)]
-pub struct PageParams {
+pub(crate) struct PageParams {
     before: Option<String>,
 }
 
 /// The `?before=` cursor, if any; a malformed one is a client error, not "first page".
-fn cursor(params: Result<Query<PageParams>, QueryRejection>) -> Result<Option<Cursor>, AppError> {
+pub(crate) fn cursor(
+    params: Result<Query<PageParams>, QueryRejection>,
+) -> Result<Option<Cursor>, AppError> {
     let Ok(Query(params)) = params else {
         return Err(AppError::BadRequest(
             "That page address is not valid.".into(),
@@ -80,11 +82,11 @@ fn cursor(params: Result<Query<PageParams>, QueryRejection>) -> Result<Option<Cu
 }
 
 /// A slug from the URL; anything that could not be a slug names no page.
-fn slug(raw: &str) -> Result<Slug, AppError> {
+pub(crate) fn slug(raw: &str) -> Result<Slug, AppError> {
     Slug::parse(raw).map_err(|_| AppError::NotFound)
 }
 
-fn with_cursor(path: &str, before: Option<&Cursor>) -> String {
+pub(crate) fn with_cursor(path: &str, before: Option<&Cursor>) -> String {
     match before {
         Some(c) => format!("{path}?before={}", c.encode()),
         None => path.to_owned(),
@@ -96,12 +98,12 @@ pub(crate) fn render<T: Template>(page: &T) -> Result<String, AppError> {
 }
 
 /// What a render needs besides its input: the site-wide facts and the page's validator.
-struct Ctx {
-    facts: Arc<SiteFacts>,
+pub(crate) struct Ctx {
+    pub(crate) facts: Arc<SiteFacts>,
     etag: HeaderValue,
 }
 
-fn html<T: Template>(ctx: &Ctx, page: &T) -> Result<CachedResponse, AppError> {
+pub(crate) fn html<T: Template>(ctx: &Ctx, page: &T) -> Result<CachedResponse, AppError> {
     Ok(CachedResponse::with_validators(
         StatusCode::OK,
         "text/html; charset=utf-8",
@@ -115,7 +117,7 @@ fn html<T: Template>(ctx: &Ctx, page: &T) -> Result<CachedResponse, AppError> {
 
 /// Answers a page request: 304 from the content stamp alone when the client's copy is current,
 /// else the cached or freshly rendered page.
-async fn page<F, Fut>(
+pub(crate) async fn page<F, Fut>(
     state: &AppState,
     key: &str,
     headers: &HeaderMap,
@@ -271,6 +273,7 @@ async fn render_article(
         );
     }
     page.also_reported_by = also_reported_by(a, &data.cluster_members);
+    page.quoted = crate::routes::people::quoted_in(state, a.id).await?;
     page.coverage_href = data
         .cluster_members
         .first()
@@ -380,6 +383,7 @@ fn article_page(
         related: related.iter().map(Card::of).collect(),
         author_boxes: a.authors.iter().map(AuthorBox::of).collect(),
         newsletter: NewsletterForm::default(),
+        quoted: Vec::new(),
     }
 }
 

@@ -10,6 +10,7 @@ mod newsletter;
 mod openapi;
 mod ops;
 mod search;
+mod people;
 mod security;
 mod site;
 mod stories;
