@@ -149,6 +149,13 @@ impl std::fmt::Debug for MediaStore {
     }
 }
 
+/// Two handles are the same store when they name the same directory or URL.
+impl PartialEq for MediaStore {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
 /// Requests to a remote store: a dead endpoint fails within seconds, not after object_store's
 /// default three minutes of retries, so a misconfigured node says so at start.
 fn client_options() -> (ClientOptions, RetryConfig) {
