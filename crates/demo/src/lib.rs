@@ -9,8 +9,8 @@
 //!
 //! [`generate`] adds `n` synthetic published articles for benchmarks, deterministic from a seed.
 
+use newsdesk_media::MediaStore;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -40,11 +40,11 @@ pub struct DemoSummary {
 pub enum DemoError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("cannot write {path}")]
-    Io {
-        path: PathBuf,
+    #[error("cannot write the demo photo {key}")]
+    Media {
+        key: String,
         #[source]
-        source: std::io::Error,
+        source: newsdesk_media::MediaError,
     },
     /// An embedded demo file is malformed or does not fit with the others.
     #[error("demo content {file}: {message}")]
@@ -56,31 +56,30 @@ pub enum DemoError {
 
 pub(crate) const SVG: &str = "image/svg+xml";
 
-/// Writes `data` to `uploads_dir/relative`, creating directories.
-pub(crate) fn write_upload(
-    uploads_dir: &Path,
+/// Writes `data` under `relative` in the media store.
+pub(crate) async fn write_upload(
+    media: &MediaStore,
     relative: &str,
     data: &str,
 ) -> Result<(), DemoError> {
-    let path = uploads_dir.join(relative);
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|source| DemoError::Io {
-            path: dir.to_owned(),
+    media
+        .put(relative, data.as_bytes().to_vec(), SVG)
+        .await
+        .map_err(|source| DemoError::Media {
+            key: relative.to_owned(),
             source,
-        })?;
-    }
-    std::fs::write(&path, data).map_err(|source| DemoError::Io { path, source })
+        })
 }
 
 pub(crate) fn hours(h: f64) -> Duration {
     Duration::seconds((h * 3600.0).round() as i64)
 }
 
-/// Loads the demo content into an empty store, writing photo files under `uploads_dir`.
-/// Photo `file` fields are relative to uploads_dir (e.g. "demo/harbour.svg").
+/// Loads the demo content into an empty store, writing photo files to the media store.
+/// Photo `file` fields are media keys (e.g. "demo/harbour.svg").
 pub async fn load(
     store: &dyn Store,
-    uploads_dir: &Path,
+    media: &MediaStore,
     now: DateTime<Utc>,
 ) -> Result<DemoSummary, DemoError> {
     let existing = store.count_articles().await?;
@@ -93,7 +92,7 @@ pub async fn load(
     let mut photo_ids: HashMap<&str, Id> = HashMap::new();
     for p in &content.photos {
         let file = p.file();
-        write_upload(uploads_dir, &file, &art::draw(p.scene, p.light, p.seed))?;
+        write_upload(media, &file, &art::draw(p.scene, p.light, p.seed)).await?;
         let (width, height) = p.scene.size();
         let photo = store
             .create_photo(&NewPhoto {
@@ -193,12 +192,12 @@ pub async fn load(
 /// second run with another seed adds to the corpus and the same seed again is a conflict.
 pub async fn generate(
     store: &dyn Store,
-    uploads_dir: &Path,
+    media: &MediaStore,
     n: usize,
     seed: u64,
     now: DateTime<Utc>,
 ) -> Result<DemoSummary, DemoError> {
-    synth::generate(store, uploads_dir, n, seed, now).await
+    synth::generate(store, media, n, seed, now).await
 }
 
 #[cfg(test)]

@@ -4,7 +4,6 @@
 //! cost what real pages cost.
 
 use std::fmt::Write as _;
-use std::path::Path;
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -668,7 +667,7 @@ async fn ensure_tag(
 
 pub(crate) async fn generate(
     store: &dyn Store,
-    uploads_dir: &Path,
+    media: &newsdesk_media::MediaStore,
     n: usize,
     seed: u64,
     now: DateTime<Utc>,
@@ -710,10 +709,11 @@ pub(crate) async fn generate(
     for (i, (scene, light, alt)) in LEAD_SCENES.iter().enumerate() {
         let file = format!("generated/{seed:x}-{i}.svg");
         write_upload(
-            uploads_dir,
+            media,
             &file,
             &art::draw(*scene, *light, seed.wrapping_add(i as u64)),
-        )?;
+        )
+        .await?;
         let (width, height) = scene.size();
         let photo = store
             .create_photo(&NewPhoto {

@@ -37,7 +37,8 @@ async fn all_visible(store: &dyn Store, at: DateTime<Utc>) -> Vec<newsdesk_core:
 async fn demo_loads_into_sqlite_with_ten_visible_articles() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = sqlite_store(&dir).await;
-    let uploads = dir.path().join("uploads");
+    let uploads =
+        newsdesk_media::MediaStore::local(&dir.path().join("uploads")).expect("media store");
     let now = now();
 
     let summary = demo::load(store.as_ref(), &uploads, now)
@@ -67,7 +68,8 @@ async fn demo_loads_into_sqlite_with_ten_visible_articles() {
         assert!(a.body_html.contains("<figure class=\"quote"), "{}", a.slug);
         assert_eq!(a.authors.len(), 1);
         if let Some(p) = &a.lead_photo {
-            let file = uploads.join(&p.file);
+            // The local store keeps today's layout: one file per photo under uploads/.
+            let file = dir.path().join("uploads").join(&p.file);
             let svg = std::fs::read_to_string(&file).expect("photo file written");
             assert!(svg.starts_with("<svg"), "{}", file.display());
             assert!(p.file.starts_with("demo/") && p.content_type == "image/svg+xml");
@@ -102,7 +104,8 @@ async fn demo_loads_into_sqlite_with_ten_visible_articles() {
 async fn generate_adds_the_requested_number_of_visible_articles() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = sqlite_store(&dir).await;
-    let uploads = dir.path().join("uploads");
+    let uploads =
+        newsdesk_media::MediaStore::local(&dir.path().join("uploads")).expect("media store");
     let now = now();
 
     let summary = demo::generate(store.as_ref(), &uploads, 200, 7, now)
@@ -142,9 +145,15 @@ async fn generate_10k_timing() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(10_000);
     let started = Instant::now();
-    let summary = demo::generate(store.as_ref(), &dir.path().join("uploads"), n, 1, now())
-        .await
-        .expect("generate");
+    let summary = demo::generate(
+        store.as_ref(),
+        &newsdesk_media::MediaStore::local(&dir.path().join("uploads")).expect("media store"),
+        n,
+        1,
+        now(),
+    )
+    .await
+    .expect("generate");
     let took = started.elapsed();
     println!(
         "generate({n}) on SQLite: {took:?} ({:.0} articles/s)",

@@ -1,10 +1,9 @@
 //! Importing a wire story's lead photo: the picture the extractor found on the agency's page is
 //! fetched once, checked and re-encoded from its pixels (no EXIF or text chunk of the agency's
-//! file survives), and kept among our uploads, so that pages, feeds and mails show our copy
+//! file survives), and kept among our uploads (the media store), so that pages, feeds and mails show our copy
 //! and never hotlink the agency.
 
 use std::io::Cursor;
-use std::path::Path;
 
 use image::{ImageFormat, ImageReader, Limits};
 use newsdesk_core::NewPhoto;
@@ -24,8 +23,13 @@ pub enum PhotoError {
     Size(u32, u32),
     #[error("the image cannot be decoded: {0}")]
     Decode(String),
-    #[error("writing the photo: {0}")]
-    Io(#[from] std::io::Error),
+}
+
+/// A re-encoded photo, ready to be put in the media store under `photo.file`.
+#[derive(Debug)]
+pub struct Imported {
+    pub photo: NewPhoto,
+    pub bytes: Vec<u8>,
 }
 
 /// What the agency's page says about its photo.
@@ -50,14 +54,9 @@ pub fn credit_line(credit: Option<&str>, agency: &str) -> String {
     format!("{credit} / {agency}")
 }
 
-/// Decodes `bytes`, re-encodes them and writes the copy as `file` (relative to
-/// `uploads_dir`). CPU work: call it on a blocking thread.
-pub fn import(
-    bytes: &[u8],
-    uploads_dir: &Path,
-    stem: &str,
-    text: PhotoText,
-) -> Result<NewPhoto, PhotoError> {
+/// Decodes `bytes` and re-encodes them as the media key `<stem>.<ext>`; the caller stores the
+/// bytes. CPU work: call it on a blocking thread.
+pub fn import(bytes: &[u8], stem: &str, text: PhotoText) -> Result<Imported, PhotoError> {
     let format = image::guess_format(bytes).map_err(|_| PhotoError::NotAnImage)?;
     let (ext, content_type, out_format) = match format {
         ImageFormat::Jpeg => ("jpg", "image/jpeg", ImageFormat::Jpeg),
@@ -94,24 +93,22 @@ pub fn import(
     };
     encoded.map_err(|e| PhotoError::Decode(e.to_string()))?;
     let file = format!("{stem}.{ext}");
-    let path = uploads_dir.join(&file);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    std::fs::write(&path, out.into_inner())?;
     let alt = if text.alt.trim().is_empty() {
         text.caption.clone()
     } else {
         text.alt
     };
-    Ok(NewPhoto {
-        file,
-        content_type: content_type.to_owned(),
-        alt,
-        caption: text.caption,
-        credit: text.credit,
-        width: img.width(),
-        height: img.height(),
+    Ok(Imported {
+        photo: NewPhoto {
+            file,
+            content_type: content_type.to_owned(),
+            alt,
+            caption: text.caption,
+            credit: text.credit,
+            width: img.width(),
+            height: img.height(),
+        },
+        bytes: out.into_inner(),
     })
 }
 
@@ -135,8 +132,7 @@ mod tests {
         image::DynamicImage::new_rgb8(1, 1)
             .write_to(&mut png, ImageFormat::Png)
             .expect("encode");
-        let dir = tempfile::tempdir().expect("dir");
-        let r = import(png.get_ref(), dir.path(), "x", PhotoText::default());
+        let r = import(png.get_ref(), "x", PhotoText::default());
         assert!(matches!(r, Err(PhotoError::Size(1, 1))), "{r:?}");
     }
 }

@@ -8,7 +8,6 @@
 //! serialised in-process so that two versions of one story fetched at the same moment still meet.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -53,8 +52,8 @@ pub struct IngestOptions {
     pub robots_agent: String,
     /// Event clustering (window, threshold, weights): the settings `newsdesk cluster` uses.
     pub clustering: newsdesk_cluster::Settings,
-    /// Where imported lead photos are written (the site's uploads); `None` imports none.
-    pub uploads_dir: Option<PathBuf>,
+    /// Where imported lead photos are written (the site's media store); `None` imports none.
+    pub media: Option<newsdesk_media::MediaStore>,
 }
 
 impl Default for IngestOptions {
@@ -68,7 +67,7 @@ impl Default for IngestOptions {
             respect_robots: true,
             robots_agent: "newsdesk".into(),
             clustering: newsdesk_cluster::Settings::default(),
-            uploads_dir: None,
+            media: None,
         }
     }
 }
@@ -806,7 +805,7 @@ impl Pipeline {
         image: &newsdesk_extract::Image,
         agency: &str,
     ) -> Option<NewPhoto> {
-        let dir = self.options.uploads_dir.clone()?;
+        let media = self.options.media.clone()?;
         let url = Url::parse(&image.url).ok()?;
         let fetched = {
             let permit = self.host_permit(&url);
@@ -834,10 +833,22 @@ impl Pipeline {
             item.attempt
         );
         let imported =
-            tokio::task::spawn_blocking(move || crate::photos::import(&bytes, &dir, &stem, text))
-                .await;
+            tokio::task::spawn_blocking(move || crate::photos::import(&bytes, &stem, text)).await;
         match imported {
-            Ok(Ok(photo)) => Some(photo),
+            Ok(Ok(imported)) => {
+                let photo = imported.photo;
+                match media
+                    .put(&photo.file, imported.bytes, &photo.content_type)
+                    .await
+                {
+                    Ok(()) => Some(photo),
+                    Err(e) => {
+                        // The media store is down: the story goes on without its photo.
+                        tracing::warn!(item = item.id, error = %e, "lead photo not stored");
+                        None
+                    }
+                }
+            }
             Ok(Err(e)) => {
                 tracing::debug!(item = item.id, photo = %url, error = %e, "lead photo left out");
                 None

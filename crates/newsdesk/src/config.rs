@@ -33,6 +33,8 @@ pub struct Config {
     pub mail: newsdesk_mail::MailConfig,
     /// `/metrics` (issue 17): off unless a token is set.
     pub metrics: MetricsConfig,
+    /// Where photos are kept: the data directory (default) or an S3-compatible store.
+    pub media: newsdesk_media::MediaConfig,
     /// `site.base_url` was not set by the file or the environment: it was made from `listen`.
     #[serde(skip)]
     pub base_url_from_listen: bool,
@@ -52,6 +54,7 @@ impl Default for Config {
             ingest: newsdesk_ingest::config::IngestConfig::default(),
             mail: newsdesk_mail::MailConfig::default(),
             metrics: MetricsConfig::default(),
+            media: newsdesk_media::MediaConfig::default(),
             base_url_from_listen: false,
         }
     }
@@ -75,6 +78,7 @@ impl std::fmt::Debug for Config {
             .field("ingest", &self.ingest)
             .field("mail", &self.mail)
             .field("metrics", &self.metrics)
+            .field("media", &self.media)
             .finish()
     }
 }
@@ -91,6 +95,7 @@ impl Config {
         }
     }
 
+    /// The local media store's directory (when `media.url` is empty).
     pub fn uploads_dir(&self) -> PathBuf {
         self.data_dir.join("uploads")
     }
@@ -115,6 +120,7 @@ impl Config {
         shown.database_url = newsdesk_store::redact_url(&self.database_url());
         shown.mail = self.mail.redacted();
         shown.metrics = self.metrics.redacted();
+        shown.media = self.media.redacted();
         Ok(toml::to_string_pretty(&shown)?)
     }
 }
@@ -391,6 +397,29 @@ mod tests {
         let shown = c.to_redacted_toml().expect("toml");
         assert!(!shown.contains("s3cret"), "{shown}");
         assert!(!format!("{c:?}").contains("s3cret"));
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail error type, not ours
+    fn media_keys_come_from_the_environment_and_the_secret_key_is_redacted() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("NEWSDESK_MEDIA__URL", "s3://news/photos");
+            jail.set_env("NEWSDESK_MEDIA__ENDPOINT", "http://127.0.0.1:9000");
+            jail.set_env("NEWSDESK_MEDIA__REGION", "garage");
+            jail.set_env("NEWSDESK_MEDIA__ACCESS_KEY_ID", "GKexample");
+            jail.set_env("NEWSDESK_MEDIA__SECRET_ACCESS_KEY", "s3cr3t-media-key");
+            jail.set_env("NEWSDESK_MEDIA__ALLOW_HTTP", "true");
+            let c = load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(c.media.url, "s3://news/photos");
+            assert_eq!(c.media.endpoint, "http://127.0.0.1:9000");
+            assert_eq!(c.media.region, "garage");
+            assert!(c.media.allow_http);
+            let shown = c.to_redacted_toml().map_err(|e| e.to_string())?;
+            assert!(shown.contains("s3://news/photos"), "{shown}");
+            assert!(!shown.contains("s3cr3t-media-key"), "{shown}");
+            assert!(!format!("{c:?}").contains("s3cr3t-media-key"));
+            Ok(())
+        });
     }
 
     #[test]

@@ -19,10 +19,15 @@ pub fn fetch_options(config: &Config) -> FetchOptions {
     config.fetch.options(&config.site.base_url)
 }
 
-pub fn pipeline(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Pipeline> {
+/// `media`: where lead photos go; `None` imports none (feed discovery needs no photos).
+pub fn pipeline(
+    config: &Config,
+    store: Arc<dyn Store>,
+    media: Option<newsdesk_media::MediaStore>,
+) -> anyhow::Result<Pipeline> {
     let fetcher = Fetcher::new(fetch_options(config))?;
     let mut options = config.ingest.options();
-    options.uploads_dir = Some(config.uploads_dir());
+    options.media = media;
     let hook = published_hook(store.clone(), config.site.base_url.clone());
     Ok(Pipeline::new(store, fetcher, options).on_article_published(hook))
 }
@@ -62,8 +67,9 @@ pub struct IngestArgs {
 }
 
 pub async fn run(args: IngestArgs, config: Config) -> anyhow::Result<()> {
+    let media = crate::media::open(&config).await?;
     let store = crate::open_store(&config).await?;
-    let pipeline = Arc::new(pipeline(&config, store.clone())?);
+    let pipeline = Arc::new(pipeline(&config, store.clone(), Some(media))?);
     if args.once {
         let started = std::time::Instant::now();
         let summary = pipeline.run_pass().await?;
@@ -99,6 +105,7 @@ impl Drop for BackgroundIngest {
 pub fn spawn_background(
     config: &Config,
     store: Arc<dyn Store>,
+    media: newsdesk_media::MediaStore,
     on_publish: Arc<dyn Fn() + Send + Sync>,
     leading: Arc<std::sync::atomic::AtomicBool>,
 ) -> anyhow::Result<Option<BackgroundIngest>> {
@@ -106,7 +113,7 @@ pub fn spawn_background(
         return Ok(None);
     }
     let pipeline = Arc::new(
-        pipeline(config, store)?
+        pipeline(config, store, Some(media))?
             .on_publish(on_publish)
             .only_while(leading),
     );

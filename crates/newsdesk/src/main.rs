@@ -6,6 +6,7 @@ mod cluster_cmd;
 mod config;
 mod extract_cmd;
 mod ingest;
+mod media;
 mod newsletter;
 mod nodes;
 mod quotes_cmd;
@@ -68,6 +69,9 @@ enum Command {
     Nodes(nodes::NodesArgs),
     /// Write a consistent copy of the SQLite database to PATH (VACUUM INTO) while serving.
     Backup(nodes::BackupArgs),
+    /// The media store: copy photos to another store (`media migrate --to s3://bucket/prefix`).
+    #[command(subcommand)]
+    Media(media::MediaCommand),
     /// Rebuild the search index from the store (with a progress bar).
     Reindex(reindex::ReindexArgs),
     /// Fill the data directory with N generated articles (for benchmarks).
@@ -179,6 +183,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let config = config::load(cli.config.as_deref(), &overrides)?;
             runtime()?.block_on(nodes::backup(args, config))
         }
+        Command::Media(cmd) => {
+            let config = config::load(cli.config.as_deref(), &overrides)?;
+            runtime()?.block_on(media::run(cmd, config))
+        }
         Command::Reindex(args) => {
             overrides.database_url = args.database_url;
             let config = config::load(cli.config.as_deref(), &overrides)?;
@@ -192,11 +200,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             overrides.database_url = database_url;
             let config = config::load(cli.config.as_deref(), &overrides)?;
             runtime()?.block_on(async {
+                let media = media::open(&config).await?;
                 let store = open_store(&config).await?;
                 let started = std::time::Instant::now();
                 let summary = newsdesk_demo::generate(
                     store.as_ref(),
-                    &config.uploads_dir(),
+                    &media,
                     articles,
                     seed,
                     chrono::Utc::now(),

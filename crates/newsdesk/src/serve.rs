@@ -40,10 +40,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     if let Some(warning) = crate::config::base_url_mismatch(&config) {
         tracing::warn!("{warning}");
     }
+    // Before the database: a wrong media endpoint or bucket stops the node here, not at the
+    // first upload.
+    let media = crate::media::open(&config).await?;
     let store = crate::open_store(&config).await?;
     if config.demo && store.count_articles().await? == 0 {
-        let summary =
-            newsdesk_demo::load(store.as_ref(), &config.uploads_dir(), chrono::Utc::now()).await?;
+        let summary = newsdesk_demo::load(store.as_ref(), &media, chrono::Utc::now()).await?;
         tracing::info!(
             articles = summary.articles,
             authors = summary.authors,
@@ -52,7 +54,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let schedule = crate::newsletter::spawn_background(config.clone(), store.clone()).await?;
     let node_id = newsdesk_core::nodes::node_id();
-    let mut state = AppState::new(store, config.site.clone(), config.uploads_dir());
+    let mut state = AppState::new(store, config.site.clone(), media.clone());
     state.cache = PageCache::new(Duration::from_secs(config.page_cache_seconds));
     let database_url = config.database_url();
     if state.store.backend() == "postgres" {
@@ -98,12 +100,14 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let _ingest = crate::ingest::spawn_background(
         &config,
         state.store.clone(),
+        media.clone(),
         Arc::new(move || cache.invalidate_all()),
         ingest_lead,
     )?;
     state.discovery = Some(std::sync::Arc::new(crate::ingest::pipeline(
         &config,
         state.store.clone(),
+        None,
     )?));
     state.newsroom = std::sync::Arc::new(newsdesk_web::auth::Newsroom::new(
         config.fetch.allow_private,

@@ -81,7 +81,7 @@ pub async fn run(cmd: SourcesCommand, config: Config) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             // A home page whose feed is already followed would only fail at every poll.
-            let pipeline = crate::ingest::pipeline(&config, store.clone())?;
+            let pipeline = crate::ingest::pipeline(&config, store.clone(), None)?;
             if let Ok(feed) = pipeline.discover(parsed.as_str()).await {
                 let sources = store.list_sources().await?;
                 if let Some(other) = newsdesk_core::ingest::already_following(&sources, &feed) {

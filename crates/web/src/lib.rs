@@ -22,6 +22,7 @@ use std::future::Future;
 use tokio::net::TcpListener;
 
 pub use error::AppError;
+pub use newsdesk_media::MediaStore;
 pub use state::AppState;
 
 /// The whole site: public pages, feeds, API, static assets and uploads.

@@ -1,10 +1,10 @@
 //! What every handler can reach.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use newsdesk_core::Store;
 use newsdesk_core::site::SiteSettings;
+use newsdesk_media::MediaStore;
 
 use crate::cache::PageCache;
 
@@ -12,8 +12,8 @@ use crate::cache::PageCache;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub site: Arc<SiteSettings>,
-    /// Where uploaded and demo photos live; served under `/uploads/`.
-    pub uploads_dir: PathBuf,
+    /// Where uploaded and demo photos live (a directory or S3); served under `/uploads/`.
+    pub media: MediaStore,
     /// Rendered public pages, keyed by path and query.
     pub cache: PageCache,
     /// Site-wide facts (navigation, content stamp), recomputed when content changes.
@@ -37,11 +37,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, site: SiteSettings, uploads_dir: PathBuf) -> Self {
+    pub fn new(store: Arc<dyn Store>, site: SiteSettings, media: MediaStore) -> Self {
         AppState {
             store,
             site: Arc::new(site),
-            uploads_dir,
+            media,
             cache: PageCache::default(),
             facts: Arc::default(),
             related: None,

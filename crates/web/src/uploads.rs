@@ -1,5 +1,6 @@
 //! Photo uploads: validated by their bytes (never their name or declared type), decoded with
-//! limits, resized into responsive widths, and stored under the data directory's `uploads/`.
+//! limits, resized into responsive widths, and kept in the media store (the data directory's
+//! `uploads/` or S3).
 
 use std::collections::HashMap;
 use std::io::Cursor;
@@ -233,21 +234,15 @@ pub async fn store_photo(
         });
         files.push((f, bytes));
     }
-    let dir = state.uploads_dir.clone();
     let written = files.iter().map(|(f, _)| f.clone()).collect::<Vec<_>>();
-    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-        for (f, bytes) in files {
-            let path = dir.join(&f);
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            std::fs::write(path, bytes)?;
-        }
-        Ok(())
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))?
-    .map_err(|e| AppError::Internal(anyhow::anyhow!("writing the upload: {e}")))?;
+    // Files first, row last: a photo row never points at bytes no node can serve.
+    for (f, bytes) in files {
+        state
+            .media
+            .put(&f, bytes, p.content_type)
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("writing the upload {f}: {e}")))?;
+    }
     let photo = state
         .store
         .create_photo(&NewPhoto {

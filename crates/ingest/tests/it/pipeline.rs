@@ -679,7 +679,7 @@ async fn wire_articles_carry_byline_photo_and_categories_and_announce_publicatio
         Box::pin(async move { seen.lock().unwrap().push(id) })
     });
     let options = newsdesk_ingest::IngestOptions {
-        uploads_dir: Some(uploads.path().to_owned()),
+        media: Some(newsdesk_media::MediaStore::local(uploads.path()).unwrap()),
         ..Default::default()
     };
     let p = newsdesk_ingest::Pipeline::new(
@@ -763,7 +763,7 @@ async fn a_review_source_announces_nothing_and_photos_can_be_turned_off() {
     let announced = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = announced.clone();
     let options = newsdesk_ingest::IngestOptions {
-        uploads_dir: Some(uploads.path().to_owned()),
+        media: Some(newsdesk_media::MediaStore::local(uploads.path()).unwrap()),
         ..Default::default()
     };
     let p = newsdesk_ingest::Pipeline::new(

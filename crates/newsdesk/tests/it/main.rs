@@ -4,6 +4,7 @@
 
 mod cluster_cli;
 mod ingest_durability;
+mod media;
 mod nodes;
 mod quotes_cli;
 mod sources_cli;

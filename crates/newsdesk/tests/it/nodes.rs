@@ -707,3 +707,153 @@ async fn with_two_nodes_running_the_daily_digest_is_made_and_sent_once() {
     assert_eq!(daily.len(), 1, "{daily:?}");
     assert_eq!(outbox_recipients(&outboxes), addrs, "one copy per reader");
 }
+
+/// A multipart body by hand (reqwest is built without its multipart feature).
+fn photo_form(png: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "newsdesk-test-boundary";
+    let mut body = Vec::new();
+    for (name, value) in [
+        ("alt", "A red square"),
+        ("caption", "Red"),
+        ("credit", "Test"),
+    ] {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"r.png\"\r\nContent-Type: image/png\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(png);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_photo_uploaded_through_node_a_is_served_by_node_b_from_s3() {
+    let Some(db) = PgDb::new("media") else {
+        return;
+    };
+    let Some(moto_bin) = std::env::var_os("NEWSDESK_TEST_MOTO") else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "NEWSDESK_TEST_MOTO is not set (scripts/test sets it up)"
+        );
+        eprintln!("SKIPPED: NEWSDESK_TEST_MOTO not set; run scripts/test to get moto_server");
+        return;
+    };
+    let moto_port = free_port();
+    let _moto = Killed(
+        Command::new(moto_bin)
+            .args(["-H", "127.0.0.1", "-p", &moto_port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let endpoint = format!("http://127.0.0.1:{moto_port}");
+    let http = client();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while http.get(&endpoint).send().await.is_err() {
+        assert!(Instant::now() < deadline, "moto did not come up");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let res = http.put(format!("{endpoint}/shared")).send().await.unwrap();
+    assert!(res.status().is_success());
+    let dir = tempfile::tempdir().unwrap();
+    let (da, dbb) = (dir.path().join("a"), dir.path().join("b"));
+    cli(
+        &da,
+        &db.url,
+        &["user", "add", "ed@example.org", "--role", "admin"],
+        "a long enough password\n",
+    );
+    let token = cli(&da, &db.url, &["user", "token", "ed@example.org"], "");
+    let token = token.trim();
+    let start = |data: std::path::PathBuf| {
+        let endpoint = endpoint.clone();
+        let url = db.url.clone();
+        async move {
+            let port = free_port();
+            let child = newsdesk(&data, &url)
+                .env("NEWSDESK_MEDIA__URL", "s3://shared/media")
+                .env("NEWSDESK_MEDIA__ENDPOINT", &endpoint)
+                .env("NEWSDESK_MEDIA__REGION", "us-east-1")
+                .env("NEWSDESK_MEDIA__ACCESS_KEY_ID", "testing")
+                .env("NEWSDESK_MEDIA__SECRET_ACCESS_KEY", "testing")
+                .env("NEWSDESK_MEDIA__ALLOW_HTTP", "true")
+                .args([
+                    "serve",
+                    "--no-demo",
+                    "--listen",
+                    &format!("127.0.0.1:{port}"),
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let node = Node {
+                base: format!("http://127.0.0.1:{port}"),
+                child: Killed(child),
+            };
+            let deadline = Instant::now() + Duration::from_secs(60);
+            loop {
+                if let Ok(r) = client().get(format!("{}/healthz", node.base)).send().await
+                    && r.status() == 200
+                {
+                    return node;
+                }
+                assert!(Instant::now() < deadline, "{} did not come up", node.base);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    let a = start(da.clone()).await;
+    let b = start(dbb.clone()).await;
+    let mut png = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(
+        1200,
+        800,
+        image::Rgb([200, 20, 20]),
+    ))
+    .write_to(&mut png, image::ImageFormat::Png)
+    .unwrap();
+    let (ct, body) = photo_form(png.get_ref());
+    let res = http
+        .post(format!("{}/api/v1/photos", a.base))
+        .bearer_auth(token)
+        .header("content-type", ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        201,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    let out: Value = res.json().await.unwrap();
+    let url = out["url"].as_str().unwrap();
+    let path = url.strip_prefix(&a.base).unwrap_or(url).to_owned();
+    let from_a = http.get(format!("{}{path}", a.base)).send().await.unwrap();
+    assert_eq!(from_a.status(), 200);
+    let bytes_a = from_a.bytes().await.unwrap();
+    let from_b = http.get(format!("{}{path}", b.base)).send().await.unwrap();
+    assert_eq!(from_b.status(), 200, "node B serves node A's upload");
+    assert_eq!(from_b.headers()["content-type"], "image/png");
+    assert_eq!(from_b.bytes().await.unwrap(), bytes_a, "the same bytes");
+    // Neither node kept the photo in its own data directory.
+    assert!(std::fs::read_dir(da.join("uploads")).map_or(true, |mut d| d.next().is_none()));
+    // A rendition too.
+    let srcset = out["srcset"].as_str().unwrap();
+    let first = srcset.split_whitespace().next().unwrap();
+    let r = http.get(format!("{}{first}", b.base)).send().await.unwrap();
+    assert_eq!(r.status(), 200, "{first}");
+}

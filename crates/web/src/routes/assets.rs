@@ -1,27 +1,26 @@
 //! Static assets (CSS, icon) compiled into the binary, and uploaded photos from the data directory.
 //!
 //! Assets are served under a fingerprinted name (`/static/site.<hash>.css`), so they can be cached
-//! for a year: a changed file gets a new URL. Uploads are read from `uploads_dir` only, by a
-//! relative path of plain segments, and only image types are served.
+//! for a year: a changed file gets a new URL. Uploads are read from the media store (the data
+//! directory or S3) only, by a relative path of plain segments, and only image types are served.
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::LazyLock;
 
 use axum::Router;
-use axum::extract::{Path as UrlPath, Request, State};
+use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sha2::{Digest, Sha256};
-use tower::ServiceExt as _;
-use tower_http::services::ServeFile;
 
 use crate::cache::CachedResponse;
 use crate::error::AppError;
 use crate::state::AppState;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
-const UPLOAD_CACHE_CONTROL: &str = "public, max-age=86400";
+/// Upload keys are random and never rewritten (a new photo gets a new name), so a year is safe.
+const UPLOAD_CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
 /// Uploaded SVGs may contain scripts; this makes a browser opening one directly run nothing.
 const SVG_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
 
@@ -115,34 +114,60 @@ pub(crate) fn safe_relative(raw: &str) -> Option<PathBuf> {
 async fn upload(
     State(state): State<AppState>,
     UrlPath(raw): UrlPath<String>,
-    req: Request,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let rel = safe_relative(&raw).ok_or(AppError::NotFound)?;
     let content_type = image_type(&rel).ok_or(AppError::NotFound)?;
-    let root = tokio::fs::canonicalize(&state.uploads_dir)
-        .await
-        .map_err(|_| AppError::NotFound)?;
-    // Resolve symlinks too: a link inside uploads/ must not lead outside it.
-    let full = tokio::fs::canonicalize(root.join(&rel))
-        .await
-        .map_err(|_| AppError::NotFound)?;
-    if !full.starts_with(&root) {
-        return Err(AppError::NotFound);
-    }
-    let mut res = ServeFile::new(&full)
-        .oneshot(req)
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("serving {}: {e}", full.display())))?
-        .map(axum::body::Body::new);
-    if res.status() == StatusCode::NOT_FOUND {
-        return Err(AppError::NotFound);
-    }
+    // `safe_relative` admitted plain segments only, so this is the key as stored.
+    let key = rel
+        .iter()
+        .map(|c| c.to_str())
+        .collect::<Option<Vec<_>>>()
+        .ok_or(AppError::NotFound)?
+        .join("/");
+    let obj = match state.media.get(&key).await {
+        Ok(Some(obj)) => obj,
+        Ok(None) | Err(newsdesk_media::MediaError::InvalidKey(_)) => {
+            return Err(AppError::NotFound);
+        }
+        Err(e) => return Err(AppError::Internal(e.into())),
+    };
+    // The backend's ETag (S3's, or inode/size/time locally), quoted as HTTP wants it.
+    let etag = obj.meta.etag.as_deref().map(|t| {
+        if t.starts_with('"') || t.starts_with("W/") {
+            t.to_owned()
+        } else {
+            format!("\"{t}\"")
+        }
+    });
+    let not_modified = match (&etag, headers.get(header::IF_NONE_MATCH)) {
+        (Some(tag), Some(inm)) => inm
+            .to_str()
+            .is_ok_and(|v| v.split(',').any(|c| c.trim() == tag || c.trim() == "*")),
+        _ => false,
+    };
+    let mut res = if not_modified {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        (StatusCode::OK, obj.bytes).into_response()
+    };
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static(UPLOAD_CACHE_CONTROL),
     );
+    if let Some(v) = etag.and_then(|t| HeaderValue::from_str(&t).ok()) {
+        h.insert(header::ETAG, v);
+    }
+    let modified = obj
+        .meta
+        .last_modified
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    if let Ok(v) = HeaderValue::from_str(&modified) {
+        h.insert(header::LAST_MODIFIED, v);
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -153,7 +178,7 @@ async fn upload(
             HeaderValue::from_static(SVG_CSP),
         );
     }
-    Ok(res.into_response())
+    Ok(res)
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 //! response goes through the page cache, so a crawler polling a feed costs a hash lookup.
 
 use std::collections::HashMap;
-use std::path::{Component, Path as FsPath};
 
 use axum::Router;
 use axum::extract::rejection::PathRejection;
@@ -200,7 +199,7 @@ async fn render_feed(
         .iter()
         .map(|a| FeedEntry::from_article(a, site))
         .collect();
-    fill_image_lengths(&state.uploads_dir, &articles, &mut entries).await;
+    fill_image_lengths(&state.media, &articles, &mut entries).await;
     let meta = FeedMeta {
         title: syn::xml_safe(&title),
         description: syn::xml_safe(&description),
@@ -228,20 +227,20 @@ async fn render_feed(
     ))
 }
 
-/// RSS enclosures should state the file's size; a stat per image is cheap next to rendering, and
-/// the result is cached with the feed.
-async fn fill_image_lengths(uploads: &FsPath, articles: &[Article], entries: &mut [FeedEntry]) {
+/// RSS enclosures should state the file's size; a look-up per image (a stat, or a HEAD on S3)
+/// is cheap next to rendering, and the result is cached with the feed.
+async fn fill_image_lengths(
+    media: &newsdesk_media::MediaStore,
+    articles: &[Article],
+    entries: &mut [FeedEntry],
+) {
     for (a, e) in articles.iter().zip(entries.iter_mut()) {
         let (Some(photo), Some(img)) = (&a.lead_photo, e.image.as_mut()) else {
             continue;
         };
-        let rel = FsPath::new(&photo.file);
-        // Only plain relative names: a stored `..` must not make us stat outside the uploads.
-        if !rel.components().all(|c| matches!(c, Component::Normal(_))) {
-            continue;
-        }
-        if let Ok(md) = tokio::fs::metadata(uploads.join(rel)).await {
-            img.length = md.len();
+        // Only plain relative names (the store refuses others): a stored `..` is left alone.
+        if let Ok(Some(m)) = media.head(&photo.file).await {
+            img.length = m.size;
         }
     }
 }

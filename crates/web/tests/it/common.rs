@@ -46,7 +46,8 @@ impl TestApp {
             title: "Test Desk".into(),
             ..SiteSettings::default()
         };
-        let mut state = AppState::new(store.clone(), site, uploads.clone());
+        let media = newsdesk_web::MediaStore::local(&uploads).expect("media store");
+        let mut state = AppState::new(store.clone(), site, media);
         configure(&mut state);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let serve_state = state.clone();

@@ -441,7 +441,8 @@ async fn store_failure_gives_the_500_page_without_internals() {
             .expect("open sqlite"),
     );
     store.close().await;
-    let state = AppState::new(store, site, dir.path().to_path_buf());
+    let media = newsdesk_web::MediaStore::local(&dir.path().join("uploads")).expect("media");
+    let state = AppState::new(store, site, media);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(newsdesk_web::serve(listener, state, async {
         let _ = rx.await;
