@@ -149,6 +149,20 @@ async fn api_search_answers_article_objects_with_a_snippet() {
     // A bad parameter is a 400 with the API's error shape, not a 500.
     let bad = app.get("/api/v1/search?q=ferry&sort=sideways").await;
     assert_eq!(bad.status(), 400);
+    let doc: serde_json::Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    for path in ["/api/v1/search", "/api/v1/search/suggest"] {
+        assert!(
+            doc["paths"][path]["get"].is_object(),
+            "{path} not documented"
+        );
+    }
+    let sugg: serde_json::Value = app
+        .get("/api/v1/search/suggest?q=fer")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(sugg["items"].is_array(), "{sugg}");
 }
 
 #[tokio::test]
