@@ -212,11 +212,13 @@ impl Follower {
         rebuild_first: bool,
     ) -> Result<Follower, FeedError> {
         use crate::Search as _;
+        let latest = store.latest_search_change().await?;
         let high = match search.applied_seq()? {
-            Some(seq) if !rebuild_first => seq,
+            // An index ahead of the log belongs to another database: rebuild it.
+            Some(seq) if !rebuild_first && seq <= latest => seq,
             _ => {
                 // The seq is read before the articles, so writes during the rebuild are replayed.
-                let seq = store.latest_search_change().await?;
+                let seq = latest;
                 let report =
                     rebuild(store, search, site_language, Some(seq), &mut |_, _| {}).await?;
                 tracing::info!(articles = report.articles, seq, "search index rebuilt");

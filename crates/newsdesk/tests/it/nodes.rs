@@ -857,3 +857,62 @@ async fn a_photo_uploaded_through_node_a_is_served_by_node_b_from_s3() {
     let r = http.get(format!("{}{first}", b.base)).send().await.unwrap();
     assert_eq!(r.status(), 200, "{first}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_on_one_postgresql_each_find_a_new_article_in_their_own_index() {
+    let Some(db) = PgDb::new("search_nodes") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (da, dbb) = (dir.path().join("a"), dir.path().join("b"));
+    cli(
+        &da,
+        &db.url,
+        &["user", "add", "ed@example.org", "--role", "admin"],
+        "a long enough password\n",
+    );
+    let token = cli(&da, &db.url, &["user", "token", "ed@example.org"], "");
+    let token = token.trim();
+    let a = start_node(&da, &db.url).await;
+    let b = start_node(&dbb, &db.url).await;
+    let client = client();
+    // Let both finish building their (empty) indexes.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let res = client
+        .post(format!("{}/api/v1/articles", a.base))
+        .bearer_auth(token)
+        .json(&json!({
+            "headline": "Lighthouse keeper retires",
+            "body_markdown": "The lighthouse keeper hands over the lamp after forty winters.",
+            "status": "published",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let published = Instant::now();
+    for node in [&a, &b] {
+        loop {
+            let body = client
+                .get(format!("{}/search?q=lighthouse", node.base))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            if body.contains("Lighthouse keeper retires") {
+                break;
+            }
+            assert!(
+                published.elapsed() < Duration::from_secs(1),
+                "{} does not find the article a second after it was published: {body}",
+                node.base
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    // Each node keeps its own index in its own data directory.
+    assert!(da.join("search").join("meta.json").exists());
+    assert!(dbb.join("search").join("meta.json").exists());
+}

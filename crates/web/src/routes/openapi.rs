@@ -51,6 +51,7 @@ pub fn api_v1() -> OpenApiRouter<AppState> {
         .merge(crate::routes::sources::router())
         .merge(crate::routes::stories::router())
         .merge(crate::routes::people::router())
+        .merge(crate::routes::search::api_router())
         .split_for_parts();
     // A wrong method or an unknown path answers in the API's JSON shape too; axum adds `Allow`.
     let router = router

@@ -28,8 +28,13 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/search", get(search_page))
         .route("/opensearch.xml", get(opensearch))
-        .route("/api/v1/search", get(api_search))
-        .route("/api/v1/search/suggest", get(api_suggest))
+}
+
+/// `/search` and `/search/suggest` of the JSON API (nested under `/api/v1` with their document).
+pub fn api_router() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(api_search))
+        .routes(utoipa_axum::routes!(api_suggest))
 }
 
 /// Every parameter as text: a malformed one is reported on the page, not rejected.
@@ -290,7 +295,7 @@ async fn opensearch(State(state): State<AppState>) -> Response {
 }
 
 /// One search result: the article as in `/api/v1/articles`, plus its highlighted snippet.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SearchItem {
     #[serde(flatten)]
     pub article: ArticleDto,
@@ -298,12 +303,26 @@ pub struct SearchItem {
     pub snippet: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SearchList {
     pub items: Vec<SearchItem>,
     pub next_cursor: Option<String>,
 }
 
+#[utoipa::path(get, path = "/search", tag = "public",
+    params(
+        ("q" = String, Query, description = "Words, \"a phrase\", -excluded (at most 256 characters, 16 terms)."),
+        ("section" = Option<String>, Query, description = "Only this section (its slug)."),
+        ("author" = Option<String>, Query, description = "Only this author (their slug)."),
+        ("agency" = Option<String>, Query, description = "Only copy from this agency."),
+        ("from" = Option<String>, Query, description = "Published on or after (2026-03-14 or RFC 3339)."),
+        ("to" = Option<String>, Query, description = "Published on or before (2026-03-14 or RFC 3339)."),
+        ("sort" = Option<String>, Query, description = "`relevance` (default) or `newest`."),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 50, description = "Results per page (default 20)."),
+        ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page."),
+    ),
+    responses((status = 200, body = SearchList), (status = 400, body = crate::error::ErrorBody),
+        (status = 503, body = crate::error::ErrorBody)))]
 async fn api_search(
     State(state): State<AppState>,
     params: Result<Query<Params>, QueryRejection>,
@@ -345,11 +364,24 @@ pub struct SuggestParams {
     q: String,
 }
 
-#[derive(Debug, Serialize)]
-pub struct SuggestList {
-    pub items: Vec<newsdesk_search::Suggestion>,
+/// A completion: a headline, a person or a tag starting with what was typed.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SuggestionDto {
+    /// `headline`, `person` or `tag`.
+    pub kind: String,
+    pub text: String,
+    /// The article's slug for a headline, the tag's for a tag.
+    pub slug: Option<String>,
 }
 
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SuggestList {
+    pub items: Vec<SuggestionDto>,
+}
+
+#[utoipa::path(get, path = "/search/suggest", tag = "public",
+    params(("q" = String, Query, description = "What was typed so far; the last word is a prefix.")),
+    responses((status = 200, body = SuggestList), (status = 503, body = crate::error::ErrorBody)))]
 async fn api_suggest(
     State(state): State<AppState>,
     params: Result<Query<SuggestParams>, QueryRejection>,
@@ -362,6 +394,18 @@ async fn api_suggest(
     })
     .await
     .map_err(|e| AppError::Internal(e.into()))?
-    .unwrap_or_default();
+    .unwrap_or_default()
+    .into_iter()
+    .map(|s| SuggestionDto {
+        kind: match s.kind {
+            newsdesk_search::SuggestionKind::Headline => "headline",
+            newsdesk_search::SuggestionKind::Person => "person",
+            newsdesk_search::SuggestionKind::Tag => "tag",
+        }
+        .to_owned(),
+        text: s.text,
+        slug: s.slug,
+    })
+    .collect();
     Ok(Json(SuggestList { items }))
 }

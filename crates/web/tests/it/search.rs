@@ -149,6 +149,20 @@ async fn api_search_answers_article_objects_with_a_snippet() {
     // A bad parameter is a 400 with the API's error shape, not a 500.
     let bad = app.get("/api/v1/search?q=ferry&sort=sideways").await;
     assert_eq!(bad.status(), 400);
+    let doc: serde_json::Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    for path in ["/api/v1/search", "/api/v1/search/suggest"] {
+        assert!(
+            doc["paths"][path]["get"].is_object(),
+            "{path} not documented"
+        );
+    }
+    let sugg: serde_json::Value = app
+        .get("/api/v1/search/suggest?q=fer")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(sugg["items"].is_array(), "{sugg}");
 }
 
 #[tokio::test]
@@ -307,4 +321,72 @@ async fn you_may_also_like_comes_from_the_index_and_never_lists_the_article_itse
         !related.contains("/articles/tidal-turbine-one"),
         "{related}"
     );
+}
+
+#[tokio::test]
+async fn filters_sort_phrases_exclusions_and_typos_shape_the_results() {
+    let idx = tempfile::tempdir().unwrap();
+    let app = app_with_index(idx.path()).await;
+    let sport = app.tag("sport", "Sport").await;
+    let city = app.tag("city", "City").await;
+    app.article(ArticleSpec {
+        slug: "old-marathon",
+        headline: "Marathon route through the harbour",
+        markdown: "The marathon route follows the harbour wall.",
+        tags: std::slice::from_ref(&sport),
+        published_at: Some(Utc::now() - chrono::Duration::days(40)),
+        ..Default::default()
+    })
+    .await;
+    app.article(ArticleSpec {
+        slug: "new-marathon",
+        headline: "Marathon closes city roads",
+        markdown: "Roads close for the marathon on Sunday; buses divert.",
+        tags: std::slice::from_ref(&city),
+        published_at: Some(Utc::now() - chrono::Duration::hours(2)),
+        ..Default::default()
+    })
+    .await;
+    let (found, _) = search_until(&app, "marathon", Duration::from_secs(2), |b| {
+        b.contains("/articles/old-marathon") && b.contains("/articles/new-marathon")
+    })
+    .await;
+    assert!(found);
+    let slugs = |v: serde_json::Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|i| i["slug"].as_str().map(str::to_owned))
+            .collect()
+    };
+    async fn api(app: &TestApp, q: &str) -> serde_json::Value {
+        let url = format!("/api/v1/search?{q}");
+        app.get(&url).await.json().await.unwrap()
+    }
+    assert_eq!(
+        slugs(api(&app, "q=marathon&section=sport").await),
+        ["old-marathon"]
+    );
+    assert_eq!(
+        slugs(api(&app, "q=marathon&sort=newest").await),
+        ["new-marathon", "old-marathon"]
+    );
+    let from = (Utc::now() - chrono::Duration::days(7)).format("%Y-%m-%d");
+    assert_eq!(
+        slugs(api(&app, &format!("q=marathon&from={from}")).await),
+        ["new-marathon"]
+    );
+    assert_eq!(
+        slugs(api(&app, "q=%22harbour+wall%22").await),
+        ["old-marathon"]
+    );
+    assert_eq!(
+        slugs(api(&app, "q=marathon+-buses").await),
+        ["old-marathon"]
+    );
+    // A misspelt longer word still finds it, and the page offers the correction.
+    assert!(slugs(api(&app, "q=marathn").await).contains(&"new-marathon".to_owned()));
+    let (_, page) = app.get_text("/search?q=marathn").await;
+    assert!(page.contains("Did you mean"), "{page}");
 }
