@@ -64,10 +64,11 @@ macro_rules! sql_modules {
         #[path = "../sql/pages.rs"]
         mod pages;
         #[allow(clippy::duplicate_mod)]
-        #[path = "../sql/search_changes.rs"]
-        mod search_changes;
         #[path = "../sql/quotes.rs"]
         mod quotes;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "../sql/search_changes.rs"]
+        mod search_changes;
         #[allow(clippy::duplicate_mod)]
         #[path = "../sql/stories.rs"]
         mod stories;

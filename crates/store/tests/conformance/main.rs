@@ -19,8 +19,8 @@ mod newsletter;
 mod nodes;
 mod pages;
 mod plans;
-mod search_changes;
 mod quotes;
+mod search_changes;
 mod sqlite_only;
 mod stories;
 mod support;
@@ -35,8 +35,8 @@ mod all {
     pub use crate::newsletter::*;
     pub use crate::nodes::*;
     pub use crate::pages::*;
-    pub use crate::search_changes::*;
     pub use crate::quotes::*;
+    pub use crate::search_changes::*;
     pub use crate::stories::*;
     pub use crate::throttle::*;
 }
